@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * wgtun: the generic netlink contract between the wgtun module and its
+ * userspace (wgctl or any other client).
+ *
+ * Family "wgtun", version 1.  The family exists beside the in-tree
+ * "wireguard" family and mirrors its semantics where the two overlap, so that
+ * whoever knows one knows the other.  Attribute numbers are this family's own.
+ *
+ * Commands
+ * --------
+ * WGTUN_CMD_GET_DEVICE (dump only, NLM_F_DUMP required)
+ *	Request: exactly one of WGTUN_A_DEVICE_IFINDEX or WGTUN_A_DEVICE_IFNAME.
+ *	Reply: a series of messages, each carrying WGTUN_A_DEVICE_IFINDEX and
+ *	WGTUN_A_DEVICE_IFNAME.  The first also carries the interface-wide
+ *	attributes below; every message may carry WGTUN_A_DEVICE_PEERS.  A peer
+ *	whose allowed-IPs do not fit in one message is continued in the next
+ *	one, which repeats the peer's WGTUN_A_PEER_PUBLIC_KEY and carries only
+ *	more WGTUN_A_PEER_ALLOWEDIPS; a receiver must coalesce consecutive
+ *	entries with the same public key.  If the configuration changes while a
+ *	dump is in progress the affected message is flagged NLM_F_DUMP_INTR and
+ *	the client should start over.
+ *	WGTUN_A_DEVICE_PRIVATE_KEY and WGTUN_A_PEER_PRESHARED_KEY are included
+ *	only for callers with CAP_NET_ADMIN in the device's network namespace.
+ *	Any caller may dump; the caller's namespace is the one searched.
+ *
+ * WGTUN_CMD_SET_DEVICE (requires CAP_NET_ADMIN)
+ *	Request: WGTUN_A_DEVICE_IFINDEX or WGTUN_A_DEVICE_IFNAME, then any of
+ *	the settable interface attributes and WGTUN_A_DEVICE_PEERS.  Large
+ *	configurations may be split over several SET messages; only the first
+ *	should carry WGTUN_DEVICE_F_REPLACE_PEERS, and a peer whose allowed-IPs
+ *	are split is repeated with its public key and without
+ *	WGTUN_PEER_F_REPLACE_ALLOWEDIPS in the later messages.
+ *	The whole message is validated against the policies before anything is
+ *	applied; semantic errors found while applying (for example a peer with
+ *	the interface's own public key) stop at that point and are reported by
+ *	extended ack, with the offending attribute flagged.
+ *
+ * WGTUN_CMD_EVENT (kernel to user only, multicast group "events")
+ *	See "Events" below.
+ *
+ * Special values
+ * --------------
+ *	PRIVATE_KEY all zeros:	removes the interface's private key.
+ *	PRESHARED_KEY all zeros: removes the peer's preshared key.
+ *	LISTEN_PORT 0:		a random free port.
+ *	FWMARK 0:		no mark on outgoing packets.
+ *	PERSISTENT_KEEPALIVE_INTERVAL 0: persistent keepalive off.
+ *	LIVENESS_TIMEOUT 0:	the default (WGTUN_LIVENESS_TIMEOUT_DEFAULT).
+ *
+ * Errors
+ * ------
+ *	-EPERM		SET without CAP_NET_ADMIN.
+ *	-ENODEV		no such interface, or not a wgtun interface.
+ *	-EINVAL		an attribute failed its policy or is inconsistent
+ *			(wrong key length, cidr too long, bad endpoint family).
+ *	-EOPNOTSUPP	an unknown flag bit was set.
+ *	-ENOENT		UPDATE_ONLY for a peer that does not exist.
+ *	-EADDRINUSE	the requested listen port is taken.
+ *	-ENOMEM		out of memory; nothing after the failure point applied.
+ *	Each rejection carries an extended-ack message.
+ *
+ * Events
+ * ------
+ *	Multicast group WGTUN_MCGRP_EVENTS, command WGTUN_CMD_EVENT.  Each
+ *	message carries WGTUN_A_DEVICE_IFINDEX, WGTUN_A_DEVICE_IFNAME,
+ *	WGTUN_A_DEVICE_EVENT (enum wgtun_event) and, for peer events, one entry
+ *	in WGTUN_A_DEVICE_PEERS with at least WGTUN_A_PEER_PUBLIC_KEY (plus
+ *	WGTUN_A_PEER_ENDPOINT for endpoint events).  Events are only generated
+ *	by authenticated packets or by administrative changes; they are rate
+ *	bounded per peer.  The group is joinable by any user in the namespace
+ *	(no key material is ever sent in events).
+ *
+ * Nesting
+ * -------
+ *	WGTUN_A_DEVICE_PEERS:	NLA_NESTED, an array of NLA_NESTED peers (the
+ *				type of each element is ignored on input and 0 on
+ *				output), each holding WGTUN_A_PEER_* attributes.
+ *	WGTUN_A_PEER_ALLOWEDIPS: NLA_NESTED, an array of NLA_NESTED entries of
+ *				WGTUN_A_ALLOWEDIP_* attributes.
+ *	WGTUN_A_PEER_DROPS, WGTUN_A_DEVICE_DROPS: NLA_NESTED of
+ *				WGTUN_A_DROP_* counters (NLA_U64 each).
+ */
+
+#ifndef _UAPI_LINUX_WGTUN_H
+#define _UAPI_LINUX_WGTUN_H
+
+#include <linux/types.h>
+
+#define WGTUN_GENL_NAME		"wgtun"
+#define WGTUN_GENL_VERSION	1
+#define WGTUN_MCGRP_EVENTS	"events"
+
+#define WGTUN_KEY_LEN		32
+
+/* Seconds without an authenticated packet after which a peer is not alive. */
+#define WGTUN_LIVENESS_TIMEOUT_DEFAULT	30
+#define WGTUN_LIVENESS_TIMEOUT_MAX	86400
+
+enum wgtun_cmd {
+	WGTUN_CMD_GET_DEVICE,
+	WGTUN_CMD_SET_DEVICE,
+	WGTUN_CMD_EVENT,
+	__WGTUN_CMD_MAX
+};
+#define WGTUN_CMD_MAX (__WGTUN_CMD_MAX - 1)
+
+enum wgtun_device_flag {
+	WGTUN_DEVICE_F_REPLACE_PEERS = 1U << 0,
+	__WGTUN_DEVICE_F_ALL = WGTUN_DEVICE_F_REPLACE_PEERS
+};
+
+/**
+ * enum wgtun_device_attr - interface attributes
+ * @WGTUN_A_DEVICE_IFINDEX: NLA_U32, selects the interface (or IFNAME).
+ * @WGTUN_A_DEVICE_IFNAME: NLA_NUL_STRING, at most IFNAMSIZ - 1 characters.
+ * @WGTUN_A_DEVICE_PRIVATE_KEY: binary, WGTUN_KEY_LEN; all zeros removes it.
+ * @WGTUN_A_DEVICE_PUBLIC_KEY: binary, WGTUN_KEY_LEN; read only.
+ * @WGTUN_A_DEVICE_FLAGS: NLA_U32, enum wgtun_device_flag; SET only.
+ * @WGTUN_A_DEVICE_LISTEN_PORT: NLA_U16, host order; 0 picks a random port.
+ * @WGTUN_A_DEVICE_FWMARK: NLA_U32, 0 turns marking off.
+ * @WGTUN_A_DEVICE_PEERS: NLA_NESTED array of peers.
+ * @WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS: NLA_U8, 0 or 1.  When 1 the
+ *	interface has carrier only while at least one peer is alive.
+ * @WGTUN_A_DEVICE_LIVENESS_TIMEOUT: NLA_U32, seconds, 0 selects the
+ *	default, at most WGTUN_LIVENESS_TIMEOUT_MAX.
+ * @WGTUN_A_DEVICE_CARRIER: NLA_U8, read only: 1 if the interface has carrier.
+ * @WGTUN_A_DEVICE_DROPS: NLA_NESTED of WGTUN_A_DROP_*, read only: packets
+ *	dropped before a peer could be identified.
+ * @WGTUN_A_DEVICE_EVENT: NLA_U32, enum wgtun_event; events only.
+ */
+enum wgtun_device_attr {
+	WGTUN_A_DEVICE_UNSPEC,
+	WGTUN_A_DEVICE_IFINDEX,
+	WGTUN_A_DEVICE_IFNAME,
+	WGTUN_A_DEVICE_PRIVATE_KEY,
+	WGTUN_A_DEVICE_PUBLIC_KEY,
+	WGTUN_A_DEVICE_FLAGS,
+	WGTUN_A_DEVICE_LISTEN_PORT,
+	WGTUN_A_DEVICE_FWMARK,
+	WGTUN_A_DEVICE_PEERS,
+	WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS,
+	WGTUN_A_DEVICE_LIVENESS_TIMEOUT,
+	WGTUN_A_DEVICE_CARRIER,
+	WGTUN_A_DEVICE_DROPS,
+	WGTUN_A_DEVICE_EVENT,
+	__WGTUN_A_DEVICE_MAX
+};
+#define WGTUN_A_DEVICE_MAX (__WGTUN_A_DEVICE_MAX - 1)
+
+enum wgtun_peer_flag {
+	WGTUN_PEER_F_REMOVE_ME = 1U << 0,
+	WGTUN_PEER_F_REPLACE_ALLOWEDIPS = 1U << 1,
+	WGTUN_PEER_F_UPDATE_ONLY = 1U << 2,
+	__WGTUN_PEER_F_ALL = WGTUN_PEER_F_REMOVE_ME |
+			     WGTUN_PEER_F_REPLACE_ALLOWEDIPS |
+			     WGTUN_PEER_F_UPDATE_ONLY
+};
+
+/**
+ * enum wgtun_peer_attr - peer attributes
+ * @WGTUN_A_PEER_PUBLIC_KEY: binary, WGTUN_KEY_LEN; identifies the peer.
+ * @WGTUN_A_PEER_PRESHARED_KEY: binary, WGTUN_KEY_LEN; all zeros removes it.
+ * @WGTUN_A_PEER_FLAGS: NLA_U32, enum wgtun_peer_flag; SET only.
+ * @WGTUN_A_PEER_ENDPOINT: binary, struct sockaddr_in or struct sockaddr_in6
+ *	(the length selects which; the family must match).
+ * @WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL: NLA_U16, seconds, 0 = off.
+ * @WGTUN_A_PEER_LAST_HANDSHAKE_TIME: binary, struct __kernel_timespec of
+ *	the wall clock; zero if never.  Read only.
+ * @WGTUN_A_PEER_RX_BYTES: NLA_U64, read only.
+ * @WGTUN_A_PEER_TX_BYTES: NLA_U64, read only.
+ * @WGTUN_A_PEER_ALLOWEDIPS: NLA_NESTED array of allowed IPs.
+ * @WGTUN_A_PEER_PROTOCOL_VERSION: NLA_U32, only 1 is accepted.
+ * @WGTUN_A_PEER_RX_PACKETS: NLA_U64, read only.
+ * @WGTUN_A_PEER_TX_PACKETS: NLA_U64, read only.
+ * @WGTUN_A_PEER_DROPS: NLA_NESTED of WGTUN_A_DROP_*, read only.
+ * @WGTUN_A_PEER_ALIVE: NLA_U8, read only: 1 if a handshake completed and an
+ *	authenticated packet arrived within the liveness timeout.
+ * @WGTUN_A_PEER_LAST_RX_AGE: NLA_U32, read only: seconds since the last
+ *	authenticated packet from the peer, absent if none.
+ */
+enum wgtun_peer_attr {
+	WGTUN_A_PEER_UNSPEC,
+	WGTUN_A_PEER_PUBLIC_KEY,
+	WGTUN_A_PEER_PRESHARED_KEY,
+	WGTUN_A_PEER_FLAGS,
+	WGTUN_A_PEER_ENDPOINT,
+	WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
+	WGTUN_A_PEER_LAST_HANDSHAKE_TIME,
+	WGTUN_A_PEER_RX_BYTES,
+	WGTUN_A_PEER_TX_BYTES,
+	WGTUN_A_PEER_ALLOWEDIPS,
+	WGTUN_A_PEER_PROTOCOL_VERSION,
+	WGTUN_A_PEER_RX_PACKETS,
+	WGTUN_A_PEER_TX_PACKETS,
+	WGTUN_A_PEER_DROPS,
+	WGTUN_A_PEER_ALIVE,
+	WGTUN_A_PEER_LAST_RX_AGE,
+	__WGTUN_A_PEER_MAX
+};
+#define WGTUN_A_PEER_MAX (__WGTUN_A_PEER_MAX - 1)
+
+enum wgtun_allowedip_flag {
+	WGTUN_ALLOWEDIP_F_REMOVE_ME = 1U << 0,
+	__WGTUN_ALLOWEDIP_F_ALL = WGTUN_ALLOWEDIP_F_REMOVE_ME
+};
+
+/**
+ * enum wgtun_allowedip_attr - one allowed-IPs entry
+ * @WGTUN_A_ALLOWEDIP_FAMILY: NLA_U16, AF_INET or AF_INET6.
+ * @WGTUN_A_ALLOWEDIP_IPADDR: binary, 4 or 16 bytes matching the family.
+ * @WGTUN_A_ALLOWEDIP_CIDR_MASK: NLA_U8, at most 32 or 128.
+ * @WGTUN_A_ALLOWEDIP_FLAGS: NLA_U32, enum wgtun_allowedip_flag; SET only.
+ */
+enum wgtun_allowedip_attr {
+	WGTUN_A_ALLOWEDIP_UNSPEC,
+	WGTUN_A_ALLOWEDIP_FAMILY,
+	WGTUN_A_ALLOWEDIP_IPADDR,
+	WGTUN_A_ALLOWEDIP_CIDR_MASK,
+	WGTUN_A_ALLOWEDIP_FLAGS,
+	__WGTUN_A_ALLOWEDIP_MAX
+};
+#define WGTUN_A_ALLOWEDIP_MAX (__WGTUN_A_ALLOWEDIP_MAX - 1)
+
+/**
+ * enum wgtun_drop_attr - why packets were dropped (NLA_U64 counters)
+ * @WGTUN_A_DROP_MALFORMED: wrong length or unknown message type.
+ * @WGTUN_A_DROP_BAD_MAC: handshake message whose mac1 or mac2 failed.
+ * @WGTUN_A_DROP_DECRYPT: transport packet that failed authentication.
+ * @WGTUN_A_DROP_REPLAY: transport counter already seen or too old.
+ * @WGTUN_A_DROP_SOURCE: decrypted packet whose inner source is not in the
+ *	peer's allowed IPs, or not an IP packet.
+ * @WGTUN_A_DROP_NO_SESSION: no usable key (transmit) or unknown receiver
+ *	index (receive).
+ * @WGTUN_A_DROP_NO_ENDPOINT: transmit to a peer whose endpoint is unknown.
+ * @WGTUN_A_DROP_OVERSIZE: packet larger than the MTU.
+ * @WGTUN_A_DROP_RATELIMITED: handshake refused by the rate limiter.
+ * @WGTUN_A_DROP_HANDSHAKE: handshake message that failed to authenticate
+ *	or was replayed (after its macs passed).
+ * @WGTUN_A_DROP_QUEUE_FULL: a queue was full (staged or crypto queue).
+ * @WGTUN_A_DROP_NO_PEER: transmit with no allowed-IPs match.
+ */
+enum wgtun_drop_attr {
+	WGTUN_A_DROP_UNSPEC,
+	WGTUN_A_DROP_MALFORMED,
+	WGTUN_A_DROP_BAD_MAC,
+	WGTUN_A_DROP_DECRYPT,
+	WGTUN_A_DROP_REPLAY,
+	WGTUN_A_DROP_SOURCE,
+	WGTUN_A_DROP_NO_SESSION,
+	WGTUN_A_DROP_NO_ENDPOINT,
+	WGTUN_A_DROP_OVERSIZE,
+	WGTUN_A_DROP_RATELIMITED,
+	WGTUN_A_DROP_HANDSHAKE,
+	WGTUN_A_DROP_QUEUE_FULL,
+	WGTUN_A_DROP_NO_PEER,
+	__WGTUN_A_DROP_MAX
+};
+#define WGTUN_A_DROP_MAX (__WGTUN_A_DROP_MAX - 1)
+
+/**
+ * enum wgtun_event - WGTUN_A_DEVICE_EVENT values
+ * @WGTUN_EVENT_HANDSHAKE: a handshake with the peer completed.
+ * @WGTUN_EVENT_ENDPOINT: the peer's endpoint changed (roaming or learned).
+ * @WGTUN_EVENT_PEER_ALIVE: the peer became alive.
+ * @WGTUN_EVENT_PEER_DEAD: the peer stopped being alive.
+ * @WGTUN_EVENT_PEER_ADDED: an administrator added the peer.
+ * @WGTUN_EVENT_PEER_REMOVED: an administrator removed the peer.
+ * @WGTUN_EVENT_PEER_CHANGED: an administrator changed the peer.
+ * @WGTUN_EVENT_CARRIER: the interface's carrier changed; carries
+ *	WGTUN_A_DEVICE_CARRIER.
+ */
+enum wgtun_event {
+	WGTUN_EVENT_UNSPEC,
+	WGTUN_EVENT_HANDSHAKE,
+	WGTUN_EVENT_ENDPOINT,
+	WGTUN_EVENT_PEER_ALIVE,
+	WGTUN_EVENT_PEER_DEAD,
+	WGTUN_EVENT_PEER_ADDED,
+	WGTUN_EVENT_PEER_REMOVED,
+	WGTUN_EVENT_PEER_CHANGED,
+	WGTUN_EVENT_CARRIER,
+	__WGTUN_EVENT_MAX
+};
+#define WGTUN_EVENT_MAX (__WGTUN_EVENT_MAX - 1)
+
+#endif /* _UAPI_LINUX_WGTUN_H */
