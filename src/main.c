@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wgtun: a WireGuard-compatible point-to-point tunnel.  Module init and exit
+ * only: a straight sequence of subsystem set-ups and its mirror image.
+ */
+
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <net/rtnetlink.h>
+
+#include "device.h"
+#include "netlink.h"
+#include "version.h"
+#include "selftest/selftest.h"
+
+static int __init wgt_selftests(void)
+{
+#ifdef WGTUN_DEBUG
+	bool ok = true;
+
+	ok &= wgt_allowedips_selftest();
+	ok &= wgt_replay_selftest();
+	ok &= wgt_ratelimiter_selftest();
+	ok &= wgt_noise_selftest();
+	ok &= wgt_cookie_selftest();
+	if (!ok)
+		return -ENOTRECOVERABLE;
+#endif
+	return 0;
+}
+
+static int __init wgt_mod_init(void)
+{
+	int ret;
+
+	ret = wgt_selftests();
+	if (ret)
+		return ret;
+
+	ret = wgt_device_init();
+	if (ret)
+		return ret;
+
+	ret = wgt_genl_init();
+	if (ret)
+		goto err_device;
+
+	pr_info("wgtun " WGTUN_VERSION " loaded\n");
+	return 0;
+
+err_device:
+	wgt_device_uninit();
+	return ret;
+}
+
+static void __exit wgt_mod_exit(void)
+{
+	wgt_genl_uninit();
+	wgt_device_uninit();
+}
+
+module_init(wgt_mod_init);
+module_exit(wgt_mod_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("WireGuard-compatible point-to-point tunnels for routed networks");
+MODULE_VERSION(WGTUN_VERSION);
+MODULE_ALIAS_RTNL_LINK(WGTUN_KIND);
+MODULE_ALIAS_GENL_FAMILY(WGTUN_GENL_NAME);
