@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# wgtun top-level Makefile.
+#
+#   make [KDIR=...]   build wgtun.ko here for KDIR (default: the running kernel)
+#                     and tools/wgctl
+#   make install      modules_install + depmod, and wgctl into /usr/local/sbin
+#   make clean
+#
+# Development on a machine that cannot load modules (see selftests/README):
+#   make deps         install Debian packages, fetch the pinned kernels (root)
+#   make modules-all  build/<release>/{release,debug}/wgtun.ko for every pinned
+#                     kernel, W=1, failing on any warning
+#   make check        deps + modules-all + wgctl, then every test in a QEMU
+#                     guest for every pinned kernel; ends with "N passed, N failed"
+#   make demo         the same set-up, then a 6.12 guest runs selftests/demo.sh
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+# The plain release number lives in dkms.conf; git describe refines it.
+WGTUN_RELEASE := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' dkms.conf)
+WGTUN_VERSION ?= $(or $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null),$(WGTUN_RELEASE))
+export WGTUN_VERSION
+
+KERNELS_CONF := selftests/kernels.conf
+KRELEASES := $(shell awk '!/^[[:space:]]*(\#|$$)/ { print $$2 }' $(KERNELS_CONF))
+FLAVOURS := release debug
+HAVE_WGCTL := $(wildcard tools/wgctl/Makefile)
+
+# Build outputs that must survive the source sync into build/<release>/<flavour>/.
+SYNC_KEEP := --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+	--exclude='.*.cmd' --exclude='*.a' --exclude='*.d' --exclude='modules.order' \
+	--exclude='Module.symvers' --exclude='.tmp_versions'
+
+.PHONY: all module wgctl clean install deps modules-all check demo
+
+all: module wgctl
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+wgctl:
+ifneq ($(HAVE_WGCTL),)
+	$(MAKE) -C tools/wgctl
+endif
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf build
+ifneq ($(HAVE_WGCTL),)
+	$(MAKE) -C tools/wgctl clean
+endif
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+ifneq ($(HAVE_WGCTL),)
+	$(MAKE) -C tools/wgctl install
+endif
+
+deps:
+	scripts/deps.sh
+
+# One phony target per (kernel, flavour), so that make -j2 builds them side by side.
+define module_rule
+.PHONY: module-$(1)-$(2)
+modules-all: module-$(1)-$(2)
+module-$(1)-$(2):
+	@mkdir -p build/$(1)/$(2)
+	@rsync -a --delete $(SYNC_KEEP) Kbuild src uapi build/$(1)/$(2)/
+	@echo "  BUILD   $(1) $(2) ($(WGTUN_VERSION))"
+	@$$(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/build/$(1)/$(2) W=1 \
+		$(if $(filter debug,$(2)),WGTUN_DEBUG=1) modules \
+		> build/$(1)/$(2)/build.log 2>&1 || \
+		{ cat build/$(1)/$(2)/build.log; echo "modules-all: $(1) $(2) failed"; exit 1; }
+	@if grep -qi 'warning:' build/$(1)/$(2)/build.log; then \
+		grep -i -B2 -A4 'warning:' build/$(1)/$(2)/build.log; \
+		echo "modules-all: $(1) $(2): warnings (see build/$(1)/$(2)/build.log)"; \
+		find build/$(1)/$(2) -name '*.o' -delete; \
+		exit 1; fi
+	@test -f build/$(1)/$(2)/wgtun.ko
+endef
+$(foreach k,$(KRELEASES),$(foreach f,$(FLAVOURS),$(eval $(call module_rule,$(k),$(f)))))
+
+modules-all:
+	@echo "modules-all: $(KRELEASES) x $(FLAVOURS) built warning-free"
+
+# Kbuild keeps its own fallback release number for builds without this Makefile.
+modules-all: release-consistent
+.PHONY: release-consistent
+release-consistent:
+	@kb=$$(sed -n 's/^WGTUN_RELEASE[[:space:]]*:*=[[:space:]]*//p' Kbuild); \
+	if [ -n "$$kb" ] && [ "$$kb" != "$(WGTUN_RELEASE)" ]; then \
+		echo "release number differs: Kbuild $$kb, dkms.conf $(WGTUN_RELEASE)"; exit 1; fi
+
+check:
+	$(MAKE) deps
+	$(MAKE) -j2 modules-all
+	$(MAKE) wgctl
+	selftests/run --kernel all
+
+demo:
+	$(MAKE) deps
+	$(MAKE) -j2 modules-all
+	$(MAKE) wgctl
+	selftests/run --kernel 6.12 --verbose selftests/demo.sh

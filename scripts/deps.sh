@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install what building and testing wgtun needs on a Debian 12 machine, then
+# fetch the pinned kernel images for the guest tests. Idempotent: a second run
+# touches neither apt nor the network.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+conf=$repo/selftests/kernels.conf
+
+packages=(
+	make gcc libc6-dev pkg-config git rsync cpio gzip xz-utils coreutils
+	qemu-system-x86 busybox-static kmod iproute2 iperf3 iputils-ping
+	wireguard-tools wireguard-go bird2 frr dkms sparse libmnl-dev clang socat
+	procps util-linux psmisc jq
+)
+while read -r _ _ _ headers; do
+	packages+=("$headers")
+done < <(grep -Ev '^[[:space:]]*(#|$)' "$conf")
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[[ $status == installed ]] || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+	if ((EUID != 0)); then
+		echo "deps: missing packages: ${missing[*]}; run 'make deps' as root" >&2
+		exit 1
+	fi
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+	echo "deps: all packages present"
+fi
+
+exec "$repo/scripts/fetch-kernels.sh"

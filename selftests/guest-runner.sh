@@ -1,0 +1,140 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the test guest as PID 1 (started by selftests/guest-init) and
+# runs the tests that selftests/run listed in .cache/run/<release>/config.
+#
+# Per test: a timeout, its output in LOGDIR/<test>.log, then the guest is
+# put back to a clean state (processes, namespaces, links, module unloaded)
+# and the kernel log written during the test is checked for reports of
+# kernel bugs. One line per test goes to the harness console (ttyS1) and,
+# before and after each test, a line to RESULTS on the writable share, so
+# that the host can tally even when a test takes the guest down.
+
+repo=$1
+kver=$(uname -r)
+export PATH=$repo/tools/wgctl:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+
+# shellcheck source=/dev/null
+. "$repo/.cache/run/$kver/config" || { echo o > /proc/sysrq-trigger; sleep 60; }
+
+# Kernel log lines that fail the test during which they appear.
+KERNEL_BAD='WARNING:|BUG:|Oops|KASAN|UBSAN|refcount_t|lockdep|possible recursive locking|suspicious RCU|kmemleak|general protection|Call Trace'
+# Taint bits that mean the same: B bad page (32), D oops (128), W warning (512),
+# L soft lockup (16384).
+TAINT_BAD=$((32 | 128 | 512 | 16384))
+
+console=/dev/ttyS1
+stty -F "$console" raw -echo 2>/dev/null
+exec > "$console" 2>&1 < /dev/null
+
+say() {
+	printf '%s\n' "$*"
+}
+
+record() {
+	printf '%s\n' "$*" >> "$RESULTS"
+}
+
+# Everything a test may leave behind: processes (daemons included), network
+# namespaces, links in the initial namespace, and the module itself.
+reset_guest() {
+	local p pid
+
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[[ $pid == 1 || $pid == "$BASHPID" ]] && continue
+		[[ -e $p/exe ]] || continue	# kernel thread
+		kill -9 "$pid" 2>/dev/null
+	done
+	ip -all netns delete 2>/dev/null
+	ip -o link show | awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print $2 }' |
+	while read -r dev; do
+		ip link del "$dev" 2>/dev/null
+	done
+	unload_wgtun
+}
+
+# rmmod may briefly race with deferred namespace cleanup: retry for 10 s.
+unload_wgtun() {
+	local i
+
+	[[ -d /sys/module/wgtun ]] || return 0
+	for ((i = 0; i < 20; i++)); do
+		timeout 30 rmmod wgtun 2>/dev/null && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+run_test() {
+	local script=$1 limit=$2 name log taint0 taint1 rc reason=() bad
+
+	name=$(basename "$script" .sh)
+	log=$LOGDIR/$name.log
+	record "START $name"
+	dmesg -c > /dev/null
+	taint0=$(< /proc/sys/kernel/tainted)
+
+	# timeout(1) runs the test in its own process group and kills all of it.
+	if ((VERBOSE)); then
+		(cd "$repo" && timeout -k 10 "$limit" bash "$script") 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
+	else
+		(cd "$repo" && timeout -k 10 "$limit" bash "$script") > "$log" 2>&1
+		rc=$?
+	fi
+
+	if ! reset_guest >> "$log" 2>&1; then
+		reason+=("wgtun does not unload after the test")
+	fi
+	sleep 1		# let deferred work (namespace cleanup) report
+	dmesg -c > "$LOGDIR/$name.dmesg"
+	taint1=$(< /proc/sys/kernel/tainted)
+
+	if ((rc == 124 || rc == 137)); then
+		reason=("timed out after ${limit}s" "${reason[@]}")
+	elif ((rc != 0)); then
+		reason=("exit status $rc" "${reason[@]}")
+	fi
+	bad=$(grep -E "$KERNEL_BAD" "$LOGDIR/$name.dmesg")
+	[[ -n $bad ]] && reason+=("kernel: $(head -n1 <<< "$bad")")
+	if (((taint1 & ~taint0) & TAINT_BAD)); then
+		reason+=("kernel taint $taint0 -> $taint1")
+	fi
+
+	if ((${#reason[@]} == 0)); then
+		record "PASS $name"
+		say "PASS $kver $name"
+		return
+	fi
+	local why
+	why=$(IFS=';'; echo "${reason[*]}")
+	why=${why//;/; }
+	record "FAIL $name $why"
+	say "FAIL $kver $name ($why)"
+	if ((!VERBOSE)); then
+		say "---- last 30 lines of $log"
+		tail -n 30 "$log" | sed 's/^/  | /'
+	fi
+	if [[ -n $bad ]]; then
+		local first
+		first=$(grep -nE "$KERNEL_BAD" "$LOGDIR/$name.dmesg" | head -n1 | cut -d: -f1)
+		say "---- kernel log from the first report ($LOGDIR/$name.dmesg)"
+		tail -n "+$first" "$LOGDIR/$name.dmesg" | head -n 40 | sed 's/^/  | /'
+	fi
+}
+
+say "guest: $kver up after $(cut -d' ' -f1 /proc/uptime)s, running ${#TESTS[@]} test(s)"
+dmesg -c > "$LOGDIR/boot.dmesg"
+export KVER=$kver WGTUN_REPO=$repo WGTUN_DEBUG_KO LOGDIR
+
+for i in "${!TESTS[@]}"; do
+	run_test "${TESTS[$i]}" "${TIMEOUTS[$i]}"
+done
+
+record "DONE"
+sync
+echo o > /proc/sysrq-trigger
+sleep 60

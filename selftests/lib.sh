@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for the guest tests: source it first thing,
+#   . "$(dirname "$0")/../lib.sh"
+#
+# A test is a bash script run as root in the guest, cwd = repository root,
+# with KVER, WGTUN_REPO and WGTUN_DEBUG_KO set. It passes by exiting 0. The
+# harness cleans up after it and checks the kernel log, so a test need not;
+# it must not clear the kernel log itself (no dmesg -c).
+
+set -Eeuo pipefail
+
+# Print where a test stopped when a command fails under set -e.
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND (exit $?)" >&2' ERR
+
+die() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+log() {
+	echo "# $*"
+}
+
+# assert MESSAGE COMMAND [ARG...]: run the command, fail the test with
+# MESSAGE if it fails. Use [[ ]] directly when bash syntax reads better:
+#   [[ $mtu == 1420 ]] || die "mtu is $mtu"
+assert() {
+	local msg=$1
+
+	shift
+	"$@" || die "$msg"
+}
+
+# assert_eq GOT WANT MESSAGE
+assert_eq() {
+	[[ $1 == "$2" ]] || die "$3: got '$1', want '$2'"
+}
+
+# assert_match GOT REGEX MESSAGE (bash extended regex)
+assert_match() {
+	[[ $1 =~ $2 ]] || die "$3: '$1' does not match /$2/"
+}
+
+# Cleanup actions, run in reverse order of registration when the test exits.
+_cleanups=()
+on_exit() {
+	_cleanups+=("$*")
+}
+
+_run_cleanups() {
+	local i
+
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanups[$i]}" || true
+	done
+}
+trap _run_cleanups EXIT
+
+# setup_netns NAME...: fresh namespaces with loopback up, removed at exit.
+setup_netns() {
+	local ns
+
+	for ns in "$@"; do
+		ip netns del "$ns" 2>/dev/null || true
+		ip netns add "$ns"
+		on_exit "ip netns del $ns 2>/dev/null"
+		ip -n "$ns" link set lo up
+	done
+}
+
+# n1 CMD...: run CMD in namespace n1 (and n2, n3 likewise).
+n1() { ip netns exec n1 "$@"; }
+n2() { ip netns exec n2 "$@"; }
+n3() { ip netns exec n3 "$@"; }
+
+# load_debug_module [PARAM=VALUE...]: replace wgtun with the debug build
+# ($WGTUN_DEBUG_KO), after modprobe has loaded what wgtun depends on.
+load_debug_module() {
+	[[ -f ${WGTUN_DEBUG_KO:-} ]] || die "no debug build at '${WGTUN_DEBUG_KO:-}'"
+	modprobe wgtun
+	rmmod wgtun
+	insmod "$WGTUN_DEBUG_KO" "$@"
+}
+
+# wait_for SECONDS COMMAND [ARG...]: poll every 0.1 s until COMMAND succeeds.
+wait_for() {
+	local limit=$1 i
+
+	shift
+	for ((i = 0; i < limit * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# link_kind DEV [NETNS]: the rtnl kind of DEV ("wgtun", "wireguard", ...).
+link_kind() {
+	ip ${2:+-n "$2"} -d -j link show dev "$1" | jq -r '.[0].linkinfo.info_kind // empty'
+}
+
+# link_exists DEV [NETNS]
+link_exists() {
+	ip ${2:+-n "$2"} link show dev "$1" > /dev/null 2>&1
+}
