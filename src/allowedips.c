@@ -18,6 +18,7 @@
 #include <linux/ipv6.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
+#include <linux/mutex.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
@@ -447,23 +448,41 @@ struct wgt_peer *wgt_allowedips_lookup_src(struct wgt_allowedips *t, struct sk_b
 	return lookup_skb(t, skb, true);
 }
 
+/*
+ * Reference counted, so the self-test can hold the caches whether or not the
+ * module has set them up yet.
+ */
+static DEFINE_MUTEX(slab_lock);
+static unsigned int slab_users;
+
 int wgt_allowedips_slab_init(void)
 {
+	int ret = 0;
+
+	mutex_lock(&slab_lock);
+	if (slab_users++)
+		goto out;
 	node_cache4 = kmem_cache_create("wgtun_aip4", node_size(32), 0, 0, NULL);
-	if (!node_cache4)
-		return -ENOMEM;
 	node_cache6 = kmem_cache_create("wgtun_aip6", node_size(128), 0, 0, NULL);
-	if (!node_cache6) {
+	if (!node_cache4 || !node_cache6) {
+		kmem_cache_destroy(node_cache6);
 		kmem_cache_destroy(node_cache4);
-		return -ENOMEM;
+		slab_users--;
+		ret = -ENOMEM;
 	}
-	return 0;
+out:
+	mutex_unlock(&slab_lock);
+	return ret;
 }
 
 void wgt_allowedips_slab_uninit(void)
 {
-	/* Wait for the node_free_rcu() callbacks still queued. */
-	rcu_barrier();
-	kmem_cache_destroy(node_cache6);
-	kmem_cache_destroy(node_cache4);
+	mutex_lock(&slab_lock);
+	if (!WARN_ON(!slab_users) && !--slab_users) {
+		/* Wait for the node_free_rcu() callbacks still queued. */
+		rcu_barrier();
+		kmem_cache_destroy(node_cache6);
+		kmem_cache_destroy(node_cache4);
+	}
+	mutex_unlock(&slab_lock);
 }

@@ -62,7 +62,10 @@ struct wgt_allowedips {
 	u64 seq;
 };
 
-/* Module-wide node caches; init before any table is used, uninit after all are freed. */
+/*
+ * Module-wide node caches: init before any table is used, uninit after all are
+ * freed. Reference counted (each init needs one uninit); may sleep.
+ */
 int wgt_allowedips_slab_init(void);
 void wgt_allowedips_slab_uninit(void);
 
