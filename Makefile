@@ -7,7 +7,7 @@
 #   make install      modules_install + depmod, and wgctl into /usr/local/sbin
 #   make clean
 #
-# Development on a machine that cannot load modules (see selftests/README):
+# Development on a machine that cannot load modules (tests run in QEMU guests):
 #   make deps         install Debian packages, fetch the pinned kernels (root)
 #   make modules-all  build/<release>/{release,debug}/wgtun.ko for every pinned
 #                     kernel, W=1, failing on any warning
@@ -45,7 +45,13 @@ ifneq ($(HAVE_WGCTL),)
 endif
 
 clean:
+ifneq ($(wildcard $(KDIR)/Makefile),)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+else
+	find . -path ./.cache -prune -o \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' \) -type f -print0 | xargs -0 rm -f
+	rm -f modules.order Module.symvers
+endif
 	rm -rf build
 ifneq ($(HAVE_WGCTL),)
 	$(MAKE) -C tools/wgctl clean
@@ -73,6 +79,7 @@ module-$(1)-$(2):
 		$(if $(filter debug,$(2)),WGTUN_DEBUG=1) modules \
 		> build/$(1)/$(2)/build.log 2>&1 || \
 		{ cat build/$(1)/$(2)/build.log; echo "modules-all: $(1) $(2) failed"; exit 1; }
+	@# Objects go too, so that the next build compiles (and warns) again.
 	@if grep -qi 'warning:' build/$(1)/$(2)/build.log; then \
 		grep -i -B2 -A4 'warning:' build/$(1)/$(2)/build.log; \
 		echo "modules-all: $(1) $(2): warnings (see build/$(1)/$(2)/build.log)"; \

@@ -126,6 +126,31 @@ run_test() {
 	fi
 }
 
+# Device nodes that load their module on first open (/dev/net/tun for
+# wireguard-go, for one); udev would create them on a full system.
+make_static_nodes() {
+	local mod node spec
+
+	while read -r mod node spec; do
+		[[ $mod == \#* || -e /dev/$node ]] && continue
+		[[ $spec =~ ^([cb])([0-9]+):([0-9]+)$ ]] || continue
+		mkdir -p "$(dirname "/dev/$node")"
+		mknod -m 0666 "/dev/$node" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+	done < "/lib/modules/$kver/modules.devname"
+}
+
+# What systemd-tmpfiles would create for the routing daemons.
+make_run_dirs() {
+	local user
+
+	for user in frr bird; do
+		id "$user" > /dev/null 2>&1 || continue
+		install -d -m 0755 -o "$user" -g "$user" "/run/$user"
+	done
+}
+
+make_static_nodes
+make_run_dirs
 say "guest: $kver up after $(cut -d' ' -f1 /proc/uptime)s, running ${#TESTS[@]} test(s)"
 dmesg -c > "$LOGDIR/boot.dmesg"
 export KVER=$kver WGTUN_REPO=$repo WGTUN_DEBUG_KO LOGDIR
