@@ -1,0 +1,966 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libmnl glue for the wgtun generic netlink family and for rtnetlink.
+ *
+ * libmnl's callback runner turns an error message into a bare errno, which
+ * would lose the kernel's extended-ack text; so replies are walked here with
+ * our own loop that keeps NLMSGERR_ATTR_MSG.  Sockets ask for capped acks
+ * (NETLINK_CAP_ACK) so that a rejected 32 KiB SET is not echoed back.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/time_types.h>
+
+#include "encoding.h"
+#include "ipc.h"
+
+/* Room for the largest dump skb the kernel builds (32 KiB) with margin. */
+#define RECV_BUF_LEN	(64 * 1024)
+/* One SET message; far below the default socket send buffer. */
+#define SET_MSG_LEN	(32 * 1024)
+#define DUMP_RETRIES	32
+
+char ipc_extack[512];
+
+struct ipc {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	uint16_t family;
+	uint32_t events_group;
+	char *buf;
+};
+
+typedef int (*msg_cb)(const struct nlmsghdr *nlh, void *data);
+
+void ipc_perror(const char *what, int err)
+{
+	if (err < 0)
+		err = -err;
+	if (ipc_extack[0])
+		fprintf(stderr, "%s: %s (%s)\n", what, ipc_extack, strerror(err));
+	else
+		fprintf(stderr, "%s: %s\n", what, strerror(err));
+}
+
+/* ---- sockets and the reply loop ---- */
+
+static void ipc_close(struct ipc *ipc)
+{
+	if (ipc->nl)
+		mnl_socket_close(ipc->nl);
+	ipc->nl = NULL;
+	if (ipc->buf)
+		wgt_wipe(ipc->buf, RECV_BUF_LEN);
+	free(ipc->buf);
+	ipc->buf = NULL;
+}
+
+static int ipc_open_bus(struct ipc *ipc, int bus)
+{
+	int one = 1, err;
+
+	memset(ipc, 0, sizeof(*ipc));
+	ipc_extack[0] = '\0';
+	ipc->buf = malloc(RECV_BUF_LEN);
+	if (!ipc->buf)
+		return -ENOMEM;
+	ipc->nl = mnl_socket_open(bus);
+	if (!ipc->nl || mnl_socket_bind(ipc->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		ipc_close(ipc);
+		return err;
+	}
+	/* Both are best effort: old kernels simply lack the extras. */
+	mnl_socket_setsockopt(ipc->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(ipc->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	ipc->portid = mnl_socket_get_portid(ipc->nl);
+	ipc->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+/* Copies NLMSGERR_ATTR_MSG out of the TLVs that follow an error or DONE. */
+static void save_extack(const void *tlvs, size_t len)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_payload(tlvs, len) {
+		if (mnl_attr_get_type(attr) != NLMSGERR_ATTR_MSG)
+			continue;
+		snprintf(ipc_extack, sizeof(ipc_extack), "%.*s",
+			 (int)strnlen(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr)),
+			 (const char *)mnl_attr_get_payload(attr));
+	}
+}
+
+static int handle_error(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t plen = mnl_nlmsg_get_payload_len(nlh), off = sizeof(*e);
+
+	if (plen < sizeof(*e))
+		return -EBADMSG;
+	if (e->error && (nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len > NLMSG_HDRLEN ?
+			       e->msg.nlmsg_len - NLMSG_HDRLEN : 0;
+		if (off < plen)
+			save_extack((const char *)e + off, plen - off);
+	}
+	return e->error > 0 ? -e->error : e->error;
+}
+
+static int handle_done(const struct nlmsghdr *nlh)
+{
+	size_t plen = mnl_nlmsg_get_payload_len(nlh);
+	int err;
+
+	if (plen < sizeof(int))
+		return 0;
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (err && (nlh->nlmsg_flags & NLM_F_ACK_TLVS) && plen > sizeof(int))
+		save_extack((const char *)mnl_nlmsg_get_payload(nlh) + sizeof(int),
+			    plen - sizeof(int));
+	return err > 0 ? -err : err;
+}
+
+/*
+ * Reads replies to request @seq until its ack or DONE.  Sets *intr when a
+ * message carries NLM_F_DUMP_INTR.  Data messages go to @cb; once @cb fails
+ * the rest of the reply is still drained so the socket stays usable.
+ */
+static int ipc_run(struct ipc *ipc, uint32_t seq, msg_cb cb, void *data, bool *intr)
+{
+	const struct nlmsghdr *nlh;
+	int cb_err = 0, ret, len;
+	ssize_t got;
+
+	for (;;) {
+		got = mnl_socket_recvfrom(ipc->nl, ipc->buf, RECV_BUF_LEN);
+		if (got < 0)
+			return -errno;
+		len = (int)got;
+		for (nlh = (const struct nlmsghdr *)ipc->buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != ipc->portid)
+				continue;
+			if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) && intr)
+				*intr = true;
+			switch (nlh->nlmsg_type) {
+			case NLMSG_NOOP:
+				continue;
+			case NLMSG_ERROR:
+				ret = handle_error(nlh);
+				return ret ? ret : cb_err;
+			case NLMSG_DONE:
+				ret = handle_done(nlh);
+				return ret ? ret : cb_err;
+			case NLMSG_OVERRUN:
+				return -EOVERFLOW;
+			default:
+				if (!cb_err && cb)
+					cb_err = cb(nlh, data);
+			}
+		}
+	}
+}
+
+static int ipc_send(struct ipc *ipc, struct nlmsghdr *nlh)
+{
+	if (mnl_socket_sendto(ipc->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- resolving the family ---- */
+
+static int parse_mcast_groups(const struct nlattr *groups, struct ipc *ipc)
+{
+	const struct nlattr *grp, *a;
+	const char *name;
+	uint32_t id;
+
+	mnl_attr_for_each_nested(grp, groups) {
+		name = NULL;
+		id = 0;
+		mnl_attr_for_each_nested(a, grp) {
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+				name = mnl_attr_get_str(a);
+			else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+				 !mnl_attr_validate(a, MNL_TYPE_U32))
+				id = mnl_attr_get_u32(a);
+		}
+		if (name && !strcmp(name, WGTUN_MCGRP_EVENTS))
+			ipc->events_group = id;
+	}
+	return 0;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ipc *ipc = data;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
+		    !mnl_attr_validate(a, MNL_TYPE_U16))
+			ipc->family = mnl_attr_get_u16(a);
+		else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GROUPS)
+			parse_mcast_groups(a, ipc);
+	}
+	return 0;
+}
+
+static struct nlmsghdr *genl_header(void *buf, uint16_t type, uint8_t cmd, uint8_t version,
+				    uint16_t flags, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = version;
+	return nlh;
+}
+
+static int ipc_open(struct ipc *ipc)
+{
+	struct nlmsghdr *nlh;
+	uint32_t seq;
+	int err;
+
+	err = ipc_open_bus(ipc, NETLINK_GENERIC);
+	if (err)
+		return err;
+	seq = ++ipc->seq;
+	nlh = genl_header(ipc->buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK, seq);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WGTUN_GENL_NAME);
+	err = ipc_send(ipc, nlh);
+	if (!err)
+		err = ipc_run(ipc, seq, family_cb, ipc, NULL);
+	if (!err && !ipc->family)
+		err = -ENOENT;
+	if (err == -ENOENT) {
+		snprintf(ipc_extack, sizeof(ipc_extack), "%s",
+			 "the wgtun generic netlink family is not registered; "
+			 "is the wgtun module loaded?");
+		err = -EPROTONOSUPPORT;
+	}
+	if (err)
+		ipc_close(ipc);
+	return err;
+}
+
+/* ---- parsing device messages ---- */
+
+static bool attr_is_key(const struct nlattr *a)
+{
+	return mnl_attr_get_payload_len(a) == WGT_KEY_LEN;
+}
+
+static void parse_drops(const struct nlattr *nest, uint64_t drops[WGT_NDROPS])
+{
+	const struct nlattr *a;
+	uint16_t type;
+
+	mnl_attr_for_each_nested(a, nest) {
+		type = mnl_attr_get_type(a);
+		if (type < WGT_NDROPS && !mnl_attr_validate(a, MNL_TYPE_U64))
+			drops[type] = mnl_attr_get_u64(a);
+	}
+}
+
+static int parse_allowedip(const struct nlattr *nest, struct wgt_peer *peer)
+{
+	struct wgt_allowedip ip = { 0 }, *slot;
+	const struct nlattr *a;
+	const void *addr = NULL;
+	uint16_t alen = 0;
+	bool have_cidr = false;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case WGTUN_A_ALLOWEDIP_FAMILY:
+			if (mnl_attr_validate(a, MNL_TYPE_U16))
+				return -EINVAL;
+			ip.family = mnl_attr_get_u16(a);
+			break;
+		case WGTUN_A_ALLOWEDIP_IPADDR:
+			addr = mnl_attr_get_payload(a);
+			alen = mnl_attr_get_payload_len(a);
+			break;
+		case WGTUN_A_ALLOWEDIP_CIDR_MASK:
+			if (mnl_attr_validate(a, MNL_TYPE_U8))
+				return -EINVAL;
+			ip.cidr = mnl_attr_get_u8(a);
+			have_cidr = true;
+			break;
+		case WGTUN_A_ALLOWEDIP_FLAGS:
+			if (mnl_attr_validate(a, MNL_TYPE_U32))
+				return -EINVAL;
+			ip.nlflags = mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	if (!addr || !have_cidr)
+		return -EINVAL;
+	if (!((ip.family == AF_INET && alen == 4 && ip.cidr <= 32) ||
+	      (ip.family == AF_INET6 && alen == 16 && ip.cidr <= 128)))
+		return -EINVAL;
+	memcpy(&ip.addr, addr, alen);
+	slot = wgt_peer_add_ip(peer);
+	if (!slot)
+		return -ENOMEM;
+	*slot = ip;
+	return 0;
+}
+
+static int parse_peer_attr(const struct nlattr *a, struct wgt_peer *peer)
+{
+	const struct nlattr *ipn;
+	uint16_t len = mnl_attr_get_payload_len(a);
+	struct __kernel_timespec ts;
+	int err;
+
+	switch (mnl_attr_get_type(a)) {
+	case WGTUN_A_PEER_PRESHARED_KEY:
+		if (!attr_is_key(a))
+			return -EINVAL;
+		memcpy(peer->preshared_key, mnl_attr_get_payload(a), WGT_KEY_LEN);
+		if (!wgt_key_is_zero(peer->preshared_key))
+			peer->has |= WGT_PEER_HAS_PRESHARED_KEY;
+		break;
+	case WGTUN_A_PEER_FLAGS:
+		if (mnl_attr_validate(a, MNL_TYPE_U32))
+			return -EINVAL;
+		peer->nlflags |= mnl_attr_get_u32(a);
+		break;
+	case WGTUN_A_PEER_ENDPOINT:
+		if (len == sizeof(struct sockaddr_in) || len == sizeof(struct sockaddr_in6)) {
+			memset(&peer->endpoint, 0, sizeof(peer->endpoint));
+			memcpy(&peer->endpoint, mnl_attr_get_payload(a), len);
+			sa_family_t fam = peer->endpoint.sa.sa_family;
+
+			if ((fam == AF_INET && len == sizeof(peer->endpoint.sin)) ||
+			    (fam == AF_INET6 && len == sizeof(peer->endpoint.sin6)))
+				peer->has |= WGT_PEER_HAS_ENDPOINT;
+		}
+		break;
+	case WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL:
+		if (mnl_attr_validate(a, MNL_TYPE_U16))
+			return -EINVAL;
+		peer->keepalive = mnl_attr_get_u16(a);
+		peer->has |= WGT_PEER_HAS_KEEPALIVE;
+		break;
+	case WGTUN_A_PEER_LAST_HANDSHAKE_TIME:
+		if (len != sizeof(ts))
+			return -EINVAL;
+		memcpy(&ts, mnl_attr_get_payload(a), sizeof(ts));
+		peer->handshake_sec = ts.tv_sec;
+		peer->handshake_nsec = ts.tv_nsec;
+		peer->has |= WGT_PEER_HAS_HANDSHAKE;
+		break;
+	case WGTUN_A_PEER_RX_BYTES:
+	case WGTUN_A_PEER_TX_BYTES:
+	case WGTUN_A_PEER_RX_PACKETS:
+	case WGTUN_A_PEER_TX_PACKETS:
+		if (mnl_attr_validate(a, MNL_TYPE_U64))
+			return -EINVAL;
+		switch (mnl_attr_get_type(a)) {
+		case WGTUN_A_PEER_RX_BYTES:
+			peer->rx_bytes = mnl_attr_get_u64(a);
+			peer->has |= WGT_PEER_HAS_TRANSFER;
+			break;
+		case WGTUN_A_PEER_TX_BYTES:
+			peer->tx_bytes = mnl_attr_get_u64(a);
+			peer->has |= WGT_PEER_HAS_TRANSFER;
+			break;
+		case WGTUN_A_PEER_RX_PACKETS:
+			peer->rx_packets = mnl_attr_get_u64(a);
+			peer->has |= WGT_PEER_HAS_PACKETS;
+			break;
+		default:
+			peer->tx_packets = mnl_attr_get_u64(a);
+			peer->has |= WGT_PEER_HAS_PACKETS;
+		}
+		break;
+	case WGTUN_A_PEER_ALLOWEDIPS:
+		peer->has |= WGT_PEER_HAS_ALLOWEDIPS;
+		mnl_attr_for_each_nested(ipn, a) {
+			err = parse_allowedip(ipn, peer);
+			if (err)
+				return err;
+		}
+		break;
+	case WGTUN_A_PEER_DROPS:
+		parse_drops(a, peer->drops);
+		peer->has |= WGT_PEER_HAS_DROPS;
+		break;
+	case WGTUN_A_PEER_ALIVE:
+		if (mnl_attr_validate(a, MNL_TYPE_U8))
+			return -EINVAL;
+		peer->alive = mnl_attr_get_u8(a);
+		peer->has |= WGT_PEER_HAS_ALIVE;
+		break;
+	case WGTUN_A_PEER_LAST_RX_AGE:
+		if (mnl_attr_validate(a, MNL_TYPE_U32))
+			return -EINVAL;
+		peer->last_rx_age = mnl_attr_get_u32(a);
+		peer->has |= WGT_PEER_HAS_LAST_RX_AGE;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * A peer continued from the previous message repeats its public key: it is
+ * merged into the last peer instead of being added again.
+ */
+static int parse_peer(const struct nlattr *nest, struct wgt_device *dev)
+{
+	const uint8_t *key = NULL;
+	const struct nlattr *a;
+	struct wgt_peer *peer;
+	int err;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) == WGTUN_A_PEER_PUBLIC_KEY && attr_is_key(a))
+			key = mnl_attr_get_payload(a);
+	}
+	if (!key)
+		return -EINVAL;
+	if (dev->npeers && !memcmp(dev->peers[dev->npeers - 1].public_key, key, WGT_KEY_LEN)) {
+		peer = &dev->peers[dev->npeers - 1];
+	} else {
+		peer = wgt_device_add_peer(dev);
+		if (!peer)
+			return -ENOMEM;
+		memcpy(peer->public_key, key, WGT_KEY_LEN);
+		peer->has |= WGT_PEER_HAS_PUBLIC_KEY;
+	}
+	mnl_attr_for_each_nested(a, nest) {
+		err = parse_peer_attr(a, peer);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int parse_device_attr(const struct nlattr *a, struct wgt_device *dev)
+{
+	const struct nlattr *p;
+	int err;
+
+	switch (mnl_attr_get_type(a)) {
+	case WGTUN_A_DEVICE_IFINDEX:
+		if (mnl_attr_validate(a, MNL_TYPE_U32))
+			return -EINVAL;
+		dev->ifindex = mnl_attr_get_u32(a);
+		dev->has |= WGT_DEV_HAS_IFINDEX;
+		break;
+	case WGTUN_A_DEVICE_IFNAME:
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+			return -EINVAL;
+		snprintf(dev->name, sizeof(dev->name), "%s", mnl_attr_get_str(a));
+		break;
+	case WGTUN_A_DEVICE_PRIVATE_KEY:
+		if (!attr_is_key(a))
+			return -EINVAL;
+		memcpy(dev->private_key, mnl_attr_get_payload(a), WGT_KEY_LEN);
+		if (!wgt_key_is_zero(dev->private_key))
+			dev->has |= WGT_DEV_HAS_PRIVATE_KEY;
+		break;
+	case WGTUN_A_DEVICE_PUBLIC_KEY:
+		if (!attr_is_key(a))
+			return -EINVAL;
+		memcpy(dev->public_key, mnl_attr_get_payload(a), WGT_KEY_LEN);
+		if (!wgt_key_is_zero(dev->public_key))
+			dev->has |= WGT_DEV_HAS_PUBLIC_KEY;
+		break;
+	case WGTUN_A_DEVICE_FLAGS:
+		if (mnl_attr_validate(a, MNL_TYPE_U32))
+			return -EINVAL;
+		dev->nlflags |= mnl_attr_get_u32(a);
+		break;
+	case WGTUN_A_DEVICE_LISTEN_PORT:
+		if (mnl_attr_validate(a, MNL_TYPE_U16))
+			return -EINVAL;
+		dev->listen_port = mnl_attr_get_u16(a);
+		dev->has |= WGT_DEV_HAS_LISTEN_PORT;
+		break;
+	case WGTUN_A_DEVICE_FWMARK:
+		if (mnl_attr_validate(a, MNL_TYPE_U32))
+			return -EINVAL;
+		dev->fwmark = mnl_attr_get_u32(a);
+		dev->has |= WGT_DEV_HAS_FWMARK;
+		break;
+	case WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS:
+		if (mnl_attr_validate(a, MNL_TYPE_U8))
+			return -EINVAL;
+		dev->carrier_follows_peers = mnl_attr_get_u8(a);
+		dev->has |= WGT_DEV_HAS_CARRIER_FOLLOWS;
+		break;
+	case WGTUN_A_DEVICE_LIVENESS_TIMEOUT:
+		if (mnl_attr_validate(a, MNL_TYPE_U32))
+			return -EINVAL;
+		dev->liveness_timeout = mnl_attr_get_u32(a);
+		dev->has |= WGT_DEV_HAS_LIVENESS;
+		break;
+	case WGTUN_A_DEVICE_CARRIER:
+		if (mnl_attr_validate(a, MNL_TYPE_U8))
+			return -EINVAL;
+		dev->carrier = mnl_attr_get_u8(a);
+		dev->has |= WGT_DEV_HAS_CARRIER;
+		break;
+	case WGTUN_A_DEVICE_DROPS:
+		parse_drops(a, dev->drops);
+		dev->has |= WGT_DEV_HAS_DROPS;
+		break;
+	case WGTUN_A_DEVICE_EVENT:
+		if (mnl_attr_validate(a, MNL_TYPE_U32))
+			return -EINVAL;
+		dev->event = mnl_attr_get_u32(a);
+		dev->has |= WGT_DEV_HAS_EVENT;
+		break;
+	case WGTUN_A_DEVICE_PEERS:
+		mnl_attr_for_each_nested(p, a) {
+			err = parse_peer(p, dev);
+			if (err)
+				return err;
+		}
+		break;
+	}
+	return 0;
+}
+
+int ipc_parse_device(const struct nlmsghdr *nlh, struct wgt_device *dev)
+{
+	const struct nlattr *a;
+	int err;
+
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+		return -EINVAL;
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		err = parse_device_attr(a, dev);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- get ---- */
+
+static int get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return ipc_parse_device(nlh, data);
+}
+
+int ipc_get_device(const char *name, struct wgt_device **out)
+{
+	struct wgt_device *dev = NULL;
+	struct nlmsghdr *nlh;
+	struct ipc ipc;
+	bool intr;
+	uint32_t seq;
+	int err, tries;
+
+	*out = NULL;
+	if (strlen(name) >= IFNAMSIZ) {
+		snprintf(ipc_extack, sizeof(ipc_extack), "interface name `%s' is too long", name);
+		return -ENAMETOOLONG;
+	}
+	err = ipc_open(&ipc);
+	if (err)
+		return err;
+	for (tries = 0; tries < DUMP_RETRIES; tries++) {
+		wgt_device_free(dev);
+		dev = wgt_device_new();
+		if (!dev) {
+			err = -ENOMEM;
+			break;
+		}
+		seq = ++ipc.seq;
+		nlh = genl_header(ipc.buf, ipc.family, WGTUN_CMD_GET_DEVICE, WGTUN_GENL_VERSION,
+				  NLM_F_DUMP, seq);
+		mnl_attr_put_strz(nlh, WGTUN_A_DEVICE_IFNAME, name);
+		intr = false;
+		err = ipc_send(&ipc, nlh);
+		if (!err)
+			err = ipc_run(&ipc, seq, get_cb, dev, &intr);
+		if (err || !intr)
+			break;
+		err = -EINTR;	/* the configuration changed under the dump */
+	}
+	ipc_close(&ipc);
+	if (err) {
+		wgt_device_free(dev);
+		return err;
+	}
+	if (!dev->name[0])
+		snprintf(dev->name, sizeof(dev->name), "%s", name);
+	*out = dev;
+	return 0;
+}
+
+/* ---- set ---- */
+
+void ipc_set_iter_init(struct ipc_set_iter *it, const struct wgt_device *dev)
+{
+	memset(it, 0, sizeof(*it));
+	it->dev = dev;
+	it->first = true;
+}
+
+static bool put_device_head(struct nlmsghdr *nlh, size_t len, const struct wgt_device *dev)
+{
+	bool ok = true;
+
+	if (dev->nlflags)
+		ok &= mnl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_FLAGS, dev->nlflags);
+	if (dev->has & WGT_DEV_HAS_PRIVATE_KEY)
+		ok &= mnl_attr_put_check(nlh, len, WGTUN_A_DEVICE_PRIVATE_KEY, WGT_KEY_LEN,
+					 dev->private_key);
+	if (dev->has & WGT_DEV_HAS_LISTEN_PORT)
+		ok &= mnl_attr_put_u16_check(nlh, len, WGTUN_A_DEVICE_LISTEN_PORT,
+					     dev->listen_port);
+	if (dev->has & WGT_DEV_HAS_FWMARK)
+		ok &= mnl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_FWMARK, dev->fwmark);
+	if (dev->has & WGT_DEV_HAS_CARRIER_FOLLOWS)
+		ok &= mnl_attr_put_u8_check(nlh, len, WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS,
+					    dev->carrier_follows_peers);
+	if (dev->has & WGT_DEV_HAS_LIVENESS)
+		ok &= mnl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_LIVENESS_TIMEOUT,
+					     dev->liveness_timeout);
+	return ok;
+}
+
+/* The peer's one-time attributes, sent with its first appearance only. */
+static bool put_peer_head(struct nlmsghdr *nlh, size_t len, const struct wgt_peer *peer)
+{
+	bool ok = true;
+
+	if (peer->has & WGT_PEER_HAS_PRESHARED_KEY)
+		ok &= mnl_attr_put_check(nlh, len, WGTUN_A_PEER_PRESHARED_KEY, WGT_KEY_LEN,
+					 peer->preshared_key);
+	if (peer->has & WGT_PEER_HAS_ENDPOINT)
+		ok &= mnl_attr_put_check(nlh, len, WGTUN_A_PEER_ENDPOINT,
+					 peer->endpoint.sa.sa_family == AF_INET ?
+					 sizeof(peer->endpoint.sin) : sizeof(peer->endpoint.sin6),
+					 &peer->endpoint);
+	if (peer->has & WGT_PEER_HAS_KEEPALIVE)
+		ok &= mnl_attr_put_u16_check(nlh, len, WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
+					     peer->keepalive);
+	return ok;
+}
+
+static bool put_allowedip(struct nlmsghdr *nlh, size_t len, const struct wgt_allowedip *ip)
+{
+	struct nlattr *nest = mnl_attr_nest_start_check(nlh, len, 0);
+
+	if (!nest)
+		return false;
+	if (!mnl_attr_put_u16_check(nlh, len, WGTUN_A_ALLOWEDIP_FAMILY, ip->family) ||
+	    !mnl_attr_put_check(nlh, len, WGTUN_A_ALLOWEDIP_IPADDR,
+				ip->family == AF_INET ? 4 : 16, &ip->addr) ||
+	    !mnl_attr_put_u8_check(nlh, len, WGTUN_A_ALLOWEDIP_CIDR_MASK, ip->cidr) ||
+	    (ip->nlflags &&
+	     !mnl_attr_put_u32_check(nlh, len, WGTUN_A_ALLOWEDIP_FLAGS, ip->nlflags))) {
+		mnl_attr_nest_cancel(nlh, nest);
+		return false;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return true;
+}
+
+/*
+ * Puts as much of the current peer as fits.  Returns true when the peer is
+ * complete; false when the message is full (the iterator says where to go
+ * on).  *progress is set when anything of the peer went in.
+ */
+static bool put_peer(struct nlmsghdr *nlh, size_t len, struct ipc_set_iter *it, bool *progress)
+{
+	const struct wgt_peer *peer = &it->dev->peers[it->peer];
+	struct nlattr *nest, *ips;
+	uint32_t flags = peer->nlflags;
+	size_t first_ip = it->ip;
+
+	nest = mnl_attr_nest_start_check(nlh, len, 0);
+	if (!nest)
+		return false;
+	if (it->peer_started)
+		flags &= ~WGTUN_PEER_F_REPLACE_ALLOWEDIPS;
+	if (!mnl_attr_put_check(nlh, len, WGTUN_A_PEER_PUBLIC_KEY, WGT_KEY_LEN, peer->public_key) ||
+	    (flags && !mnl_attr_put_u32_check(nlh, len, WGTUN_A_PEER_FLAGS, flags)) ||
+	    (!it->peer_started && !put_peer_head(nlh, len, peer)))
+		goto cancel;
+	if (!(peer->nlflags & WGTUN_PEER_F_REMOVE_ME) && it->ip < peer->nips) {
+		ips = mnl_attr_nest_start_check(nlh, len, WGTUN_A_PEER_ALLOWEDIPS);
+		if (!ips)
+			goto cancel;
+		while (it->ip < peer->nips && put_allowedip(nlh, len, &peer->ips[it->ip]))
+			it->ip++;
+		if (it->ip == first_ip) {
+			mnl_attr_nest_cancel(nlh, ips);
+			goto cancel;
+		}
+		mnl_attr_nest_end(nlh, ips);
+	}
+	mnl_attr_nest_end(nlh, nest);
+	it->peer_started = true;
+	*progress = true;
+	return (peer->nlflags & WGTUN_PEER_F_REMOVE_ME) || it->ip >= peer->nips;
+cancel:
+	mnl_attr_nest_cancel(nlh, nest);
+	return false;
+}
+
+int ipc_set_build(struct ipc_set_iter *it, void *buf, size_t len, uint16_t family,
+		  uint32_t seq)
+{
+	const struct wgt_device *dev = it->dev;
+	struct nlmsghdr *nlh;
+	struct nlattr *peers;
+	bool progress = false, first = it->first;
+
+	if (it->done)
+		return 0;
+	nlh = genl_header(buf, family, WGTUN_CMD_SET_DEVICE, WGTUN_GENL_VERSION, NLM_F_ACK, seq);
+	if (!mnl_attr_put_strz_check(nlh, len, WGTUN_A_DEVICE_IFNAME, dev->name))
+		return -EMSGSIZE;
+	if (first && !put_device_head(nlh, len, dev))
+		return -EMSGSIZE;
+	it->first = false;
+	if (it->peer < dev->npeers) {
+		peers = mnl_attr_nest_start_check(nlh, len, WGTUN_A_DEVICE_PEERS);
+		if (!peers)
+			return -EMSGSIZE;
+		while (it->peer < dev->npeers && put_peer(nlh, len, it, &progress)) {
+			it->peer++;
+			it->ip = 0;
+			it->peer_started = false;
+		}
+		if (progress)
+			mnl_attr_nest_end(nlh, peers);
+		else
+			mnl_attr_nest_cancel(nlh, peers);
+		/* A message with nothing in it would repeat forever. */
+		if (!progress && !first)
+			return -EMSGSIZE;
+	}
+	if (it->peer >= dev->npeers)
+		it->done = true;
+	return 1;
+}
+
+int ipc_set_device(const struct wgt_device *dev)
+{
+	struct ipc_set_iter it;
+	struct ipc ipc;
+	char *msg;
+	uint32_t seq;
+	int err, built;
+
+	if (strlen(dev->name) >= IFNAMSIZ || !dev->name[0]) {
+		snprintf(ipc_extack, sizeof(ipc_extack), "invalid interface name");
+		return -EINVAL;
+	}
+	msg = malloc(SET_MSG_LEN);
+	if (!msg)
+		return -ENOMEM;
+	err = ipc_open(&ipc);
+	if (err)
+		goto out_free;
+	ipc_set_iter_init(&it, dev);
+	for (;;) {
+		seq = ++ipc.seq;
+		built = ipc_set_build(&it, msg, SET_MSG_LEN, ipc.family, seq);
+		if (built <= 0) {
+			err = built;
+			break;
+		}
+		err = ipc_send(&ipc, (struct nlmsghdr *)msg);
+		if (!err)
+			err = ipc_run(&ipc, seq, NULL, NULL, NULL);
+		if (err)
+			break;
+	}
+	ipc_close(&ipc);
+out_free:
+	wgt_wipe(msg, SET_MSG_LEN);
+	free(msg);
+	return err;
+}
+
+/* ---- listing wgtun links over rtnetlink ---- */
+
+struct name_list {
+	char **names;
+	size_t n, cap;
+	int err;
+};
+
+static const char *link_kind(const struct nlattr *linkinfo)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, linkinfo) {
+		if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
+		    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+			return mnl_attr_get_str(a);
+	}
+	return NULL;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct name_list *list = data;
+	const char *name = NULL, *kind = NULL;
+	const struct nlattr *a;
+	char **n;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg)))
+		return 0;
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
+		if (mnl_attr_get_type(a) == IFLA_IFNAME &&
+		    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+			name = mnl_attr_get_str(a);
+		else if (mnl_attr_get_type(a) == IFLA_LINKINFO)
+			kind = link_kind(a);
+	}
+	if (!name || !kind || strcmp(kind, "wgtun"))
+		return 0;
+	if (list->n + 2 > list->cap) {
+		list->cap = list->cap ? list->cap * 2 : 8;
+		n = realloc(list->names, list->cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		list->names = n;
+	}
+	list->names[list->n] = strdup(name);
+	if (!list->names[list->n])
+		return -ENOMEM;
+	list->names[++list->n] = NULL;
+	return 0;
+}
+
+void ipc_free_names(char **names)
+{
+	size_t i;
+
+	for (i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
+}
+
+int ipc_list_devices(char ***names)
+{
+	struct name_list list;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct ipc ipc;
+	bool intr;
+	int err, tries;
+
+	*names = NULL;
+	err = ipc_open_bus(&ipc, NETLINK_ROUTE);
+	if (err)
+		return err;
+	for (tries = 0; tries < DUMP_RETRIES; tries++) {
+		memset(&list, 0, sizeof(list));
+		nlh = mnl_nlmsg_put_header(ipc.buf);
+		nlh->nlmsg_type = RTM_GETLINK;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		nlh->nlmsg_seq = ++ipc.seq;
+		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		intr = false;
+		err = ipc_send(&ipc, nlh);
+		if (!err)
+			err = ipc_run(&ipc, nlh->nlmsg_seq, link_cb, &list, &intr);
+		if (err || !intr)
+			break;
+		ipc_free_names(list.names);
+		list.names = NULL;
+		err = -EINTR;
+	}
+	ipc_close(&ipc);
+	if (err) {
+		ipc_free_names(list.names);
+		return err;
+	}
+	if (!list.names) {
+		list.names = calloc(1, sizeof(char *));
+		if (!list.names)
+			return -ENOMEM;
+	}
+	*names = list.names;
+	return 0;
+}
+
+/* ---- events ---- */
+
+int ipc_monitor(int (*cb)(const struct wgt_device *event, void *data), void *data)
+{
+	const struct nlmsghdr *nlh;
+	struct wgt_device *ev;
+	struct ipc ipc;
+	int err, stop = 0, len;
+	ssize_t got;
+
+	err = ipc_open(&ipc);
+	if (err)
+		return err;
+	if (!ipc.events_group) {
+		snprintf(ipc_extack, sizeof(ipc_extack),
+			 "the wgtun family has no `%s' multicast group", WGTUN_MCGRP_EVENTS);
+		err = -EPROTONOSUPPORT;
+		goto out;
+	}
+	if (mnl_socket_setsockopt(ipc.nl, NETLINK_ADD_MEMBERSHIP, &ipc.events_group,
+				  sizeof(ipc.events_group)) < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (!stop) {
+		got = mnl_socket_recvfrom(ipc.nl, ipc.buf, RECV_BUF_LEN);
+		if (got < 0) {
+			if (errno == ENOBUFS) {	/* events were lost; go on */
+				fputs("Warning: events were lost (receive buffer full)\n", stderr);
+				continue;
+			}
+			err = -errno;
+			break;
+		}
+		len = (int)got;
+		for (nlh = (const struct nlmsghdr *)ipc.buf; !stop && mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type != ipc.family)
+				continue;
+			ev = wgt_device_new();
+			if (!ev) {
+				err = -ENOMEM;
+				stop = 1;
+				break;
+			}
+			if (!ipc_parse_device(nlh, ev) && (ev->has & WGT_DEV_HAS_EVENT))
+				stop = cb(ev, data);
+			wgt_device_free(ev);
+		}
+	}
+out:
+	ipc_close(&ipc);
+	return err;
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `wgctl monitor [<interface>] [--json]`: one line per wgtun event until
+ * interrupted.  Plain lines look like
+ *	wg0: handshake peer <key>
+ *	wg0: endpoint peer <key> 192.0.2.1:51820
+ *	wg0: carrier down
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "encoding.h"
+#include "ipc.h"
+#include "json.h"
+#include "show.h"
+#include "subcommands.h"
+
+struct monitor_opts {
+	const char *ifname;
+	bool json;
+};
+
+static void print_event(const struct wgt_device *ev)
+{
+	char b64[WGT_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
+
+	printf("%s: %s", ev->name, json_event_name(ev->event));
+	if (ev->event == WGTUN_EVENT_UNSPEC || ev->event > WGTUN_EVENT_MAX)
+		printf(" %u", ev->event);
+	if (ev->npeers) {
+		wgt_key_to_base64(b64, ev->peers[0].public_key);
+		printf(" peer %s", b64);
+		if (ev->peers[0].has & WGT_PEER_HAS_ENDPOINT)
+			printf(" %s", show_endpoint(&ev->peers[0].endpoint, ep));
+	}
+	if (ev->has & WGT_DEV_HAS_CARRIER)
+		printf(" %s", ev->carrier ? "up" : "down");
+	printf("\n");
+}
+
+static int on_event(const struct wgt_device *ev, void *data)
+{
+	const struct monitor_opts *o = data;
+
+	if (o->ifname && strcmp(o->ifname, ev->name))
+		return 0;
+	if (o->json)
+		json_print_event(stdout, ev);
+	else
+		print_event(ev);
+	/* Lines go out as they happen, even into a pipe. */
+	return fflush(stdout) ? -EIO : 0;
+}
+
+int monitor_main(int argc, const char *argv[])
+{
+	struct monitor_opts o = { 0 };
+	struct wgt_device *dev;
+	int i, err;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			o.json = true;
+		} else if (!o.ifname && argv[i][0] != '-') {
+			o.ifname = argv[i];
+		} else {
+			fprintf(stderr, "Usage: %s %s [<interface>] [--json]\n", PROG_NAME,
+				argv[0]);
+			return 1;
+		}
+	}
+	if (o.ifname) {
+		/* Fail now on a name that is not a wgtun interface. */
+		err = ipc_get_device(o.ifname, &dev);
+		if (err) {
+			ipc_perror("Unable to access interface", err);
+			return 1;
+		}
+		wgt_device_free(dev);
+	}
+	err = ipc_monitor(on_event, &o);
+	if (err) {
+		ipc_perror("Unable to monitor events", err);
+		return 1;
+	}
+	return 0;
+}

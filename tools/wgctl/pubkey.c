@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `wgctl pubkey`: the public key of the base64 private key on stdin. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "encoding.h"
+#include "subcommands.h"
+
+int pubkey_main(int argc, const char *argv[])
+{
+	uint8_t priv[WGT_KEY_LEN], pub[WGT_KEY_LEN];
+	char line[WGT_KEY_B64_LEN + 1];
+	size_t n;
+	int c, ret = 1;
+
+	if (argc != 1) {
+		fprintf(stderr, "Usage: %s %s\n", PROG_NAME, argv[0]);
+		return 1;
+	}
+	n = fread(line, 1, WGT_KEY_B64_LEN - 1, stdin);
+	line[n] = '\0';
+	if (n != WGT_KEY_B64_LEN - 1 || !wgt_key_from_base64(priv, line)) {
+		fprintf(stderr, "%s: Key is not the correct length or format\n", PROG_NAME);
+		goto out;
+	}
+	while ((c = getchar()) != EOF) {
+		if (!isspace(c)) {
+			fprintf(stderr, "%s: Trailing characters found after key\n", PROG_NAME);
+			goto out;
+		}
+	}
+	if (!wgt_key_public(pub, priv)) {
+		fprintf(stderr, "%s: Unable to compute the public key\n", PROG_NAME);
+		goto out;
+	}
+	wgt_key_to_base64(line, pub);
+	puts(line);
+	ret = fflush(stdout) ? 1 : 0;
+out:
+	wgt_wipe(priv, sizeof(priv));
+	wgt_wipe(line, sizeof(line));
+	return ret;
+}
