@@ -258,6 +258,7 @@ static bool parse_endpoint(const struct where *w, union wgt_endpoint *ep, const 
 	unsigned int delay = 1000000;
 	int ret, retries = resolution_retries();
 	char *copy, *host, *port;
+	unsigned long num;
 	bool ok = false;
 
 	copy = strdup(value);
@@ -268,6 +269,11 @@ static bool parse_endpoint(const struct where *w, union wgt_endpoint *ep, const 
 	port = split_endpoint(copy, &host);
 	if (!port) {
 		report(w, "Endpoint is not <host>:<port> or [<IPv6>]:<port>: `%s'", value);
+		goto out;
+	}
+	/* getaddrinfo() wraps numeric ports above 65535 around; refuse them. */
+	if (isdigit((unsigned char)*port) && !parse_uint(port, 65535, &num)) {
+		report(w, "Endpoint port is not a number from 0 to 65535: `%s'", value);
 		goto out;
 	}
 	for (;;) {

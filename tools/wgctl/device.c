@@ -8,6 +8,10 @@
 
 #include "device.h"
 #include "encoding.h"
+#include "subcommands.h"
+
+/* Lives here, not in wgctl.c, so the tests and fuzzers link without main(). */
+const char *PROG_NAME = "wgctl";
 
 struct wgt_device *wgt_device_new(void)
 {

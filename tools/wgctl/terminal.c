@@ -9,24 +9,15 @@
 
 bool term_colour(FILE *f)
 {
-	static FILE *cached_for;
-	static bool cached;
-	const char *mode;
+	const char *mode = getenv("WG_COLOR_MODE");
 	int fd;
 
-	if (f == cached_for)
-		return cached;
-	mode = getenv("WG_COLOR_MODE");
-	if (mode && !strcmp(mode, "always")) {
-		cached = true;
-	} else if (mode && !strcmp(mode, "never")) {
-		cached = false;
-	} else {
-		fd = fileno(f);
-		cached = fd >= 0 && isatty(fd);
-	}
-	cached_for = f;
-	return cached;
+	if (mode && !strcmp(mode, "always"))
+		return true;
+	if (mode && !strcmp(mode, "never"))
+		return false;
+	fd = fileno(f);
+	return fd >= 0 && isatty(fd);
 }
 
 /* Writes @s leaving out every "ESC [ ... letter" sequence. */

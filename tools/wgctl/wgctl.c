@@ -10,8 +10,6 @@
 
 #define WGCTL_VERSION "0.1"
 
-const char *PROG_NAME = "wgctl";
-
 static const struct {
 	const char *name;
 	int (*main)(int argc, const char *argv[]);

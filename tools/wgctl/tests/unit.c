@@ -1,0 +1,816 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for wgctl that need no kernel: base64 and keys, the shared
+ * parser (files and argv, good and bad input), the printers (dump, fields,
+ * showconf, pretty), the SET splitter against the dump coalescer, and the
+ * syncconf difference.  Prints one line per failure and ends with
+ * "N passed, N failed".  `unit --json-sample` prints a JSON document for
+ * run.sh to validate.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include "config.h"
+#include "device.h"
+#include "encoding.h"
+#include "ipc.h"
+#include "json.h"
+#include "show.h"
+#include "subcommands.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...) do {						\
+	if (cond) {							\
+		passed++;						\
+	} else {							\
+		failed++;						\
+		printf("FAIL %s:%d: ", __func__, __LINE__);		\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+	}								\
+} while (0)
+
+static const char *K1 = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
+static const char *K2 = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=";
+static const char *K3 = "gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA=";
+static const char *PRIV = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=";
+
+/* ---- capturing parser messages ---- */
+
+static char *errbuf;
+static size_t errlen;
+
+static void capture_start(void)
+{
+	free(errbuf);
+	errbuf = NULL;
+	config_errout = open_memstream(&errbuf, &errlen);
+}
+
+static const char *capture_end(void)
+{
+	fclose(config_errout);
+	config_errout = NULL;
+	return errbuf ? errbuf : "";
+}
+
+/* Resolves numeric hosts and "vpn.example" (192.0.2.7) without DNS. */
+static int fake_resolve(const char *host, const char *port, const struct addrinfo *hints,
+			struct addrinfo **res)
+{
+	struct addrinfo h = *hints;
+
+	h.ai_flags |= AI_NUMERICHOST | AI_NUMERICSERV;
+	if (!strcmp(host, "vpn.example"))
+		host = "192.0.2.7";
+	return getaddrinfo(host, port, &h, res);
+}
+
+static struct wgt_device *parse_text(const char *text, bool append, const char **err)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct wgt_device *dev;
+
+	capture_start();
+	dev = config_file_read(f, "test.conf", append);
+	fclose(f);
+	*err = capture_end();
+	return dev;
+}
+
+/* ---- encoding ---- */
+
+static void test_base64(void)
+{
+	uint8_t key[WGT_KEY_LEN], back[WGT_KEY_LEN];
+	char b64[WGT_KEY_B64_LEN];
+	unsigned int i, j;
+
+	for (i = 0; i < 200; i++) {
+		for (j = 0; j < WGT_KEY_LEN; j++)
+			key[j] = (uint8_t)(i * 7 + j * 13 + (i >> 2) * j);
+		wgt_key_to_base64(b64, key);
+		CHECK(strlen(b64) == 44 && b64[43] == '=', "encoded length %zu", strlen(b64));
+		CHECK(wgt_key_from_base64(back, b64) && !memcmp(key, back, WGT_KEY_LEN),
+		      "round trip %u", i);
+	}
+	memset(key, 0xff, sizeof(key));
+	wgt_key_to_base64(b64, key);
+	CHECK(!strcmp(b64, "//////////////////////////////////////////8="), "all ones: %s", b64);
+	memset(key, 0, sizeof(key));
+	wgt_key_to_base64(b64, key);
+	CHECK(!strcmp(b64, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), "zeros: %s", b64);
+	CHECK(wgt_key_is_zero(key), "zero key");
+
+	CHECK(!wgt_key_from_base64(key, ""), "empty accepted");
+	CHECK(!wgt_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg"),
+	      "no padding accepted");
+	CHECK(!wgt_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=="),
+	      "45 characters accepted");
+	CHECK(!wgt_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8D*="),
+	      "bad character accepted");
+	CHECK(!wgt_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dh="),
+	      "non-canonical last character accepted");
+	CHECK(!wgt_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8D=g"),
+	      "misplaced padding accepted");
+	CHECK(wgt_key_is_zero(key), "failed decode leaves key zeroed");
+}
+
+static void hex(uint8_t *out, const char *in)
+{
+	unsigned int i, v;
+
+	for (i = 0; i < WGT_KEY_LEN; i++) {
+		sscanf(in + 2 * i, "%2x", &v);
+		out[i] = (uint8_t)v;
+	}
+}
+
+static void test_x25519(void)
+{
+	uint8_t priv[WGT_KEY_LEN], pub[WGT_KEY_LEN], want[WGT_KEY_LEN];
+
+	/* RFC 7748 section 6.1, Alice and Bob. */
+	hex(priv, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+	hex(want, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+	CHECK(wgt_key_public(pub, priv) && !memcmp(pub, want, WGT_KEY_LEN), "alice");
+	hex(priv, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+	hex(want, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+	CHECK(wgt_key_public(pub, priv) && !memcmp(pub, want, WGT_KEY_LEN), "bob");
+
+	CHECK(wgt_key_random(priv), "random");
+	wgt_key_clamp(priv);
+	CHECK((priv[0] & 7) == 0 && (priv[31] & 0x80) == 0 && (priv[31] & 0x40), "clamped");
+}
+
+/* ---- configuration files ---- */
+
+static const char *sample_conf =
+	"# a comment line\n"
+	"[Interface]\n"
+	"PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
+	"ListenPort = 51820   # trailing comment\n"
+	"fwmark = 0x1f\n"
+	"CarrierFollowsPeers = on\n"
+	"LivenessTimeout = 5\n"
+	"\n"
+	"[Peer]\n"
+	"PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+	"Endpoint = 192.95.5.67:1234\n"
+	"AllowedIPs = 10.192.122.3/32, 10.192.124.1/24\n"
+	"[peer]\n"
+	"PublicKey = TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\n"
+	"Endpoint = [2607:5300:60:6b0::c05f:543]:2468\n"
+	"AllowedIPs = 10.192.122.4/32, 192.168.0.0/16\n"
+	"AllowedIPs = ::/0\n"
+	"PersistentKeepalive = 25\n"
+	"PresharedKey = gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA=\n"
+	"[PEER]\n"
+	"publickey = gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA=\n"
+	"Endpoint = vpn.example:18981\n"
+	"AllowedIPs = 10.10.10.230\n";
+
+static void test_config_good(void)
+{
+	struct wgt_device *dev;
+	const char *err;
+	char ip[INET6_ADDRSTRLEN], ep[ENDPOINT_STRLEN], b64[WGT_KEY_B64_LEN];
+
+	dev = parse_text(sample_conf, false, &err);
+	CHECK(dev != NULL, "sample rejected: %s", err);
+	if (!dev)
+		return;
+	CHECK(!strcmp(err, "test.conf:12: Warning: AllowedIP has nonzero host part: "
+		      "10.192.124.1/24\n"), "unexpected messages: %s", err);
+	wgt_key_to_base64(b64, dev->private_key);
+	CHECK(!strcmp(b64, PRIV), "private key %s", b64);
+	CHECK(dev->listen_port == 51820 && dev->fwmark == 0x1f, "port %u mark %x",
+	      dev->listen_port, dev->fwmark);
+	CHECK(dev->carrier_follows_peers && dev->liveness_timeout == 5, "extensions");
+	CHECK(dev->nlflags == WGTUN_DEVICE_F_REPLACE_PEERS, "setconf replaces peers");
+	CHECK(dev->npeers == 3, "peers %zu", dev->npeers);
+	if (dev->npeers != 3)
+		goto out;
+	CHECK(dev->peers[0].nips == 2 && dev->peers[1].nips == 3 && dev->peers[2].nips == 1,
+	      "allowed-ips counts");
+	CHECK(!strcmp(show_ip(&dev->peers[0].ips[1], ip), "10.192.124.1") &&
+	      dev->peers[0].ips[1].cidr == 24, "second prefix %s", ip);
+	CHECK(dev->peers[1].ips[2].family == AF_INET6 && dev->peers[1].ips[2].cidr == 0,
+	      "::/0 appended by a second AllowedIPs line");
+	CHECK(dev->peers[2].ips[0].cidr == 32, "default /32");
+	CHECK(!strcmp(show_endpoint(&dev->peers[1].endpoint, ep), "[2607:5300:60:6b0::c05f:543]:2468"),
+	      "v6 endpoint %s", ep);
+	CHECK(!strcmp(show_endpoint(&dev->peers[2].endpoint, ep), "192.0.2.7:18981"),
+	      "resolved endpoint %s", ep);
+	CHECK(dev->peers[1].keepalive == 25 && (dev->peers[1].has & WGT_PEER_HAS_PRESHARED_KEY),
+	      "keepalive and psk");
+	CHECK(dev->peers[0].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS, "peer replaces ips");
+out:
+	wgt_device_free(dev);
+
+	dev = parse_text("[Interface]\nListenPort=1\n", true, &err);
+	CHECK(dev && !dev->nlflags && dev->has == WGT_DEV_HAS_LISTEN_PORT,
+	      "addconf sets only what is written");
+	wgt_device_free(dev);
+
+	dev = parse_text("[Interface]\nFwMark = off\n[Peer]\nPublicKey=" "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
+			 "\nPersistentKeepalive = off\nAllowedIPs =\n", false, &err);
+	CHECK(dev && dev->fwmark == 0 && dev->peers[0].keepalive == 0 &&
+	      (dev->peers[0].has & WGT_PEER_HAS_KEEPALIVE) && !dev->peers[0].nips,
+	      "off values and empty AllowedIPs: %s", err);
+	wgt_device_free(dev);
+
+	dev = parse_text("[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+			 "AllowedIPs = 10.0.0.1/24\n", true, &err);
+	CHECK(dev && strstr(err, "Warning: AllowedIP has nonzero host part"),
+	      "host bits warning: %s", err);
+	wgt_device_free(dev);
+}
+
+struct bad_case {
+	const char *text;
+	unsigned int line;
+	const char *message;
+};
+
+static void test_config_bad(void)
+{
+	static const struct bad_case cases[] = {
+		{ "[Interface]\nPrivateKey = abc\n", 2, "Key is not the correct length" },
+		{ "[Interface]\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk\n", 2,
+		  "Key is not the correct length" },
+		{ "[Interface]\nListenPort = 65536\n", 2, "Listen port" },
+		{ "[Interface]\nListenPort = -1\n", 2, "Listen port" },
+		{ "[Interface]\nListenPort =\n", 2, "Listen port" },
+		{ "[Interface]\nFwMark = 0x100000000\n", 2, "Fwmark" },
+		{ "[Interface]\nFwMark = 12abc\n", 2, "Fwmark" },
+		{ "[Interface]\nLivenessTimeout = 86401\n", 2, "Liveness timeout" },
+		{ "[Interface]\nCarrierFollowsPeers = maybe\n", 2, "neither on nor off" },
+		{ "[Interface]\nAddress = 10.0.0.1/24\n", 2, "Unknown key in [Interface]" },
+		{ "[Interface]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n", 2,
+		  "Unknown key" },
+		{ "[Interface]\n[Wat]\n", 2, "Unknown section" },
+		{ "ListenPort = 1\n", 1, "before any" },
+		{ "[Interface]\njust words\n", 2, "Line unrecognized" },
+		{ "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		  "AllowedIPs = 10.0.0.1/33\n", 3, "CIDR" },
+		{ "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		  "AllowedIPs = ::/129\n", 3, "CIDR" },
+		{ "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		  "AllowedIPs = 10.0.0.256/32\n", 3, "Unable to parse IP address" },
+		{ "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		  "AllowedIPs = 10.0.0.1/32,\n", 3, "Unable to parse IP address" },
+		{ "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		  "AllowedIPs = 10.0.0.1/\n", 3, "CIDR" },
+		{ "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		  "Endpoint = 1.2.3.4\n", 3, "Endpoint is not" },
+		{ "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		  "Endpoint = [::1:51820\n", 3, "Endpoint is not" },
+		{ "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		  "Endpoint = 1.2.3.4:70000\n", 3, "Endpoint port" },
+		{ "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		  "Endpoint = no.such.host:1\n", 3, "Unable to resolve endpoint" },
+		{ "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		  "PersistentKeepalive = 65536\n", 3, "Persistent keepalive" },
+		{ "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		  "PrivateKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n", 3, "Unknown key in [Peer]" },
+		{ "[Interface]\nListenPort = 1\n\n[Peer]\nAllowedIPs = 10.0.0.1/32\n", 4,
+		  "[Peer] section has no PublicKey" },
+	};
+	struct wgt_device *dev;
+	const char *err;
+	char want[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		dev = parse_text(cases[i].text, false, &err);
+		CHECK(!dev, "case %zu accepted", i);
+		wgt_device_free(dev);
+		snprintf(want, sizeof(want), "test.conf:%u: ", cases[i].line);
+		CHECK(!strncmp(err, want, strlen(want)), "case %zu: wrong line: %s", i, err);
+		CHECK(strstr(err, cases[i].message), "case %zu: message `%s' not in: %s", i,
+		      cases[i].message, err);
+	}
+	/* A rejected private key is not echoed into the message. */
+	dev = parse_text("[Interface]\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBm=\n",
+			 false, &err);
+	CHECK(!dev && !strstr(err, "yAnz5"), "secret echoed: %s", err);
+}
+
+/* ---- the command line ---- */
+
+static char keyfile[64], emptyfile[64], badkeyfile[64];
+
+static void make_file(char *path, const char *content)
+{
+	int fd;
+
+	strcpy(path, "/tmp/wgctl-unit.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, content, strlen(content)) != (ssize_t)strlen(content))
+		perror("mkstemp");
+	if (fd >= 0)
+		close(fd);
+}
+
+static struct wgt_device *parse_args(const char *line, const char **err)
+{
+	char *copy = strdup(line), *tok, *save = NULL;
+	const char *argv[64];
+	struct wgt_device *dev;
+	int argc = 0;
+
+	for (tok = strtok_r(copy, " ", &save); tok && argc < 64; tok = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(tok, "KEYFILE"))
+			tok = keyfile;
+		else if (!strcmp(tok, "EMPTYFILE"))
+			tok = emptyfile;
+		else if (!strcmp(tok, "BADKEYFILE"))
+			tok = badkeyfile;
+		else if (!strcmp(tok, "EMPTY"))
+			tok = copy + strlen(copy);	/* "" */
+		argv[argc++] = tok;
+	}
+	capture_start();
+	dev = config_parse_argv(argc, argv);
+	*err = capture_end();
+	free(copy);
+	return dev;
+}
+
+static void test_argv(void)
+{
+	struct wgt_device *dev;
+	const char *err;
+	char line[512];
+
+	make_file(keyfile, "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n");
+	make_file(emptyfile, "");
+	make_file(badkeyfile, "not a key\n");
+
+	snprintf(line, sizeof(line), "listen-port 0 fwmark 0x10 private-key KEYFILE "
+		 "carrier-follows-peers off liveness-timeout 0 "
+		 "peer %s preshared-key EMPTYFILE endpoint [::1]:51820 persistent-keepalive 0 "
+		 "allowed-ips 10.0.0.0/8,fd00::/64 peer %s remove peer %s allowed-ips "
+		 "+10.1.0.0/16,-10.2.0.0/16", K1, K2, K3);
+	dev = parse_args(line, &err);
+	CHECK(dev, "valid set rejected: %s", err);
+	if (dev) {
+		CHECK(dev->has & WGT_DEV_HAS_PRIVATE_KEY && !wgt_key_is_zero(dev->private_key),
+		      "key file read");
+		CHECK(dev->has & WGT_DEV_HAS_LISTEN_PORT && !dev->listen_port, "port 0");
+		CHECK(dev->has & WGT_DEV_HAS_CARRIER_FOLLOWS && !dev->carrier_follows_peers,
+		      "carrier off");
+		CHECK(dev->npeers == 3, "three peers");
+		CHECK((dev->peers[0].has & WGT_PEER_HAS_PRESHARED_KEY) &&
+		      wgt_key_is_zero(dev->peers[0].preshared_key), "empty file removes psk");
+		CHECK(dev->peers[0].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS, "replace");
+		CHECK(dev->peers[1].nlflags == WGTUN_PEER_F_REMOVE_ME, "remove");
+		CHECK(dev->peers[2].nlflags == 0, "+/- clears replace");
+		CHECK(dev->peers[2].nips == 2 && !dev->peers[2].ips[0].nlflags &&
+		      dev->peers[2].ips[1].nlflags == WGTUN_ALLOWEDIP_F_REMOVE_ME, "- marks removal");
+	}
+	wgt_device_free(dev);
+
+	snprintf(line, sizeof(line), "peer %s allowed-ips EMPTY", K1);
+	dev = parse_args(line, &err);
+	CHECK(dev && dev->peers[0].nips == 0 &&
+	      dev->peers[0].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS,
+	      "empty allowed-ips clears: %s", err);
+	wgt_device_free(dev);
+
+	static const struct {
+		const char *args;
+		const char *message;
+	} bad[] = {
+		{ "listen-port 65536", "Listen port" },
+		{ "fwmark -1", "Fwmark" },
+		{ "private-key /nonexistent/key", "Unable to open key file" },
+		{ "private-key BADKEYFILE", "does not hold one base64 key" },
+		{ "peer abc", "Key is not the correct length" },
+		{ "peer", "Missing public key" },
+		{ "bogus 1", "Invalid argument: bogus" },
+		{ "liveness-timeout -5", "Liveness timeout" },
+		{ "carrier-follows-peers yes", "neither on nor off" },
+		{ "listen-port", "Missing value" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		dev = parse_args(bad[i].args, &err);
+		CHECK(!dev && strstr(err, bad[i].message), "`%s': %s", bad[i].args, err);
+		wgt_device_free(dev);
+	}
+	static const char *peer_bad[][2] = {
+		{ "endpoint 1.2.3.4", "Endpoint is not" },
+		{ "persistent-keepalive 70000", "Persistent keepalive" },
+		{ "allowed-ips 1.2.3.4/40", "CIDR" },
+		{ "allowed-ips fe80::1/129", "CIDR" },
+		{ "allowed-ips 1.2.3/8", "Unable to parse IP address" },
+		{ "listen-port 1", "Invalid argument: listen-port" },
+		{ "preshared-key /nonexistent", "Unable to open key file" },
+	};
+	for (i = 0; i < sizeof(peer_bad) / sizeof(peer_bad[0]); i++) {
+		snprintf(line, sizeof(line), "peer %s %s", K1, peer_bad[i][0]);
+		dev = parse_args(line, &err);
+		CHECK(!dev && strstr(err, peer_bad[i][1]), "`%s': %s", peer_bad[i][0], err);
+		wgt_device_free(dev);
+	}
+	unlink(keyfile);
+	unlink(emptyfile);
+	unlink(badkeyfile);
+}
+
+/* ---- printers ---- */
+
+static struct wgt_device *sample_device(void)
+{
+	struct wgt_device *dev = wgt_device_new();
+	struct wgt_allowedip *ip;
+	struct wgt_peer *p;
+
+	strcpy(dev->name, "wgt0");
+	wgt_key_from_base64(dev->private_key, PRIV);
+	wgt_key_public(dev->public_key, dev->private_key);
+	dev->has = WGT_DEV_HAS_PRIVATE_KEY | WGT_DEV_HAS_PUBLIC_KEY | WGT_DEV_HAS_LISTEN_PORT |
+		   WGT_DEV_HAS_FWMARK;
+	dev->listen_port = 51820;
+	dev->fwmark = 0;
+
+	p = wgt_device_add_peer(dev);
+	wgt_key_from_base64(p->public_key, K1);
+	p->has = WGT_PEER_HAS_PUBLIC_KEY | WGT_PEER_HAS_ENDPOINT;
+	p->endpoint.sin.sin_family = AF_INET;
+	p->endpoint.sin.sin_port = htons(1234);
+	inet_pton(AF_INET, "192.95.5.67", &p->endpoint.sin.sin_addr);
+	ip = wgt_peer_add_ip(p);
+	ip->family = AF_INET;
+	inet_pton(AF_INET, "10.192.122.3", &ip->addr);
+	ip->cidr = 32;
+	ip = wgt_peer_add_ip(p);
+	ip->family = AF_INET6;
+	inet_pton(AF_INET6, "fd00::", &ip->addr);
+	ip->cidr = 64;
+	p->handshake_sec = 1700000000;
+	p->rx_bytes = 1536;
+	p->tx_bytes = 3 * 1024 * 1024;
+	p->rx_packets = 10;
+	p->tx_packets = 12;
+	p->drops[WGTUN_A_DROP_REPLAY] = 3;
+	p->keepalive = 25;
+
+	p = wgt_device_add_peer(dev);
+	wgt_key_from_base64(p->public_key, K2);
+	wgt_key_from_base64(p->preshared_key, K3);
+	p->has = WGT_PEER_HAS_PUBLIC_KEY | WGT_PEER_HAS_PRESHARED_KEY | WGT_PEER_HAS_ENDPOINT;
+	p->endpoint.sin6.sin6_family = AF_INET6;
+	p->endpoint.sin6.sin6_port = htons(2468);
+	inet_pton(AF_INET6, "2607:5300:60:6b0::c05f:543", &p->endpoint.sin6.sin6_addr);
+
+	p = wgt_device_add_peer(dev);
+	wgt_key_from_base64(p->public_key, K3);
+	p->has = WGT_PEER_HAS_PUBLIC_KEY;
+	p->handshake_sec = 1800000000;
+	return dev;
+}
+
+static char *capture_print(void (*fn)(FILE *f, struct wgt_device *dev, const void *arg),
+			   struct wgt_device *dev, const void *arg)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	fn(f, dev, arg);
+	fclose(f);
+	return buf;
+}
+
+static void do_dump(FILE *f, struct wgt_device *dev, const void *arg)
+{
+	show_dump(f, dev, arg != NULL);
+}
+
+static void do_field(FILE *f, struct wgt_device *dev, const void *arg)
+{
+	show_field(f, dev, arg, false);
+}
+
+static void do_showconf(FILE *f, struct wgt_device *dev, const void *arg)
+{
+	(void)arg;
+	showconf_print(f, dev);
+}
+
+static void do_pretty(FILE *f, struct wgt_device *dev, const void *arg)
+{
+	(void)arg;
+	show_pretty(f, dev);
+}
+
+static void test_printers(void)
+{
+	struct wgt_device *dev = sample_device(), *back;
+	char pub[WGT_KEY_B64_LEN], want[2048], *out;
+	const char *err;
+
+	wgt_key_to_base64(pub, dev->public_key);
+	snprintf(want, sizeof(want),
+		 "%s\t%s\t51820\toff\n"
+		 "%s\t(none)\t192.95.5.67:1234\t10.192.122.3/32,fd00::/64\t1700000000\t1536\t3145728\t25\n"
+		 "%s\t%s\t[2607:5300:60:6b0::c05f:543]:2468\t(none)\t0\t0\t0\toff\n"
+		 "%s\t(none)\t(none)\t(none)\t1800000000\t0\t0\toff\n",
+		 PRIV, pub, K1, K2, K3, K3);
+	out = capture_print(do_dump, dev, NULL);
+	CHECK(!strcmp(out, want), "dump:\n%s\nwant:\n%s", out, want);
+	free(out);
+
+	out = capture_print(do_dump, dev, "x");
+	CHECK(!strncmp(out, "wgt0\t", 5) && strstr(out, "\nwgt0\txTIBA5"), "dump with names");
+	free(out);
+
+	snprintf(want, sizeof(want), "%s\t10.192.122.3/32 fd00::/64\n%s\t(none)\n%s\t(none)\n",
+		 K1, K2, K3);
+	out = capture_print(do_field, dev, "allowed-ips");
+	CHECK(!strcmp(out, want), "allowed-ips:\n%s", out);
+	free(out);
+
+	snprintf(want, sizeof(want), "%s\t25\n%s\toff\n%s\toff\n", K1, K2, K3);
+	out = capture_print(do_field, dev, "persistent-keepalive");
+	CHECK(!strcmp(out, want), "persistent-keepalive:\n%s", out);
+	free(out);
+
+	out = capture_print(do_field, dev, "fwmark");
+	CHECK(!strcmp(out, "off\n"), "fwmark: %s", out);
+	free(out);
+
+	snprintf(want, sizeof(want), "%s\t(none)\n%s\t%s\n%s\t(none)\n", K1, K2, K3, K3);
+	out = capture_print(do_field, dev, "preshared-keys");
+	CHECK(!strcmp(out, want), "preshared-keys:\n%s", out);
+	free(out);
+
+	snprintf(want, sizeof(want),
+		 "[Interface]\nListenPort = 51820\nPrivateKey = %s\n\n"
+		 "[Peer]\nPublicKey = %s\nAllowedIPs = 10.192.122.3/32, fd00::/64\n"
+		 "Endpoint = 192.95.5.67:1234\nPersistentKeepalive = 25\n\n"
+		 "[Peer]\nPublicKey = %s\nPresharedKey = %s\n"
+		 "Endpoint = [2607:5300:60:6b0::c05f:543]:2468\n\n"
+		 "[Peer]\nPublicKey = %s\n", PRIV, K1, K2, K3, K3);
+	out = capture_print(do_showconf, dev, NULL);
+	CHECK(!strcmp(out, want), "showconf:\n%s", out);
+	/* showconf round-trips through setconf's parser */
+	back = parse_text(out, false, &err);
+	CHECK(back && back->npeers == 3 && back->peers[0].nips == 2 &&
+	      back->peers[1].has & WGT_PEER_HAS_PRESHARED_KEY, "showconf round trip: %s", err);
+	wgt_device_free(back);
+	free(out);
+
+	setenv("WG_COLOR_MODE", "never", 1);
+	unsetenv("WG_HIDE_KEYS");
+	out = capture_print(do_pretty, dev, NULL);
+	/* Sorted by latest handshake: K3 (1.8e9) then K1 then never (K2). */
+	CHECK(strstr(out, "interface: wgt0\n  public key: ") != NULL, "pretty head:\n%s", out);
+	CHECK(strstr(out, "  private key: (hidden)\n  listening port: 51820\n\npeer: ") != NULL,
+	      "pretty interface:\n%s", out);
+	CHECK(strstr(out, K3) < strstr(out, K1) && strstr(out, K1) < strstr(out, K2),
+	      "pretty order:\n%s", out);
+	CHECK(strstr(out, "  allowed ips: 10.192.122.3/32, fd00::/64\n") != NULL, "ips");
+	CHECK(strstr(out, "  transfer: 1.50 KiB received, 3.00 MiB sent\n") != NULL,
+	      "transfer:\n%s", out);
+	CHECK(strstr(out, "  persistent keepalive: every 25 seconds\n"
+		      "  packets: 10 received, 12 sent\n  drops: 3 replay\n") != NULL,
+	      "extras:\n%s", out);
+	CHECK(strstr(out, "  preshared key: (hidden)\n") != NULL, "psk hidden");
+	CHECK(strstr(out, "  allowed ips: (none)\n") != NULL, "no ips");
+	CHECK(!strchr(out, '\x1b'), "colour with WG_COLOR_MODE=never");
+	CHECK(strstr(out, "latest handshake: ") && strstr(out, " ago\n"), "ago");
+	free(out);
+	setenv("WG_COLOR_MODE", "always", 1);
+	out = capture_print(do_pretty, dev, NULL);
+	CHECK(strstr(out, "\x1b[32m\x1b[1minterface\x1b[0m: \x1b[32mwgt0\x1b[0m\n") != NULL,
+	      "colour with WG_COLOR_MODE=always");
+	free(out);
+	unsetenv("WG_COLOR_MODE");
+	wgt_device_free(dev);
+}
+
+/* ---- SET splitting against the dump parser ---- */
+
+struct split_stats {
+	unsigned int messages, replace_peers, peers_with_replace;
+};
+
+static struct wgt_device *big_device(size_t npeers, size_t nips)
+{
+	struct wgt_device *dev = wgt_device_new();
+	struct wgt_allowedip *ip;
+	struct wgt_peer *p;
+	size_t i, j;
+
+	strcpy(dev->name, "wgt-big");
+	dev->nlflags = WGTUN_DEVICE_F_REPLACE_PEERS;
+	dev->has = WGT_DEV_HAS_LISTEN_PORT | WGT_DEV_HAS_PRIVATE_KEY;
+	dev->listen_port = 4242;
+	for (i = 0; i < npeers; i++) {
+		p = wgt_device_add_peer(dev);
+		p->has = WGT_PEER_HAS_PUBLIC_KEY | WGT_PEER_HAS_KEEPALIVE | WGT_PEER_HAS_ENDPOINT;
+		p->nlflags = WGTUN_PEER_F_REPLACE_ALLOWEDIPS;
+		p->public_key[0] = (uint8_t)i;
+		p->public_key[1] = (uint8_t)(i >> 8);
+		p->public_key[31] = 0x5a;
+		p->keepalive = (uint16_t)(i % 60);
+		p->endpoint.sin.sin_family = AF_INET;
+		p->endpoint.sin.sin_port = htons((uint16_t)(1000 + i));
+		p->endpoint.sin.sin_addr.s_addr = htonl(0xc6336400 + (uint32_t)i);
+		for (j = 0; j < nips; j++) {
+			ip = wgt_peer_add_ip(p);
+			if (j % 5 == 4) {
+				ip->family = AF_INET6;
+				ip->addr.ip6.s6_addr[0] = 0xfd;
+				ip->addr.ip6.s6_addr[1] = (uint8_t)i;
+				ip->addr.ip6.s6_addr[2] = (uint8_t)(i >> 8);
+				ip->addr.ip6.s6_addr[3] = (uint8_t)j;
+				ip->cidr = 64;
+			} else {
+				ip->family = AF_INET;
+				ip->addr.ip4.s_addr = htonl(0x0a000000 + (uint32_t)(i * 256 + j));
+				ip->cidr = 32;
+			}
+		}
+	}
+	return dev;
+}
+
+static void split_check_msg(const struct nlmsghdr *nlh, struct split_stats *st)
+{
+	const struct nlattr *a, *p, *pa;
+
+	st->messages++;
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) == WGTUN_A_DEVICE_FLAGS &&
+		    (mnl_attr_get_u32(a) & WGTUN_DEVICE_F_REPLACE_PEERS))
+			st->replace_peers++;
+		if (mnl_attr_get_type(a) != WGTUN_A_DEVICE_PEERS)
+			continue;
+		mnl_attr_for_each_nested(p, a) {
+			mnl_attr_for_each_nested(pa, p) {
+				if (mnl_attr_get_type(pa) == WGTUN_A_PEER_FLAGS &&
+				    (mnl_attr_get_u32(pa) & WGTUN_PEER_F_REPLACE_ALLOWEDIPS))
+					st->peers_with_replace++;
+			}
+		}
+	}
+}
+
+static bool devices_equal(const struct wgt_device *a, const struct wgt_device *b)
+{
+	size_t i, j;
+
+	if (a->npeers != b->npeers || a->listen_port != b->listen_port)
+		return false;
+	for (i = 0; i < a->npeers; i++) {
+		const struct wgt_peer *pa = &a->peers[i], *pb = &b->peers[i];
+
+		if (memcmp(pa->public_key, pb->public_key, WGT_KEY_LEN) ||
+		    pa->keepalive != pb->keepalive || pa->nips != pb->nips ||
+		    memcmp(&pa->endpoint, &pb->endpoint, sizeof(pa->endpoint)))
+			return false;
+		for (j = 0; j < pa->nips; j++)
+			if (memcmp(&pa->ips[j], &pb->ips[j], sizeof(pa->ips[j])))
+				return false;
+	}
+	return true;
+}
+
+static void run_split(size_t npeers, size_t nips, size_t msglen)
+{
+	struct wgt_device *dev = big_device(npeers, nips), *back = wgt_device_new();
+	struct split_stats st = { 0 };
+	struct ipc_set_iter it;
+	char *buf = malloc(msglen);
+	int ret, guard = 0;
+
+	ipc_set_iter_init(&it, dev);
+	while ((ret = ipc_set_build(&it, buf, msglen, 42, 1)) == 1 && guard++ < 100000) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+
+		CHECK(nlh->nlmsg_len <= msglen, "message too long");
+		split_check_msg(nlh, &st);
+		if (ipc_parse_device(nlh, back)) {
+			CHECK(0, "generated message does not parse");
+			break;
+		}
+	}
+	CHECK(ret == 0, "builder error %d", ret);
+	CHECK(st.replace_peers == 1, "REPLACE_PEERS in %u messages", st.replace_peers);
+	CHECK(st.peers_with_replace == npeers, "REPLACE_ALLOWEDIPS %u times for %zu peers",
+	      st.peers_with_replace, npeers);
+	CHECK(devices_equal(dev, back), "%zu x %zu did not survive split+coalesce", npeers, nips);
+	CHECK(npeers * nips < 1000 || st.messages > 1, "big config in one message");
+	printf("# split %zu peers x %zu ips into %u messages of <= %zu bytes\n", npeers, nips,
+	       st.messages, msglen);
+	free(buf);
+	wgt_device_free(dev);
+	wgt_device_free(back);
+}
+
+static void test_split(void)
+{
+	run_split(2000, 50, 32 * 1024);
+	run_split(3, 2000, 4096);	/* peers split over many messages */
+	run_split(10, 0, 512);
+	run_split(1, 1, 64 * 1024);
+}
+
+/* ---- syncconf ---- */
+
+static void test_sync(void)
+{
+	struct wgt_device *runtime = sample_device(), *file, *diff;
+	const char *err;
+	char text[1024];
+
+	/* K1 unchanged (same ips, endpoint, keepalive), K2 gone, K3 changed, new K4. */
+	snprintf(text, sizeof(text),
+		 "[Interface]\nPrivateKey = %s\n"
+		 "[Peer]\nPublicKey = %s\nAllowedIPs = fd00::/64, 10.192.122.3/32\n"
+		 "PersistentKeepalive = 25\n"
+		 "[Peer]\nPublicKey = %s\nAllowedIPs = 10.9.0.0/16\n"
+		 "[Peer]\nPublicKey = 4CiRlgNlWDXK6p/vWd4vmRaUMxRAhzPDpw9TZkECzFw=\n",
+		 PRIV, K1, K3);
+	file = parse_text(text, true, &err);
+	CHECK(file, "sync file: %s", err);
+	if (!file)
+		goto out;
+	strcpy(file->name, "wgt0");
+	diff = syncconf_diff(file, runtime);
+	CHECK(diff && !diff->nlflags, "no REPLACE_PEERS in syncconf");
+	CHECK(diff && !(diff->has & (WGT_DEV_HAS_PRIVATE_KEY | WGT_DEV_HAS_LISTEN_PORT)),
+	      "same key and unspecified port left alone");
+	CHECK(diff && diff->npeers == 3, "peers in diff: %zu", diff ? diff->npeers : 0);
+	if (diff && diff->npeers == 3) {
+		CHECK(wgt_device_find_peer(diff, runtime->peers[0].public_key) < 0,
+		      "unchanged peer sent");
+		CHECK(diff->peers[0].nlflags == WGTUN_PEER_F_REMOVE_ME &&
+		      !memcmp(diff->peers[0].public_key, runtime->peers[1].public_key, 32),
+		      "missing peer removed");
+		CHECK(diff->peers[1].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS &&
+		      diff->peers[1].nips == 1 && !(diff->peers[1].has & WGT_PEER_HAS_KEEPALIVE),
+		      "changed peer carries only its changes");
+		CHECK(diff->peers[2].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS, "new peer added");
+	}
+	wgt_device_free(diff);
+	wgt_device_free(file);
+out:
+	wgt_device_free(runtime);
+}
+
+static void json_sample(void)
+{
+	struct wgt_device *dev = sample_device(), ev = { .name = "wgt\"0" };
+
+	dev->has |= WGT_DEV_HAS_CARRIER_FOLLOWS | WGT_DEV_HAS_CARRIER;
+	dev->carrier_follows_peers = true;
+	dev->peers[0].has |= WGT_PEER_HAS_ALIVE | WGT_PEER_HAS_LAST_RX_AGE;
+	dev->peers[0].alive = true;
+	dev->peers[0].last_rx_age = 3;
+	printf("[\n");
+	json_print_device(stdout, dev, 1);
+	printf(",\n");
+	dev->npeers = 0;
+	json_print_device(stdout, dev, 1);
+	printf("\n]\n");
+	ev.event = WGTUN_EVENT_CARRIER;
+	ev.has = WGT_DEV_HAS_CARRIER;
+	json_print_event(stderr, &ev);
+	dev->npeers = 3;
+	wgt_device_free(dev);
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc > 1 && !strcmp(argv[1], "--json-sample")) {
+		json_sample();
+		return 0;
+	}
+	config_resolve = fake_resolve;
+	test_base64();
+	test_x25519();
+	test_config_good();
+	test_config_bad();
+	test_argv();
+	test_printers();
+	test_split();
+	test_sync();
+	free(errbuf);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
