@@ -69,13 +69,19 @@ unload_wgtun() {
 }
 
 run_test() {
-	local script=$1 limit=$2 name log taint0 taint1 rc reason=() bad
+	local script=$1 limit=$2 name log taint0 taint1 rc reason=() bad watchdog
 
 	name=$(basename "$script" .sh)
 	log=$LOGDIR/$name.log
 	record "START $name"
 	dmesg -c > /dev/null
 	taint0=$(< /proc/sys/kernel/tainted)
+
+	# If even timeout(1) cannot end the test (a task stuck in the kernel),
+	# list the blocked tasks on the console before the host gives up on us.
+	(sleep $((limit + 30)) && echo w > /proc/sysrq-trigger) &
+	watchdog=$!
+	disown
 
 	# timeout(1) runs the test in its own process group and kills all of it.
 	if ((VERBOSE)); then
@@ -86,6 +92,7 @@ run_test() {
 		rc=$?
 	fi
 
+	kill "$watchdog" 2>/dev/null
 	if ! reset_guest >> "$log" 2>&1; then
 		reason+=("wgtun does not unload after the test")
 	fi
