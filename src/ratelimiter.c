@@ -256,7 +256,7 @@ bool wgt_rl_key_from_skb(struct sk_buff *skb, const struct net *net, struct wgt_
 	key->net = net;
 	if (skb->protocol == htons(ETH_P_IP) && off + sizeof(struct iphdr) <= skb_headlen(skb)) {
 		key->family = AF_INET;
-		key->addr = (__force u32)ip_hdr(skb)->saddr;
+		memcpy(&key->addr, &ip_hdr(skb)->saddr, sizeof(ip_hdr(skb)->saddr));
 		return true;
 	}
 	if (skb->protocol == htons(ETH_P_IPV6) &&

@@ -39,7 +39,8 @@ bool wgt_ratelimiter_allow(struct sk_buff *skb, struct net *net);
 
 /**
  * struct wgt_rl_key - what a bucket is kept for
- * @addr: IPv4 address, or the first 64 bits of the IPv6 address (raw bytes).
+ * @addr: raw bytes of the IPv4 address (then zeros), or of the first 64 bits
+ *	of the IPv6 address.
  * @net: namespace the packet arrived in; compared only, never dereferenced.
  * @family: AF_INET or AF_INET6, so the two spaces never share a bucket.
  */

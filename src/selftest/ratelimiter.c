@@ -87,7 +87,8 @@ static bool test_bucket(struct wgt_rl_table *t, u64 t0)
 
 static bool test_keys(struct wgt_rl_table *t, u64 t0)
 {
-	struct wgt_rl_key k1, k2, k3, k4, k5, k6;
+	struct wgt_rl_key k1, k2, k3, k4, k5, k6, k7;
+	const __be32 v4src = htonl(0xc6336401);
 	struct sk_buff *skb;
 	struct ipv6hdr *ip6;
 	struct iphdr *ip4;
@@ -111,17 +112,22 @@ static bool test_keys(struct wgt_rl_table *t, u64 t0)
 	ip6->saddr.s6_addr32[1] = htonl(0x00010003);
 	ok = ok && wgt_rl_key_from_skb(skb, &init_net, &k3);
 	ok = ok && wgt_rl_key_from_skb(skb, OTHER_NET, &k4);
+	/* c633:6401::/64 has the same leading bytes as 198.51.100.1 below. */
+	memset(&ip6->saddr, 0, sizeof(ip6->saddr));
+	ip6->saddr.s6_addr32[0] = v4src;
+	ok = ok && wgt_rl_key_from_skb(skb, &init_net, &k7);
 
 	skb_trim(skb, 0);
 	ip4 = skb_put_zero(skb, sizeof(*ip4));
 	skb->protocol = htons(ETH_P_IP);
-	ip4->saddr = htonl(0xc6336401);
+	ip4->saddr = v4src;
 	ok = ok && wgt_rl_key_from_skb(skb, &init_net, &k5);
 	skb->protocol = htons(ETH_P_ARP);
 	ok = ok && !wgt_rl_key_from_skb(skb, &init_net, &k6);
 	kfree_skb(skb);
 	CHECK(ok, "keys from skbs");
-	CHECK(k5.family == AF_INET && k5.addr == (__force u32)htonl(0xc6336401), "IPv4 key");
+	CHECK(k5.family == AF_INET && !memcmp(&k5.addr, &v4src, sizeof(v4src)), "IPv4 key");
+	CHECK(k7.family == AF_INET6 && k7.addr == k5.addr, "IPv6 key");
 
 	CHECK(burst(t, &k1, t0, 5) == 5, "IPv6 burst");
 	CHECK(!wgt_rl_table_allow(t, &k2, t0), "same /64 shares the bucket");
@@ -132,6 +138,7 @@ static bool test_keys(struct wgt_rl_table *t, u64 t0)
 	k6 = key4(0xc6336401, OTHER_NET);
 	CHECK(burst(t, &k6, t0, 6) == 5, "IPv4 source, other namespace: own bucket");
 	CHECK(!wgt_rl_table_allow(t, &k5, t0), "IPv4 bucket exhausted");
+	CHECK(burst(t, &k7, t0, 5) == 5, "same bytes, other family: own bucket");
 	return true;
 }
 
@@ -241,6 +248,14 @@ static bool test_global(void)
 		fail("module-wide table holds the source", __LINE__);
 		goto out_skb;
 	}
+	/*
+	 * Keep the source busy across the collector's first run (armed by the
+	 * insert), so that only a re-armed run can drop it later.
+	 */
+	msleep(500);
+	wgt_ratelimiter_allow(skb, &init_net);
+	msleep(500);
+	wgt_ratelimiter_allow(skb, &init_net);
 	/* Idle for 1 s, collected at the next run, every second: allow 10 s. */
 	for (i = 0; i < 100 && wgt_ratelimiter_tracks(&key); i++)
 		msleep(100);
@@ -269,7 +284,13 @@ bool wgt_ratelimiter_selftest(void)
 	t = wgt_rl_table_create(16, 64, false);
 	if (!t)
 		return fail("table allocation", __LINE__);
-	ok = test_bucket(t, t0) && test_keys(t, t0);
+	ok = test_bucket(t, t0);
+	wgt_rl_table_destroy(t);
+	/* One chain for all, so that only the key comparison tells sources apart. */
+	t = wgt_rl_table_create(1, 64, false);
+	if (!t)
+		return fail("table allocation", __LINE__);
+	ok = ok && test_keys(t, t0);
 	wgt_rl_table_destroy(t);
 	ok = ok && test_gc_and_bound(t0) && test_global();
 	if (ok)
