@@ -53,6 +53,12 @@ void ipc_perror(const char *what, int err)
 
 /* ---- sockets and the reply loop ---- */
 
+bool ipc_nlmsg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return len >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned int)len;
+}
+
 static void ipc_close(struct ipc *ipc)
 {
 	if (ipc->nl)
@@ -148,7 +154,7 @@ static int ipc_run(struct ipc *ipc, uint32_t seq, msg_cb cb, void *data, bool *i
 		if (got < 0)
 			return -errno;
 		len = (int)got;
-		for (nlh = (const struct nlmsghdr *)ipc->buf; mnl_nlmsg_ok(nlh, len);
+		for (nlh = (const struct nlmsghdr *)ipc->buf; ipc_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != ipc->portid)
 				continue;
@@ -945,7 +951,7 @@ int ipc_monitor(int (*cb)(const struct wgt_device *event, void *data), void *dat
 			break;
 		}
 		len = (int)got;
-		for (nlh = (const struct nlmsghdr *)ipc.buf; !stop && mnl_nlmsg_ok(nlh, len);
+		for (nlh = (const struct nlmsghdr *)ipc.buf; !stop && ipc_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_type != ipc.family)
 				continue;

@@ -60,6 +60,12 @@ int ipc_set_build(struct ipc_set_iter *it, void *buf, size_t len, uint16_t famil
 		  uint32_t seq);
 
 /*
+ * mnl_nlmsg_ok() with the length compared unsigned: libmnl casts nlmsg_len
+ * to int, so a length above 2 GiB passes its check.
+ */
+bool ipc_nlmsg_ok(const struct nlmsghdr *nlh, int len);
+
+/*
  * Merges the attributes of one GET_DEVICE reply (or SET or EVENT message,
  * which share the layout) into @dev, coalescing a peer continued from the
  * previous message.  Returns 0 or -EINVAL for malformed input.

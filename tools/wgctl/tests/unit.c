@@ -795,8 +795,30 @@ static void json_sample(void)
 	wgt_device_free(dev);
 }
 
+/* Writes the SET messages of a sample device: a seed for the netlink fuzzer. */
+static int netlink_seed(const char *path)
+{
+	struct wgt_device *dev = sample_device();
+	struct ipc_set_iter it;
+	static char buf[8192];
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return 1;
+	dev->has |= WGT_DEV_HAS_CARRIER_FOLLOWS | WGT_DEV_HAS_LIVENESS;
+	dev->carrier_follows_peers = true;
+	dev->liveness_timeout = 7;
+	ipc_set_iter_init(&it, dev);
+	while (ipc_set_build(&it, buf, 256, 42, 1) == 1)	/* small: forces splits */
+		fwrite(buf, 1, ((struct nlmsghdr *)buf)->nlmsg_len, f);
+	wgt_device_free(dev);
+	return fclose(f) ? 1 : 0;
+}
+
 int main(int argc, char *argv[])
 {
+	if (argc > 2 && !strcmp(argv[1], "--netlink-seed"))
+		return netlink_seed(argv[2]);
 	if (argc > 1 && !strcmp(argv[1], "--json-sample")) {
 		json_sample();
 		return 0;
