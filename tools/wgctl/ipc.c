@@ -814,7 +814,6 @@ out_free:
 struct name_list {
 	char **names;
 	size_t n, cap;
-	int err;
 };
 
 static const char *link_kind(const struct nlattr *linkinfo)

@@ -38,7 +38,8 @@ static void put_plain(FILE *f, const char *s)
 
 void term_printf(FILE *f, const char *fmt, ...)
 {
-	char stackbuf[1024], *buf = stackbuf;
+	char stackbuf[1024], *heap = NULL;
+	const char *buf = stackbuf;
 	va_list ap;
 	int n;
 
@@ -48,17 +49,17 @@ void term_printf(FILE *f, const char *fmt, ...)
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(stackbuf)) {
-		buf = malloc((size_t)n + 1);
-		if (!buf)
+		heap = malloc((size_t)n + 1);
+		if (!heap)
 			return;
 		va_start(ap, fmt);
-		vsnprintf(buf, (size_t)n + 1, fmt, ap);
+		vsnprintf(heap, (size_t)n + 1, fmt, ap);
 		va_end(ap);
+		buf = heap;
 	}
 	if (term_colour(f))
 		fputs(buf, f);
 	else
 		put_plain(f, buf);
-	if (buf != stackbuf)
-		free(buf);
+	free(heap);
 }
