@@ -19,6 +19,7 @@
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
@@ -318,6 +319,7 @@ void wgt_allowedips_remove_by_peer(struct wgt_allowedips *t, struct wgt_peer *pe
 {
 	struct wgt_allowedips_node __rcu **slot, **parent_slot;
 	struct wgt_allowedips_node *node, *tmp, *found;
+	unsigned long removed = 0;
 
 	lockdep_assert_held(lock);
 	list_for_each_entry_safe(node, tmp, peer_nodes, peer_list) {
@@ -330,6 +332,8 @@ void wgt_allowedips_remove_by_peer(struct wgt_allowedips *t, struct wgt_peer *pe
 		}
 		/* Only a branch parent can be freed here, and it is on no list. */
 		node_remove(node, slot, parent_slot, lock);
+		if (!(++removed % 1024))
+			cond_resched();
 	}
 	t->seq++;
 }
@@ -338,6 +342,7 @@ static void free_trie(struct wgt_allowedips_node __rcu **root, struct mutex *loc
 {
 	struct wgt_allowedips_node *stack[WGT_AIP_MAX_DEPTH + 1], *node, *child;
 	unsigned int len = 0, i;
+	unsigned long freed = 0;
 
 	node = deref_locked(*root, lock);
 	RCU_INIT_POINTER(*root, NULL);
@@ -353,6 +358,9 @@ static void free_trie(struct wgt_allowedips_node __rcu **root, struct mutex *loc
 		}
 		list_del_init(&node->peer_list);
 		node_free(node);
+		/* A million prefixes take a while; the caller holds only a mutex. */
+		if (!(++freed % 1024))
+			cond_resched();
 	}
 }
 

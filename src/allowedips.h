@@ -70,7 +70,7 @@ int wgt_allowedips_slab_init(void);
 void wgt_allowedips_slab_uninit(void);
 
 void wgt_allowedips_init(struct wgt_allowedips *t);
-/* Empties both tries; nodes are freed after an RCU grace period. */
+/* Empties both tries; nodes are freed after an RCU grace period. May sleep. */
 void wgt_allowedips_free(struct wgt_allowedips *t, struct mutex *lock);
 
 /*
@@ -98,7 +98,7 @@ int wgt_allowedips_remove_v6(struct wgt_allowedips *t, const struct in6_addr *ip
 /*
  * Remove every prefix on @peer_nodes (the list of @peer). Costs
  * O(prefixes of the peer * address bits), independent of the trie size.
- * Caller holds @lock; @peer_nodes is empty afterwards.
+ * Caller holds @lock; @peer_nodes is empty afterwards. May sleep.
  */
 void wgt_allowedips_remove_by_peer(struct wgt_allowedips *t, struct wgt_peer *peer,
 				   struct list_head *peer_nodes, struct mutex *lock);

@@ -12,6 +12,11 @@
 #include <linux/version.h>
 #include <net/genetlink.h>
 
+/* 6.5 moved the GSO helpers (skb_gso_segment) out of netdevice.h. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h>
+#endif
+
 /* 6.11 turned NETIF_F_LLTX into the dev->lltx bit. */
 static inline void wgt_compat_set_lltx(struct net_device *dev)
 {

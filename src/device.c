@@ -4,46 +4,118 @@
  */
 
 #include <linux/if_arp.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
 
 #include "compat.h"
 #include "device.h"
+#include "liveness.h"
+#include "messages.h"
+#include "peer.h"
+#include "send.h"
+#include "socket.h"
+#include "timers.h"
 
 /* All wgtun interfaces of all namespaces; protected by RTNL. */
 static LIST_HEAD(device_list);
 
 static int wgt_open(struct net_device *dev)
 {
+	struct wgt_device *wg = netdev_priv(dev);
+	struct wgt_peer *peer;
+	int ret;
+
+	ret = wgt_socket_init(wg, wg->listen_port);
+	if (ret < 0) {
+		netdev_warn(dev, "cannot bind UDP port %u: %d\n", wg->listen_port, ret);
+		return ret;
+	}
+	mutex_lock(&wg->update_lock);
+	list_for_each_entry(peer, &wg->peers, list) {
+		wgt_send_staged(peer);
+		if (peer->keepalive_interval)
+			wgt_send_keepalive(peer);
+		wgt_liveness_peer_configured(peer);
+	}
+	mutex_unlock(&wg->update_lock);
+	if (wg->carrier_follows_peers && !atomic_read(&wg->alive_peers))
+		netif_carrier_off(dev);
+	else
+		netif_carrier_on(dev);
 	return 0;
 }
 
+/* Down: forget every session, as if the interface had just been created. */
 static int wgt_stop(struct net_device *dev)
 {
+	struct wgt_device *wg = netdev_priv(dev);
+	struct wgt_peer *peer;
+
+	mutex_lock(&wg->update_lock);
+	list_for_each_entry(peer, &wg->peers, list) {
+		wgt_liveness_stop(peer);
+		wgt_timers_stop(peer);
+		skb_queue_purge(&peer->staged);
+		wgt_noise_handshake_clear(&peer->noise);
+		wgt_noise_keypairs_clear(&peer->noise);
+		atomic64_set(&peer->last_sent_handshake, 0);
+	}
+	mutex_unlock(&wg->update_lock);
+	wgt_socket_reinit(wg, NULL, NULL);
 	return 0;
 }
 
-static netdev_tx_t wgt_xmit(struct sk_buff *skb, struct net_device *dev)
+static int wgt_init(struct net_device *dev)
 {
-	DEV_STATS_INC(dev, tx_dropped);
-	kfree_skb(skb);
-	return NETDEV_TX_OK;
+	struct wgt_device *wg = netdev_priv(dev);
+
+	return gro_cells_init(&wg->gro_cells, dev);
+}
+
+/*
+ * Unregistering, or a registration failing after wgt_init() (RTNL held):
+ * nothing may reach the peers after this.
+ */
+static void wgt_uninit(struct net_device *dev)
+{
+	struct wgt_device *wg = netdev_priv(dev);
+
+	mutex_lock(&wg->update_lock);
+	wgt_peer_remove_all(wg);
+	mutex_unlock(&wg->update_lock);
+	wgt_socket_reinit(wg, NULL, NULL);
+	gro_cells_destroy(&wg->gro_cells);
 }
 
 static const struct net_device_ops netdev_ops = {
+	.ndo_init		= wgt_init,
 	.ndo_open		= wgt_open,
 	.ndo_stop		= wgt_stop,
+	.ndo_uninit		= wgt_uninit,
 	.ndo_start_xmit		= wgt_xmit,
 	.ndo_get_stats64	= dev_get_tstats64,
 };
 
+/* Last reference gone: free what newlink set up.  Handshake work still
+ * queued for the interface held references, so nothing uses it any more. */
 static void wgt_destruct(struct net_device *dev)
 {
 	struct wgt_device *wg = netdev_priv(dev);
 
+	mutex_lock(&wg->update_lock);
+	wgt_allowedips_free(&wg->allowedips, &wg->update_lock);
+	mutex_unlock(&wg->update_lock);
+	wgt_noise_local_clear(&wg->local);
+	wgt_cookie_checker_uninit(&wg->cookie_checker);
+	wgt_index_table_uninit(&wg->indices);
+	wgt_pubkey_table_uninit(&wg->pubkeys);
 	mutex_destroy(&wg->update_lock);
 }
+
+#define WGT_FEATURES (NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_SG | \
+		      NETIF_F_GSO_SOFTWARE | NETIF_F_HIGHDMA)
 
 static void wgt_setup(struct net_device *dev)
 {
@@ -52,14 +124,19 @@ static void wgt_setup(struct net_device *dev)
 	dev->type = ARPHRD_NONE;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
-	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
+	dev->needed_headroom = WGT_DATA_HEADROOM;
+	dev->needed_tailroom = WGT_DATA_TAILROOM;
+	/* Point-to-point, but multicast works: OSPF and friends need nothing extra. */
+	dev->flags = IFF_POINTOPOINT | IFF_NOARP | IFF_MULTICAST;
 	dev->priv_flags |= IFF_NO_QUEUE;
 	wgt_compat_set_lltx(dev);
+	dev->features |= WGT_FEATURES;
+	dev->hw_features |= WGT_FEATURES;
+	dev->hw_enc_features |= WGT_FEATURES;
 	dev->mtu = WGT_DEFAULT_MTU;
-	dev->min_mtu = 68;
+	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = WGT_MAX_MTU;
 	dev->needs_free_netdev = true;
-	dev->priv_destructor = wgt_destruct;
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
 	netif_keep_dst(dev);
 }
@@ -73,14 +150,40 @@ static int wgt_newlink(struct net *src_net, struct net_device *dev,
 
 	wg->dev = dev;
 	wg->creating_net = src_net;
+	wg->liveness_timeout = WGTUN_LIVENESS_TIMEOUT_DEFAULT;
 	mutex_init(&wg->update_lock);
+	INIT_LIST_HEAD(&wg->peers);
+	wgt_allowedips_init(&wg->allowedips);
+
+	ret = wgt_pubkey_table_init(&wg->pubkeys);
+	if (ret)
+		goto err_mutex;
+	ret = wgt_index_table_init(&wg->indices);
+	if (ret)
+		goto err_pubkeys;
+	wgt_noise_local_init(&wg->local, &wgt_peer_noise_ops, &wg->pubkeys, &wg->indices);
+	wgt_cookie_checker_init(&wg->cookie_checker, &wg->local);
 
 	ret = register_netdevice(dev);
-	if (ret < 0)
-		return ret;
-
+	if (ret < 0) {
+		NL_SET_ERR_MSG_MOD(extack, "cannot register the interface");
+		goto err_indices;
+	}
+	/*
+	 * Only now: a failed registration must not run the destructor, since
+	 * the unwinding below already does its work.
+	 */
+	dev->priv_destructor = wgt_destruct;
 	list_add(&wg->list, &device_list);
 	return 0;
+
+err_indices:
+	wgt_index_table_uninit(&wg->indices);
+err_pubkeys:
+	wgt_pubkey_table_uninit(&wg->pubkeys);
+err_mutex:
+	mutex_destroy(&wg->update_lock);
+	return ret;
 }
 
 static void wgt_dellink(struct net_device *dev, struct list_head *head)

@@ -10,7 +10,16 @@
 #include <linux/netdevice.h>
 #include <linux/types.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <linux/wgtun.h>
 #include <net/gro_cells.h>
+
+#include "allowedips.h"
+#include "cookie.h"
+#include "messages.h"
+#include "noise.h"
+#include "peerlookup.h"
 
 #define WGTUN_KIND "wgtun"
 
@@ -23,6 +32,14 @@
 #define WGT_DEFAULT_MTU 1420
 #define WGT_MAX_MTU (IP_MAX_MTU - WGT_OVERHEAD_MAX)
 
+/*
+ * Room a packet needs in front for the data header and the outer IPv6/UDP
+ * headers (plus the usual pad), and behind for padding and the tag.
+ */
+#define WGT_DATA_HEADROOM ALIGN(sizeof(struct wgt_msg_data) + sizeof(struct ipv6hdr) + \
+				sizeof(struct udphdr) + NET_SKB_PAD, 4)
+#define WGT_DATA_TAILROOM (MESSAGE_PADDING_MULTIPLE + NOISE_AUTHTAG_LEN)
+
 /**
  * struct wgt_device - private data of a wgtun net_device
  * @dev: the net_device this is the private area of.
@@ -31,20 +48,67 @@
  *	exit handler destroys every interface whose creating_net goes away.
  * @list: entry in the module-wide device list; protected by RTNL.
  * @update_lock: serialises configuration changes (netlink set, peer
- *	removal, socket changes) against each other and against dumps.
- * @listen_port: configured UDP port, host order; 0 = pick at open.
- * @fwmark: mark for outgoing UDP packets, 0 = none; under @update_lock.
+ *	removal, socket changes) against each other and against dumps; the
+ *	writer lock of @allowedips and of @peers.
+ * @local: this interface's static identity (noise.h).
+ * @cookie_checker: mac1/mac2 validation and cookie replies (cookie.h).
+ * @pubkeys: peers by public key.
+ * @indices: sessions and handshakes by receiver index.
+ * @allowedips: cryptokey routing table; RCU readers.
+ * @peers: all peers; under @update_lock.
+ * @num_peers: length of @peers.
+ * @sock4: IPv4 UDP socket, NULL while down; RCU readers, written under RTNL.
+ * @sock6: IPv6 UDP socket, as @sock4.
+ * @listen_port: configured UDP port, host order; 0 = random at open, then
+ *	the port actually bound.
+ * @fwmark: mark for outgoing UDP packets, 0 = none.
+ * @gro_cells: hands decrypted packets to the stack with GRO.
+ * @handshakes_queued: incoming handshake messages waiting for a worker.
+ * @last_under_load: jiffies when the queue last looked like a flood.
+ * @drops: drops before a peer was known, by enum wgtun_drop_attr.
+ * @carrier_follows_peers: carrier only while a peer is alive (liveness.h).
+ * @liveness_timeout: seconds of silence after which a peer is not alive.
+ * @alive_peers: how many peers are alive.
  * @gen: bumped on every configuration change, for NLM_F_DUMP_INTR.
+ * @peer_seq: source of peers' internal ids.
  */
 struct wgt_device {
 	struct net_device *dev;
 	struct net *creating_net;
 	struct list_head list;
 	struct mutex update_lock;
+
+	struct wgt_noise_local local;
+	struct wgt_cookie_checker cookie_checker;
+	struct wgt_pubkey_table pubkeys;
+	struct wgt_index_table indices;
+	struct wgt_allowedips allowedips;
+	struct list_head peers;
+	unsigned int num_peers;
+
+	struct sock __rcu *sock4;
+	struct sock __rcu *sock6;
 	u16 listen_port;
 	u32 fwmark;
+
+	struct gro_cells gro_cells;
+	atomic_t handshakes_queued;
+	unsigned long last_under_load;
+	atomic64_t drops[WGTUN_A_DROP_MAX + 1];
+
+	bool carrier_follows_peers;
+	u32 liveness_timeout;
+	atomic_t alive_peers;
+
 	u64 gen;
+	u64 peer_seq;
 };
+
+static inline void wgt_device_drop(struct wgt_device *wg, enum wgtun_drop_attr why)
+{
+	atomic64_inc(&wg->drops[why]);
+	DEV_STATS_INC(wg->dev, rx_dropped);
+}
 
 int wgt_device_init(void);
 void wgt_device_uninit(void);

@@ -8,8 +8,11 @@
 #include <net/genetlink.h>
 #include <net/rtnetlink.h>
 
+#include "allowedips.h"
 #include "device.h"
 #include "netlink.h"
+#include "ratelimiter.h"
+#include "receive.h"
 #include "version.h"
 #include "selftest/selftest.h"
 
@@ -33,14 +36,21 @@ static int __init wgt_mod_init(void)
 {
 	int ret;
 
+	ret = wgt_allowedips_slab_init();
+	if (ret)
+		return ret;
+	ret = wgt_ratelimiter_init();
+	if (ret)
+		goto err_allowedips;
+	ret = wgt_receive_init();
+	if (ret)
+		goto err_ratelimiter;
 	ret = wgt_selftests();
 	if (ret)
-		return ret;
-
+		goto err_receive;
 	ret = wgt_device_init();
 	if (ret)
-		return ret;
-
+		goto err_receive;
 	ret = wgt_genl_init();
 	if (ret)
 		goto err_device;
@@ -50,6 +60,12 @@ static int __init wgt_mod_init(void)
 
 err_device:
 	wgt_device_uninit();
+err_receive:
+	wgt_receive_uninit();
+err_ratelimiter:
+	wgt_ratelimiter_uninit();
+err_allowedips:
+	wgt_allowedips_slab_uninit();
 	return ret;
 }
 
@@ -57,6 +73,11 @@ static void __exit wgt_mod_exit(void)
 {
 	wgt_genl_uninit();
 	wgt_device_uninit();
+	/* Peers and trie nodes are freed by RCU callbacks: let them run. */
+	rcu_barrier();
+	wgt_receive_uninit();
+	wgt_ratelimiter_uninit();
+	wgt_allowedips_slab_uninit();
 }
 
 module_init(wgt_mod_init);

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Peer lifetime.
+ *
+ * A peer is reachable from three places: its interface's peer list and
+ * public-key table (configuration), the allowed-IPs trie (transmit) and the
+ * receiver-index table (receive).  Removal therefore runs in two phases:
+ * first unlink it from all of them and wait for an RCU grace period, so no
+ * packet path can find it any more; then stop its timers and work, wipe its
+ * keys and drop the list's reference.  The memory goes away with the last
+ * reference, after another grace period.
+ */
+
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
+#include "device.h"
+#include "liveness.h"
+#include "peer.h"
+#include "send.h"
+#include "timers.h"
+
+static bool peer_remote_get(struct wgt_noise_remote *r)
+{
+	return !!wgt_peer_get_maybe_zero(wgt_peer_from_remote(r));
+}
+
+static void peer_remote_put(struct wgt_noise_remote *r)
+{
+	wgt_peer_put(wgt_peer_from_remote(r));
+}
+
+const struct wgt_noise_ops wgt_peer_noise_ops = {
+	.remote_get = peer_remote_get,
+	.remote_put = peer_remote_put,
+};
+
+struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, const u8 *psk)
+{
+	struct wgt_peer *peer;
+	int ret;
+
+	lockdep_assert_held(&wg->update_lock);
+
+	if (wg->num_peers >= MAX_PEERS_PER_DEVICE)
+		return ERR_PTR(-E2BIG);
+	if (wgt_pubkey_lookup(&wg->pubkeys, public_key))
+		return ERR_PTR(-EEXIST);
+	if (wgt_noise_local_is_own_key(&wg->local, public_key))
+		return ERR_PTR(-EINVAL);
+
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		return ERR_PTR(-ENOMEM);
+	if (dst_cache_init(&peer->endpoint_cache, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+
+	peer->wg = wg;
+	ret = wgt_noise_remote_init(&peer->noise, &wg->local, public_key, psk);
+	if (ret)
+		goto err_dst;
+
+	INIT_LIST_HEAD(&peer->allowedips);
+	rwlock_init(&peer->endpoint_lock);
+	skb_queue_head_init(&peer->staged);
+	INIT_WORK(&peer->handshake_work, wgt_send_handshake_work);
+	INIT_WORK(&peer->clear_work, wgt_timers_clear_work);
+	wgt_timers_init(peer);
+	wgt_liveness_init(peer);
+	spin_lock_init(&peer->events_lock);
+	kref_init(&peer->refcount);
+	peer->internal_id = ++wg->peer_seq;
+
+	ret = wgt_pubkey_table_insert(&wg->pubkeys, &peer->noise);
+	if (ret)
+		goto err_noise;
+	list_add_tail(&peer->list, &wg->peers);
+	wg->num_peers++;
+	pr_debug("%s: peer %llu created\n", wg->dev->name, peer->internal_id);
+	return peer;
+
+err_noise:
+	wgt_noise_remote_uninit(&peer->noise);
+err_dst:
+	dst_cache_destroy(&peer->endpoint_cache);
+err_free:
+	kfree(peer);
+	return ERR_PTR(ret);
+}
+
+/* Phase one: make the peer unreachable from every packet path. */
+static void peer_unlink(struct wgt_peer *peer)
+{
+	struct wgt_device *wg = peer->wg;
+
+	lockdep_assert_held(&wg->update_lock);
+
+	WRITE_ONCE(peer->is_dead, true);
+	wgt_allowedips_remove_by_peer(&wg->allowedips, peer, &peer->allowedips,
+				      &wg->update_lock);
+	wgt_pubkey_table_remove(&wg->pubkeys, &peer->noise);
+	list_del_init(&peer->list);
+	wg->num_peers--;
+	wg->gen++;
+}
+
+/*
+ * Phase two, after a grace period: nothing new can find the peer, so stop
+ * what still runs for it and release the list's reference.
+ */
+static void peer_shutdown(struct wgt_peer *peer)
+{
+	wgt_liveness_stop(peer);
+	wgt_timers_stop(peer);
+	cancel_work_sync(&peer->handshake_work);
+	cancel_work_sync(&peer->clear_work);
+	/* Work that ran before cancel may have re-armed a timer. */
+	wgt_timers_stop(peer);
+	wgt_noise_remote_uninit(&peer->noise);
+	skb_queue_purge(&peer->staged);
+	pr_debug("%s: peer %llu removed\n", peer->wg->dev->name, peer->internal_id);
+	wgt_peer_put(peer);
+}
+
+void wgt_peer_remove(struct wgt_peer *peer)
+{
+	peer_unlink(peer);
+	synchronize_net();
+	peer_shutdown(peer);
+}
+
+void wgt_peer_remove_all(struct wgt_device *wg)
+{
+	struct wgt_peer *peer, *tmp;
+	LIST_HEAD(dead);
+
+	lockdep_assert_held(&wg->update_lock);
+
+	if (list_empty(&wg->peers))
+		return;
+	list_for_each_entry_safe(peer, tmp, &wg->peers, list) {
+		peer_unlink(peer);
+		list_add_tail(&peer->list, &dead);
+	}
+	/* One grace period for all of them. */
+	synchronize_net();
+	list_for_each_entry_safe(peer, tmp, &dead, list) {
+		list_del_init(&peer->list);
+		peer_shutdown(peer);
+	}
+}
+
+struct wgt_peer *wgt_peer_get_maybe_zero(struct wgt_peer *peer)
+{
+	if (unlikely(!peer || !kref_get_unless_zero(&peer->refcount)))
+		return NULL;
+	return peer;
+}
+
+static void peer_free_rcu(struct rcu_head *rcu)
+{
+	struct wgt_peer *peer = container_of(rcu, struct wgt_peer, rcu);
+
+	dst_cache_destroy(&peer->endpoint_cache);
+	kfree_sensitive(peer);
+}
+
+static void peer_release(struct kref *ref)
+{
+	struct wgt_peer *peer = container_of(ref, struct wgt_peer, refcount);
+
+	call_rcu(&peer->rcu, peer_free_rcu);
+}
+
+void wgt_peer_put(struct wgt_peer *peer)
+{
+	if (peer)
+		kref_put(&peer->refcount, peer_release);
+}

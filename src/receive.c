@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive path.
+ *
+ * wgt_receive() runs in the UDP socket's softirq.  It checks the message
+ * type and length, then:
+ *  - transport data is opened right there: find the keypair by receiver
+ *    index, decrypt in place, check the replay window, check the inner
+ *    source against the peer's allowed IPs, and hand it to GRO;
+ *  - handshake messages (and cookie replies) are queued to a module-wide
+ *    per-CPU queue and processed by workers in process context, because
+ *    their Curve25519 work is expensive and a flood must not starve data.
+ * Every drop is counted, per peer when the peer is known, per interface
+ * otherwise.
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/percpu.h>
+#include <linux/udp.h>
+#include <net/inet_ecn.h>
+#include <net/ip_tunnels.h>
+#include <net/udp_tunnel.h>
+
+#include "crypto.h"
+#include "device.h"
+#include "liveness.h"
+#include "messages.h"
+#include "netlink.h"
+#include "peer.h"
+#include "ratelimiter.h"
+#include "receive.h"
+#include "send.h"
+#include "socket.h"
+#include "timers.h"
+
+struct workqueue_struct *wgt_handshake_wq;
+
+/* Incoming handshake messages, one queue per CPU, shared by all interfaces. */
+struct handshake_queue {
+	struct sk_buff_head skbs;
+	struct work_struct work;
+};
+
+static struct handshake_queue __percpu *handshake_queues;
+
+/* While queued, a handshake skb remembers its interface (and holds it). */
+struct handshake_cb {
+	struct wgt_device *wg;
+};
+
+static struct handshake_cb *handshake_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct handshake_cb) > sizeof(skb->cb));
+	return (struct handshake_cb *)skb->cb;
+}
+
+static bool device_under_load(struct wgt_device *wg)
+{
+	unsigned long last;
+
+	if (atomic_read(&wg->handshakes_queued) >= MAX_QUEUED_INCOMING_HANDSHAKES / 8) {
+		WRITE_ONCE(wg->last_under_load, jiffies);
+		return true;
+	}
+	/* Stay in cookie mode for a second after the flood recedes. */
+	last = READ_ONCE(wg->last_under_load);
+	return last && time_before(jiffies, last + HZ);
+}
+
+/* Note an authenticated packet from @peer that came in on @skb. */
+static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len, bool session)
+{
+	if (wgt_socket_set_peer_endpoint_from_skb(peer, skb))
+		wgt_event_peer(peer, WGTUN_EVENT_ENDPOINT);
+	atomic64_add(len, &peer->stats.rx_bytes);
+	wgt_timers_any_authenticated_packet_received(peer);
+	wgt_timers_any_authenticated_packet_traversal(peer);
+	wgt_liveness_heard(peer, session);
+}
+
+static void consume_initiation(struct wgt_device *wg, struct sk_buff *skb)
+{
+	struct wgt_msg_initiation *msg = (struct wgt_msg_initiation *)skb->data;
+	struct wgt_noise_remote *remote;
+	struct wgt_peer *peer;
+
+	remote = wgt_noise_consume_initiation(&wg->local, msg);
+	if (!remote) {
+		net_dbg_ratelimited("%s: invalid handshake initiation\n", wg->dev->name);
+		wgt_device_drop(wg, WGTUN_A_DROP_HANDSHAKE);
+		return;
+	}
+	peer = wgt_peer_from_remote(remote);
+	pr_debug("%s: peer %llu: handshake initiation received\n",
+		 wg->dev->name, peer->internal_id);
+	peer_heard(peer, skb, skb->len, false);
+	wgt_send_handshake_response(peer);
+	wgt_peer_put(peer);
+}
+
+static void consume_response(struct wgt_device *wg, struct sk_buff *skb)
+{
+	struct wgt_msg_response *msg = (struct wgt_msg_response *)skb->data;
+	struct wgt_noise_remote *remote;
+	struct wgt_peer *peer;
+
+	remote = wgt_noise_consume_response(&wg->local, msg);
+	if (!remote) {
+		net_dbg_ratelimited("%s: invalid handshake response\n", wg->dev->name);
+		wgt_device_drop(wg, WGTUN_A_DROP_HANDSHAKE);
+		return;
+	}
+	peer = wgt_peer_from_remote(remote);
+	pr_debug("%s: peer %llu: handshake response received\n",
+		 wg->dev->name, peer->internal_id);
+	peer_heard(peer, skb, skb->len, false);
+	if (wgt_noise_begin_session(&peer->noise)) {
+		wgt_liveness_heard(peer, true);
+		wgt_timers_session_derived(peer);
+		wgt_timers_handshake_complete(peer);
+		wgt_event_peer(peer, WGTUN_EVENT_HANDSHAKE);
+		/*
+		 * Send what waited for this session; with nothing staged this
+		 * is a keepalive, which confirms the session to the responder.
+		 */
+		wgt_send_keepalive(peer);
+	}
+	wgt_peer_put(peer);
+}
+
+static void handshake_process(struct wgt_device *wg, struct sk_buff *skb)
+{
+	__le32 type = ((struct wgt_msg_header *)skb->data)->type;
+	enum wgt_cookie_mac_state mac;
+	bool under_load;
+
+	if (type == cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE)) {
+		if (wgt_cookie_message_consume((struct wgt_msg_cookie *)skb->data, &wg->indices))
+			wgt_device_drop(wg, WGTUN_A_DROP_HANDSHAKE);
+		return;
+	}
+
+	under_load = device_under_load(wg);
+	mac = wgt_cookie_validate_packet(&wg->cookie_checker, skb, under_load);
+	if (mac == INVALID_MAC) {
+		wgt_device_drop(wg, WGTUN_A_DROP_BAD_MAC);
+		return;
+	}
+	if (under_load && mac == VALID_MAC_BUT_NO_COOKIE) {
+		/* Prove your address first: answer with a cookie, nothing else. */
+		__le32 sender = type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION) ?
+			((struct wgt_msg_initiation *)skb->data)->sender_index :
+			((struct wgt_msg_response *)skb->data)->sender_index;
+
+		wgt_send_cookie_reply(wg, skb, sender);
+		wgt_device_drop(wg, WGTUN_A_DROP_RATELIMITED);
+		return;
+	}
+	if (under_load && !wgt_ratelimiter_allow(skb, wg->creating_net)) {
+		wgt_device_drop(wg, WGTUN_A_DROP_RATELIMITED);
+		return;
+	}
+
+	if (type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION))
+		consume_initiation(wg, skb);
+	else
+		consume_response(wg, skb);
+}
+
+static void handshake_worker(struct work_struct *work)
+{
+	struct handshake_queue *q = container_of(work, struct handshake_queue, work);
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&q->skbs)) != NULL) {
+		struct wgt_device *wg = handshake_cb(skb)->wg;
+
+		handshake_process(wg, skb);
+		atomic_dec(&wg->handshakes_queued);
+		dev_put(wg->dev);
+		kfree_skb(skb);
+		cond_resched();
+	}
+}
+
+static void queue_handshake(struct wgt_device *wg, struct sk_buff *skb)
+{
+	struct handshake_queue *q;
+	int cpu;
+
+	if (atomic_inc_return(&wg->handshakes_queued) > MAX_QUEUED_INCOMING_HANDSHAKES) {
+		atomic_dec(&wg->handshakes_queued);
+		wgt_device_drop(wg, WGTUN_A_DROP_QUEUE_FULL);
+		kfree_skb(skb);
+		return;
+	}
+	handshake_cb(skb)->wg = wg;
+	dev_hold(wg->dev);
+
+	cpu = get_cpu();
+	q = per_cpu_ptr(handshake_queues, cpu);
+	skb_queue_tail(&q->skbs, skb);
+	queue_work_on(cpu, wgt_handshake_wq, &q->work);
+	put_cpu();
+}
+
+/* Trim the decrypted inner packet to its IP length; return its protocol. */
+static __be16 inner_protocol(struct sk_buff *skb)
+{
+	unsigned int len;
+
+	if (skb->len >= sizeof(struct iphdr) && ip_hdr(skb)->version == 4) {
+		len = ntohs(ip_hdr(skb)->tot_len);
+		if (unlikely(ip_hdr(skb)->ihl < 5 || len < sizeof(struct iphdr) ||
+			     len > skb->len || pskb_trim(skb, len)))
+			return 0;
+		return htons(ETH_P_IP);
+	}
+	if (skb->len >= sizeof(struct ipv6hdr) && ipv6_hdr(skb)->version == 6) {
+		len = ntohs(ipv6_hdr(skb)->payload_len) + sizeof(struct ipv6hdr);
+		if (unlikely(len > skb->len || pskb_trim(skb, len)))
+			return 0;
+		return htons(ETH_P_IPV6);
+	}
+	return 0;
+}
+
+/* The packet is authentic; deliver it if its source belongs to @peer. */
+static void deliver(struct wgt_peer *peer, struct sk_buff *skb, u8 outer_ds)
+{
+	struct net_device *dev = peer->wg->dev;
+	struct wgt_peer *routed;
+	unsigned int len;
+
+	skb_reset_network_header(skb);
+	if (unlikely(!pskb_may_pull(skb, min_t(unsigned int, skb->len, sizeof(struct ipv6hdr))))) {
+		wgt_peer_drop(peer, WGTUN_A_DROP_SOURCE);
+		goto drop;
+	}
+	skb->protocol = inner_protocol(skb);
+	if (unlikely(!skb->protocol)) {
+		wgt_peer_drop(peer, WGTUN_A_DROP_SOURCE);
+		goto drop;
+	}
+
+	routed = wgt_allowedips_lookup_src(&peer->wg->allowedips, skb);
+	if (unlikely(routed != peer)) {
+		net_dbg_ratelimited("%s: peer %llu sent a packet from a source outside its allowed IPs\n",
+				    dev->name, peer->internal_id);
+		wgt_peer_drop(peer, WGTUN_A_DROP_SOURCE);
+		goto drop;
+	}
+
+	skb->dev = dev;
+	skb->pkt_type = PACKET_HOST;
+	skb_reset_mac_header(skb);
+	skb_reset_transport_header(skb);
+	skb_probe_transport_header(skb);
+	/* The AEAD vouched for every byte; no checksum needs checking. */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	skb->csum_level = ~0;
+	if (unlikely(INET_ECN_decapsulate(skb, outer_ds, skb->protocol == htons(ETH_P_IP) ?
+					  ip_hdr(skb)->tos : ipv6_get_dsfield(ipv6_hdr(skb))) > 1)) {
+		wgt_peer_drop(peer, WGTUN_A_DROP_MALFORMED);
+		goto drop;
+	}
+
+	len = skb->len;
+	if (likely(gro_cells_receive(&peer->wg->gro_cells, skb) == NET_RX_SUCCESS))
+		dev_sw_netstats_rx_add(dev, len);
+	else
+		DEV_STATS_INC(dev, rx_dropped);
+	return;
+
+drop:
+	DEV_STATS_INC(dev, rx_errors);
+	kfree_skb(skb);
+}
+
+static u8 outer_dsfield(struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		return ip_hdr(skb)->tos;
+	return ipv6_get_dsfield(ipv6_hdr(skb));
+}
+
+static void receive_data(struct wgt_device *wg, struct sk_buff *skb)
+{
+	struct wgt_msg_data *hdr = (struct wgt_msg_data *)skb->data;
+	u64 nonce = le64_to_cpu(hdr->counter);
+	u8 outer_ds = outer_dsfield(skb);
+	struct wgt_noise_keypair *kp;
+	struct wgt_noise_remote *remote;
+	struct wgt_peer *peer;
+
+	remote = wgt_index_lookup_get(&wg->indices, le32_to_cpu(hdr->receiver),
+				      WGT_INDEX_KEYPAIR, &kp);
+	if (unlikely(!remote)) {
+		wgt_device_drop(wg, WGTUN_A_DROP_NO_SESSION);
+		goto free;
+	}
+	peer = wgt_peer_from_remote(remote);
+
+	if (unlikely(wgt_noise_keypair_expired(kp))) {
+		wgt_peer_drop(peer, WGTUN_A_DROP_NO_SESSION);
+		goto put;
+	}
+	if (unlikely(!wgt_crypto_decrypt_skb(skb, sizeof(*hdr), kp->receiving_key, nonce))) {
+		wgt_peer_drop(peer, WGTUN_A_DROP_DECRYPT);
+		goto put;
+	}
+	if (unlikely(!wgt_noise_keypair_replay_check(kp, nonce))) {
+		wgt_peer_drop(peer, WGTUN_A_DROP_REPLAY);
+		goto put;
+	}
+
+	/* Authentic and fresh: this is the peer speaking. */
+	peer_heard(peer, skb, skb->len, true);
+	atomic64_inc(&peer->stats.rx_packets);
+	if (unlikely(wgt_noise_received_with_keypair(&peer->noise, kp))) {
+		wgt_timers_handshake_complete(peer);
+		wgt_event_peer(peer, WGTUN_EVENT_HANDSHAKE);
+		wgt_send_staged(peer);
+	}
+	wgt_noise_keypair_put(kp);
+
+	if (skb->len == 0) {
+		pr_debug("%s: peer %llu: keepalive received\n", wg->dev->name, peer->internal_id);
+		consume_skb(skb);
+	} else {
+		wgt_timers_data_received(peer);
+		deliver(peer, skb, outer_ds);
+	}
+	wgt_peer_put(peer);
+	return;
+
+put:
+	wgt_noise_keypair_put(kp);
+	wgt_peer_put(peer);
+free:
+	DEV_STATS_INC(wg->dev, rx_errors);
+	kfree_skb(skb);
+}
+
+/* Exact sizes of the fixed-length messages; 0 = not fixed or unknown. */
+static unsigned int message_size(__le32 type)
+{
+	switch (le32_to_cpu(type)) {
+	case MESSAGE_HANDSHAKE_INITIATION:
+		return sizeof(struct wgt_msg_initiation);
+	case MESSAGE_HANDSHAKE_RESPONSE:
+		return sizeof(struct wgt_msg_response);
+	case MESSAGE_HANDSHAKE_COOKIE:
+		return sizeof(struct wgt_msg_cookie);
+	default:
+		return 0;
+	}
+}
+
+int wgt_receive(struct sock *sk, struct sk_buff *skb)
+{
+	struct wgt_device *wg = rcu_dereference_sk_user_data(sk);
+	unsigned int size;
+	__le32 type;
+
+	if (unlikely(!wg))
+		goto free;
+	if (unlikely(!pskb_may_pull(skb, sizeof(struct udphdr) + sizeof(struct wgt_msg_header))))
+		goto malformed;
+	__skb_pull(skb, sizeof(struct udphdr));
+	type = ((struct wgt_msg_header *)skb->data)->type;
+
+	if (type == cpu_to_le32(MESSAGE_DATA)) {
+		if (unlikely(skb->len < MESSAGE_DATA_MIN_LEN ||
+			     !pskb_may_pull(skb, sizeof(struct wgt_msg_data))))
+			goto malformed;
+		receive_data(wg, skb);
+		return 0;
+	}
+
+	size = message_size(type);
+	if (unlikely(!size || skb->len != size || !pskb_may_pull(skb, size)))
+		goto malformed;
+	queue_handshake(wg, skb);
+	return 0;
+
+malformed:
+	wgt_device_drop(wg, WGTUN_A_DROP_MALFORMED);
+	DEV_STATS_INC(wg->dev, rx_errors);
+free:
+	kfree_skb(skb);
+	return 0;
+}
+
+void wgt_receive_flush_device(struct wgt_device *wg)
+{
+	int cpu;
+
+	/* The queues drain on their own; wait until nothing of @wg is left. */
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(handshake_queues, cpu)->work);
+}
+
+int wgt_receive_init(void)
+{
+	int cpu;
+
+	wgt_handshake_wq = alloc_workqueue("wgtun", WQ_FREEZABLE | WQ_MEM_RECLAIM, 0);
+	if (!wgt_handshake_wq)
+		return -ENOMEM;
+	handshake_queues = alloc_percpu(struct handshake_queue);
+	if (!handshake_queues) {
+		destroy_workqueue(wgt_handshake_wq);
+		return -ENOMEM;
+	}
+	for_each_possible_cpu(cpu) {
+		struct handshake_queue *q = per_cpu_ptr(handshake_queues, cpu);
+
+		skb_queue_head_init(&q->skbs);
+		INIT_WORK(&q->work, handshake_worker);
+	}
+	return 0;
+}
+
+void wgt_receive_uninit(void)
+{
+	/* No interface is left, so nothing can queue any more. */
+	destroy_workqueue(wgt_handshake_wq);
+	free_percpu(handshake_queues);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Receive: the UDP encapsulation hook, transport data, and the module-wide
+ * handshake workers.
+ */
+
+#ifndef _WGTUN_RECEIVE_H
+#define _WGTUN_RECEIVE_H
+
+#include <linux/skbuff.h>
+#include <linux/workqueue.h>
+
+struct sock;
+struct wgt_device;
+
+/*
+ * Handshake work of every interface runs here: sending initiations and
+ * consuming incoming handshake messages.  One module-wide workqueue, no
+ * per-interface threads.
+ */
+extern struct workqueue_struct *wgt_handshake_wq;
+
+int wgt_receive_init(void);
+void wgt_receive_uninit(void);
+
+/* The sockets' encap_rcv: consumes @skb, always returns 0. */
+int wgt_receive(struct sock *sk, struct sk_buff *skb);
+
+/* Drop every queued handshake of @wg (the interface is going away). */
+void wgt_receive_flush_device(struct wgt_device *wg);
+
+#endif /* _WGTUN_RECEIVE_H */

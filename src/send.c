@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transmit path.
+ *
+ * wgt_xmit() picks the peer by destination in the allowed-IPs trie, splits
+ * GSO packets once, and appends the segments to the peer's staged queue.
+ * wgt_send_staged() then takes the whole queue, reserves one nonce per
+ * packet from the current keypair, seals each packet in place and hands it
+ * to the UDP socket.  Without a usable keypair the packets stay staged
+ * (bounded) and a handshake is requested; its completion sends them.
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/icmp.h>
+#include <net/dst_metadata.h>
+#include <net/ip_tunnels.h>
+
+#include "compat.h"
+#include "crypto.h"
+#include "device.h"
+#include "messages.h"
+#include "peer.h"
+#include "receive.h"
+#include "send.h"
+#include "skbcb.h"
+#include "socket.h"
+#include "timers.h"
+
+/* Handshake messages are marked as network control traffic (CS6). */
+#define WGT_HANDSHAKE_DS 0x88
+
+static void send_initiation(struct wgt_peer *peer)
+{
+	struct wgt_msg_initiation msg;
+
+	if (!wgt_protocol_expired(atomic64_read(&peer->last_sent_handshake),
+				  REKEY_TIMEOUT) || READ_ONCE(peer->is_dead))
+		return;
+
+	atomic64_set(&peer->last_sent_handshake, get_jiffies_64());
+	pr_debug("%s: peer %llu: sending handshake initiation\n",
+		 peer->wg->dev->name, peer->internal_id);
+	if (wgt_noise_create_initiation(&peer->noise, &msg)) {
+		wgt_cookie_add_macs(&msg, sizeof(msg), &peer->noise.cookie);
+		wgt_timers_any_authenticated_packet_traversal(peer);
+		wgt_timers_any_authenticated_packet_sent(peer);
+		atomic64_set(&peer->last_sent_handshake, get_jiffies_64());
+		wgt_socket_send_buffer_to_peer(peer, &msg, sizeof(msg), WGT_HANDSHAKE_DS);
+		wgt_timers_handshake_initiated(peer);
+	}
+	memzero_explicit(&msg, sizeof(msg));
+}
+
+void wgt_send_handshake_work(struct work_struct *work)
+{
+	struct wgt_peer *peer = container_of(work, struct wgt_peer, handshake_work);
+
+	send_initiation(peer);
+	wgt_peer_put(peer);
+}
+
+static bool peer_has_endpoint(struct wgt_peer *peer)
+{
+	sa_family_t family = READ_ONCE(peer->endpoint.addr.sa_family);
+
+	return family == AF_INET || family == AF_INET6;
+}
+
+void wgt_send_handshake_initiation(struct wgt_peer *peer, bool is_retry)
+{
+	if (!is_retry)
+		peer->handshake_attempts = 0;
+
+	/*
+	 * A peer whose endpoint is unknown (the server side of remote access)
+	 * cannot be reached: it has to initiate, and we learn where it is.
+	 */
+	if (!peer_has_endpoint(peer))
+		return;
+
+	rcu_read_lock_bh();
+	if (wgt_protocol_expired(atomic64_read(&peer->last_sent_handshake), REKEY_TIMEOUT) &&
+	    !READ_ONCE(peer->is_dead) && wgt_peer_get_maybe_zero(peer)) {
+		if (!queue_work(wgt_handshake_wq, &peer->handshake_work))
+			wgt_peer_put(peer);
+	}
+	rcu_read_unlock_bh();
+}
+
+void wgt_send_handshake_response(struct wgt_peer *peer)
+{
+	struct wgt_msg_response msg;
+
+	atomic64_set(&peer->last_sent_handshake, get_jiffies_64());
+	pr_debug("%s: peer %llu: sending handshake response\n",
+		 peer->wg->dev->name, peer->internal_id);
+	if (wgt_noise_create_response(&peer->noise, &msg)) {
+		wgt_cookie_add_macs(&msg, sizeof(msg), &peer->noise.cookie);
+		if (wgt_noise_begin_session(&peer->noise)) {
+			wgt_timers_session_derived(peer);
+			wgt_timers_any_authenticated_packet_traversal(peer);
+			wgt_timers_any_authenticated_packet_sent(peer);
+			atomic64_set(&peer->last_sent_handshake, get_jiffies_64());
+			wgt_socket_send_buffer_to_peer(peer, &msg, sizeof(msg), WGT_HANDSHAKE_DS);
+		}
+	}
+	memzero_explicit(&msg, sizeof(msg));
+}
+
+void wgt_send_cookie_reply(struct wgt_device *wg, struct sk_buff *in_skb, __le32 sender_index)
+{
+	struct wgt_msg_cookie msg;
+
+	net_dbg_ratelimited("%s: under load, sending cookie reply\n", wg->dev->name);
+	wgt_cookie_message_create(&msg, in_skb, sender_index, &wg->cookie_checker);
+	wgt_socket_send_buffer_as_reply(wg, in_skb, &msg, sizeof(msg));
+}
+
+void wgt_send_keepalive(struct wgt_peer *peer)
+{
+	struct sk_buff *skb;
+
+	if (skb_queue_empty_lockless(&peer->staged)) {
+		skb = alloc_skb(WGT_DATA_HEADROOM + WGT_DATA_TAILROOM, GFP_ATOMIC);
+		if (unlikely(!skb))
+			return;
+		skb_reserve(skb, WGT_DATA_HEADROOM);
+		skb->dev = peer->wg->dev;
+		wgt_skb_cb(skb)->mtu = 0;
+		wgt_skb_cb(skb)->ds = 0;
+		skb_queue_tail(&peer->staged, skb);
+		pr_debug("%s: peer %llu: sending keepalive\n",
+			 peer->wg->dev->name, peer->internal_id);
+	}
+	wgt_send_staged(peer);
+}
+
+/* Pad to a multiple of 16, but never past the MTU the packet came with. */
+static unsigned int padding_for(struct sk_buff *skb)
+{
+	unsigned int len = skb->len, mtu = wgt_skb_cb(skb)->mtu;
+	unsigned int padded = ALIGN(len, MESSAGE_PADDING_MULTIPLE);
+
+	if (mtu && len <= mtu && padded > mtu)
+		padded = mtu;
+	return padded - len;
+}
+
+/* Turn a staged plaintext into a transport data message, in place. */
+static bool seal(struct sk_buff *skb, struct wgt_noise_keypair *kp)
+{
+	unsigned int pad = padding_for(skb);
+	struct wgt_msg_data *hdr;
+
+	if (unlikely(skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)))
+		return false;
+	if (unlikely(skb_cow_head(skb, WGT_DATA_HEADROOM)))
+		return false;
+
+	hdr = skb_push(skb, sizeof(*hdr));
+	hdr->header.type = cpu_to_le32(MESSAGE_DATA);
+	hdr->receiver = kp->remote_index;
+	hdr->counter = cpu_to_le64(wgt_skb_cb(skb)->nonce);
+	return wgt_crypto_encrypt_skb(skb, sizeof(*hdr), pad, kp->sending_key,
+				      wgt_skb_cb(skb)->nonce);
+}
+
+static void send_sealed(struct wgt_peer *peer, struct sk_buff_head *packets,
+			struct wgt_noise_keypair *kp)
+{
+	struct wgt_device *wg = peer->wg;
+	bool data_sent = false;
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(packets)) != NULL) {
+		unsigned int plain_len = skb->len;
+		bool keepalive = plain_len == 0;
+		u8 ds = wgt_skb_cb(skb)->ds;
+
+		if (unlikely(!seal(skb, kp))) {
+			kfree_skb(skb);
+			wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
+			DEV_STATS_INC(wg->dev, tx_errors);
+			continue;
+		}
+		skb_scrub_packet(skb, true);
+		if (unlikely(wgt_socket_send_skb_to_peer(peer, skb, ds))) {
+			wgt_peer_drop(peer, WGTUN_A_DROP_NO_ENDPOINT);
+			DEV_STATS_INC(wg->dev, tx_errors);
+			continue;
+		}
+		atomic64_inc(&peer->stats.tx_packets);
+		if (!keepalive) {
+			dev_sw_netstats_tx_add(wg->dev, 1, plain_len);
+			data_sent = true;
+		}
+	}
+	wgt_timers_any_authenticated_packet_traversal(peer);
+	wgt_timers_any_authenticated_packet_sent(peer);
+	if (data_sent)
+		wgt_timers_data_sent(peer);
+}
+
+/* Should the initiator of this session start a new handshake soon? */
+static bool keypair_wants_rekey(const struct wgt_noise_keypair *kp)
+{
+	return kp->i_am_initiator &&
+	       (atomic64_read(&kp->sending_counter) > REKEY_AFTER_MESSAGES ||
+		wgt_protocol_expired(kp->birthdate, REKEY_AFTER_TIME));
+}
+
+void wgt_send_staged(struct wgt_peer *peer)
+{
+	struct wgt_noise_keypair *kp;
+	struct sk_buff_head packets;
+	struct sk_buff *skb;
+	u64 nonce;
+
+	__skb_queue_head_init(&packets);
+	kp = wgt_noise_keypair_current_get(&peer->noise);
+	if (unlikely(!kp || wgt_noise_keypair_expired(kp)))
+		goto need_handshake;
+
+	spin_lock_bh(&peer->staged.lock);
+	skb_queue_splice_init(&peer->staged, &packets);
+	spin_unlock_bh(&peer->staged.lock);
+	if (skb_queue_empty(&packets))
+		goto out;
+
+	/* Reserve all nonces first; one packet past the limit fails them all. */
+	skb_queue_walk(&packets, skb) {
+		if (unlikely(!wgt_noise_keypair_nonce_next(kp, &nonce)))
+			goto restage;
+		wgt_skb_cb(skb)->nonce = nonce;
+	}
+	send_sealed(peer, &packets, kp);
+	if (unlikely(keypair_wants_rekey(kp)))
+		wgt_send_handshake_initiation(peer, false);
+out:
+	wgt_noise_keypair_put(kp);
+	return;
+
+restage:
+	/* Put them back in front of anything staged meanwhile. */
+	spin_lock_bh(&peer->staged.lock);
+	skb_queue_splice(&packets, &peer->staged);
+	spin_unlock_bh(&peer->staged.lock);
+need_handshake:
+	if (kp)
+		wgt_noise_keypair_put(kp);
+	wgt_send_handshake_initiation(peer, false);
+}
+
+/* The inner packet must carry a whole IPv4 or IPv6 header. */
+static bool inner_header_ok(struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		return pskb_network_may_pull(skb, sizeof(struct iphdr)) &&
+		       ip_hdr(skb)->version == 4;
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return pskb_network_may_pull(skb, sizeof(struct ipv6hdr)) &&
+		       ipv6_hdr(skb)->version == 6;
+	return false;
+}
+
+/* Tell the sender, as a router would, and drop. */
+static void send_unreachable(struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+	else
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
+}
+
+static void too_big(struct sk_buff *skb, u32 mtu)
+{
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (ip_hdr(skb)->frag_off & htons(IP_DF))
+			icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+	} else {
+		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
+	}
+}
+
+static u32 packet_mtu(struct sk_buff *skb, struct net_device *dev)
+{
+	u32 mtu = READ_ONCE(dev->mtu);
+
+	if (skb_valid_dst(skb))
+		mtu = min(mtu, dst_mtu(skb_dst(skb)));
+	return mtu;
+}
+
+netdev_tx_t wgt_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct wgt_device *wg = netdev_priv(dev);
+	struct sk_buff_head packets;
+	struct sk_buff *segs, *next;
+	enum wgtun_drop_attr why;
+	struct wgt_peer *peer;
+	u32 mtu;
+	u8 ds;
+
+	if (unlikely(!inner_header_ok(skb))) {
+		why = WGTUN_A_DROP_MALFORMED;
+		goto err;
+	}
+
+	rcu_read_lock_bh();
+	peer = wgt_peer_get_maybe_zero(wgt_allowedips_lookup_dst(&wg->allowedips, skb));
+	rcu_read_unlock_bh();
+	if (unlikely(!peer)) {
+		why = WGTUN_A_DROP_NO_PEER;
+		net_dbg_ratelimited("%s: no peer for this destination\n", dev->name);
+		send_unreachable(skb);
+		goto err;
+	}
+	if (unlikely(!peer_has_endpoint(peer))) {
+		why = WGTUN_A_DROP_NO_ENDPOINT;
+		net_dbg_ratelimited("%s: peer %llu has no endpoint yet\n",
+				    dev->name, peer->internal_id);
+		send_unreachable(skb);
+		goto err_peer;
+	}
+
+	mtu = packet_mtu(skb, dev);
+	if (unlikely(!skb_is_gso(skb) && skb->len > mtu)) {
+		why = WGTUN_A_DROP_OVERSIZE;
+		too_big(skb, mtu);
+		goto err_peer;
+	}
+	ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
+
+	__skb_queue_head_init(&packets);
+	if (skb_is_gso(skb)) {
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR(segs)) {
+			why = WGTUN_A_DROP_MALFORMED;
+			goto err_peer;
+		}
+		if (segs) {
+			consume_skb(skb);
+			skb = segs;
+		}
+	}
+	skb_list_walk_safe(skb, skb, next) {
+		skb_mark_not_on_list(skb);
+		skb = skb_share_check(skb, GFP_ATOMIC);
+		if (unlikely(!skb))
+			continue;
+		/* Nothing of the inner flow's routing travels with the packet. */
+		skb_dst_drop(skb);
+		skb_forward_csum(skb);
+		wgt_skb_cb(skb)->mtu = mtu;
+		wgt_skb_cb(skb)->ds = ds;
+		__skb_queue_tail(&packets, skb);
+	}
+
+	spin_lock_bh(&peer->staged.lock);
+	skb_queue_splice_tail(&packets, &peer->staged);
+	while (skb_queue_len(&peer->staged) > MAX_STAGED_PACKETS) {
+		kfree_skb(__skb_dequeue(&peer->staged));
+		wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
+		DEV_STATS_INC(dev, tx_dropped);
+	}
+	spin_unlock_bh(&peer->staged.lock);
+
+	wgt_send_staged(peer);
+	wgt_peer_put(peer);
+	return NETDEV_TX_OK;
+
+err_peer:
+	wgt_peer_drop(peer, why);
+	wgt_peer_put(peer);
+	goto drop;
+err:
+	atomic64_inc(&wg->drops[why]);
+drop:
+	DEV_STATS_INC(dev, tx_dropped);
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * UDP sockets of an interface and the outer IPv4/IPv6 send paths.
+ *
+ * The sockets live in the namespace the interface was created in, so moving
+ * the interface into a container keeps its tunnel traffic outside.  They are
+ * published with RCU; the send paths read them under rcu_read_lock_bh.
+ */
+
+#include <linux/inetdevice.h>
+#include <linux/ipv6.h>
+#include <linux/rtnetlink.h>
+#include <linux/udp.h>
+#include <net/addrconf.h>
+#include <net/dst_cache.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6_stubs.h>
+#include <net/route.h>
+#include <net/udp_tunnel.h>
+
+#include "device.h"
+#include "peer.h"
+#include "receive.h"
+#include "socket.h"
+
+/* Copy the endpoint out under its lock: it is larger than a word. */
+static void endpoint_read(struct wgt_peer *peer, struct wgt_endpoint *ep)
+{
+	read_lock_bh(&peer->endpoint_lock);
+	*ep = peer->endpoint;
+	read_unlock_bh(&peer->endpoint_lock);
+}
+
+/* Remember the source a route chose, unless the endpoint moved meanwhile. */
+static void endpoint_update_src(struct wgt_peer *peer, const struct wgt_endpoint *used)
+{
+	struct wgt_endpoint *ep = &peer->endpoint;
+
+	write_lock_bh(&peer->endpoint_lock);
+	if (used->addr.sa_family == AF_INET && ep->addr.sa_family == AF_INET &&
+	    ep->addr4.sin_addr.s_addr == used->addr4.sin_addr.s_addr &&
+	    ep->addr4.sin_port == used->addr4.sin_port) {
+		ep->src4 = used->src4;
+		ep->src_if4 = used->src_if4;
+	} else if (used->addr.sa_family == AF_INET6 && ep->addr.sa_family == AF_INET6 &&
+		   ipv6_addr_equal(&ep->addr6.sin6_addr, &used->addr6.sin6_addr) &&
+		   ep->addr6.sin6_port == used->addr6.sin6_port) {
+		ep->src6 = used->src6;
+	}
+	write_unlock_bh(&peer->endpoint_lock);
+}
+
+static int send4(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint *ep,
+		 u8 ds, struct dst_cache *cache)
+{
+	struct flowi4 fl = {
+		.saddr = ep->src4.s_addr,
+		.daddr = ep->addr4.sin_addr.s_addr,
+		.fl4_dport = ep->addr4.sin_port,
+		.flowi4_mark = wg->fwmark,
+		.flowi4_proto = IPPROTO_UDP,
+	};
+	struct rtable *rt = NULL;
+	struct sock *sk;
+	int ret = 0;
+
+	skb_mark_not_on_list(skb);
+	skb->dev = wg->dev;
+	skb->mark = wg->fwmark;
+
+	rcu_read_lock_bh();
+	sk = rcu_dereference_bh(wg->sock4);
+	if (unlikely(!sk)) {
+		ret = -ENONET;
+		goto err;
+	}
+	fl.fl4_sport = inet_sk(sk)->inet_sport;
+
+	if (cache)
+		rt = dst_cache_get_ip4(cache, &fl.saddr);
+	if (!rt) {
+		security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl));
+		/* The remembered source may have been removed meanwhile. */
+		if (fl.saddr && !inet_confirm_addr(sock_net(sk), NULL, 0, fl.saddr,
+						   RT_SCOPE_HOST)) {
+			ep->src4.s_addr = 0;
+			ep->src_if4 = 0;
+			fl.saddr = 0;
+			if (cache)
+				dst_cache_reset(cache);
+		}
+		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
+		if (unlikely(ep->src_if4 && PTR_ERR_OR_ZERO(rt) == -EINVAL)) {
+			ep->src4.s_addr = 0;
+			ep->src_if4 = 0;
+			fl.saddr = 0;
+			if (cache)
+				dst_cache_reset(cache);
+			rt = ip_route_output_flow(sock_net(sk), &fl, sk);
+		}
+		if (IS_ERR(rt)) {
+			ret = PTR_ERR(rt);
+			net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
+					    wg->dev->name, &ep->addr, ret);
+			goto err;
+		}
+		if (unlikely(rt->dst.dev == wg->dev)) {
+			ip_rt_put(rt);
+			ret = -ELOOP;
+			net_dbg_ratelimited("%s: route to %pISpfsc loops through the tunnel\n",
+					    wg->dev->name, &ep->addr);
+			goto err;
+		}
+		if (cache)
+			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
+	}
+	ep->src4.s_addr = fl.saddr;
+	skb->ignore_df = 1;
+	udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
+			    ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport, fl.fl4_dport,
+			    false, false);
+	goto out;
+
+err:
+	kfree_skb(skb);
+out:
+	rcu_read_unlock_bh();
+	return ret;
+}
+
+static int send6(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint *ep,
+		 u8 ds, struct dst_cache *cache)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	struct flowi6 fl = {
+		.saddr = ep->src6,
+		.daddr = ep->addr6.sin6_addr,
+		.fl6_dport = ep->addr6.sin6_port,
+		.flowi6_mark = wg->fwmark,
+		.flowi6_oif = ep->addr6.sin6_scope_id,
+		.flowi6_proto = IPPROTO_UDP,
+	};
+	struct dst_entry *dst = NULL;
+	struct sock *sk;
+	int ret = 0;
+
+	skb_mark_not_on_list(skb);
+	skb->dev = wg->dev;
+	skb->mark = wg->fwmark;
+
+	rcu_read_lock_bh();
+	sk = rcu_dereference_bh(wg->sock6);
+	if (unlikely(!sk)) {
+		ret = -ENONET;
+		goto err;
+	}
+	fl.fl6_sport = inet_sk(sk)->inet_sport;
+
+	if (cache)
+		dst = dst_cache_get_ip6(cache, &fl.saddr);
+	if (!dst) {
+		security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl));
+		if (!ipv6_addr_any(&fl.saddr) &&
+		    !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0)) {
+			ep->src6 = fl.saddr = in6addr_any;
+			if (cache)
+				dst_cache_reset(cache);
+		}
+		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
+		if (IS_ERR(dst)) {
+			ret = PTR_ERR(dst);
+			net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
+					    wg->dev->name, &ep->addr, ret);
+			goto err;
+		}
+		if (unlikely(dst->dev == wg->dev)) {
+			dst_release(dst);
+			ret = -ELOOP;
+			net_dbg_ratelimited("%s: route to %pISpfsc loops through the tunnel\n",
+					    wg->dev->name, &ep->addr);
+			goto err;
+		}
+		if (cache)
+			dst_cache_set_ip6(cache, dst, &fl.saddr);
+	}
+	ep->src6 = fl.saddr;
+	skb->ignore_df = 1;
+	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, ds,
+			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport, false);
+	goto out;
+
+err:
+	kfree_skb(skb);
+out:
+	rcu_read_unlock_bh();
+	return ret;
+#else
+	kfree_skb(skb);
+	return -EAFNOSUPPORT;
+#endif
+}
+
+int wgt_socket_send_skb_to_peer(struct wgt_peer *peer, struct sk_buff *skb, u8 ds)
+{
+	struct wgt_endpoint ep;
+	size_t len = skb->len;
+	int ret;
+
+	endpoint_read(peer, &ep);
+	if (ep.addr.sa_family == AF_INET) {
+		ret = send4(peer->wg, skb, &ep, ds, &peer->endpoint_cache);
+	} else if (ep.addr.sa_family == AF_INET6) {
+		ret = send6(peer->wg, skb, &ep, ds, &peer->endpoint_cache);
+	} else {
+		kfree_skb(skb);
+		return -EDESTADDRREQ;
+	}
+	if (likely(!ret)) {
+		atomic64_add(len, &peer->stats.tx_bytes);
+		endpoint_update_src(peer, &ep);
+	}
+	return ret;
+}
+
+static struct sk_buff *skb_from_buffer(const void *buf, size_t len)
+{
+	struct sk_buff *skb = alloc_skb(len + WGT_OVERHEAD_MAX + LL_MAX_HEADER, GFP_ATOMIC);
+
+	if (unlikely(!skb))
+		return NULL;
+	skb_reserve(skb, WGT_OVERHEAD_MAX + LL_MAX_HEADER);
+	skb_set_inner_network_header(skb, 0);
+	skb_put_data(skb, buf, len);
+	return skb;
+}
+
+int wgt_socket_send_buffer_to_peer(struct wgt_peer *peer, void *buf, size_t len, u8 ds)
+{
+	struct sk_buff *skb = skb_from_buffer(buf, len);
+
+	if (unlikely(!skb))
+		return -ENOMEM;
+	return wgt_socket_send_skb_to_peer(peer, skb, ds);
+}
+
+int wgt_socket_send_buffer_as_reply(struct wgt_device *wg, struct sk_buff *in_skb,
+				    void *buf, size_t len)
+{
+	struct wgt_endpoint ep;
+	struct sk_buff *skb;
+	int ret;
+
+	ret = wgt_socket_endpoint_from_skb(&ep, in_skb);
+	if (unlikely(ret < 0))
+		return ret;
+	skb = skb_from_buffer(buf, len);
+	if (unlikely(!skb))
+		return -ENOMEM;
+	/* No route cache: replies go to strangers, do not remember them. */
+	if (ep.addr.sa_family == AF_INET)
+		return send4(wg, skb, &ep, 0, NULL);
+	return send6(wg, skb, &ep, 0, NULL);
+}
+
+int wgt_socket_endpoint_from_skb(struct wgt_endpoint *ep, const struct sk_buff *skb)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		ep->addr4.sin_family = AF_INET;
+		ep->addr4.sin_port = udp_hdr(skb)->source;
+		ep->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		ep->src4.s_addr = ip_hdr(skb)->daddr;
+		ep->src_if4 = skb->skb_iif;
+		return 0;
+	}
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		ep->addr6.sin6_family = AF_INET6;
+		ep->addr6.sin6_port = udp_hdr(skb)->source;
+		ep->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
+		ep->addr6.sin6_scope_id = ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr,
+							       skb->skb_iif);
+		ep->src6 = ipv6_hdr(skb)->daddr;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool endpoint_addr_eq(const struct wgt_endpoint *a, const struct wgt_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_port == b->addr4.sin_port &&
+		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	if (a->addr.sa_family == AF_INET6)
+		return a->addr6.sin6_port == b->addr6.sin6_port &&
+		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
+		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id;
+	return true;
+}
+
+static bool endpoint_src_eq(const struct wgt_endpoint *a, const struct wgt_endpoint *b)
+{
+	if (a->addr.sa_family == AF_INET)
+		return a->src4.s_addr == b->src4.s_addr && a->src_if4 == b->src_if4;
+	return ipv6_addr_equal(&a->src6, &b->src6);
+}
+
+bool wgt_socket_set_peer_endpoint(struct wgt_peer *peer, const struct wgt_endpoint *ep)
+{
+	bool moved;
+
+	/* Fast path: nothing changed, and only a read lock was needed. */
+	read_lock_bh(&peer->endpoint_lock);
+	moved = !endpoint_addr_eq(&peer->endpoint, ep);
+	if (!moved && endpoint_src_eq(&peer->endpoint, ep)) {
+		read_unlock_bh(&peer->endpoint_lock);
+		return false;
+	}
+	read_unlock_bh(&peer->endpoint_lock);
+
+	write_lock_bh(&peer->endpoint_lock);
+	moved = !endpoint_addr_eq(&peer->endpoint, ep);
+	peer->endpoint = *ep;
+	dst_cache_reset(&peer->endpoint_cache);
+	write_unlock_bh(&peer->endpoint_lock);
+	return moved;
+}
+
+bool wgt_socket_set_peer_endpoint_from_skb(struct wgt_peer *peer, const struct sk_buff *skb)
+{
+	struct wgt_endpoint ep;
+
+	if (wgt_socket_endpoint_from_skb(&ep, skb) < 0)
+		return false;
+	return wgt_socket_set_peer_endpoint(peer, &ep);
+}
+
+void wgt_socket_clear_peer_endpoint_src(struct wgt_peer *peer)
+{
+	write_lock_bh(&peer->endpoint_lock);
+	memset(&peer->endpoint.src6, 0, sizeof(peer->endpoint.src6));
+	dst_cache_reset_now(&peer->endpoint_cache);
+	write_unlock_bh(&peer->endpoint_lock);
+}
+
+static void tunnel_sock_free(struct sock *sk)
+{
+	if (unlikely(!sk))
+		return;
+	udp_tunnel_sock_release(sk->sk_socket);
+}
+
+static int tunnel_sock_create(struct wgt_device *wg, int family, u16 port, struct sock **out)
+{
+	struct udp_tunnel_sock_cfg tcfg = {
+		.sk_user_data = wg,
+		.encap_type = 1,
+		.encap_rcv = wgt_receive,
+	};
+	struct udp_port_cfg cfg = {
+		.family = family,
+		.local_udp_port = htons(port),
+		.use_udp_checksums = true,
+		.ipv6_v6only = family == AF_INET6,
+	};
+	struct socket *sock;
+	int ret;
+
+	ret = udp_sock_create(wg->creating_net, &cfg, &sock);
+	if (ret < 0)
+		return ret;
+	setup_udp_tunnel_sock(wg->creating_net, sock, &tcfg);
+	*out = sock->sk;
+	return 0;
+}
+
+int wgt_socket_init(struct wgt_device *wg, u16 port)
+{
+	struct sock *sk4 = NULL, *sk6 = NULL;
+	unsigned int tries = port ? 1 : 100;
+	int ret;
+
+	do {
+		ret = tunnel_sock_create(wg, AF_INET, port, &sk4);
+		if (ret < 0) {
+			/* Only happens with IPv4 built out; keep going with IPv6. */
+			if (ret != -EAFNOSUPPORT)
+				return ret;
+			sk4 = NULL;
+		}
+		if (!IS_ENABLED(CONFIG_IPV6) || !ipv6_mod_enabled())
+			break;
+		/* IPv6 binds the same port IPv4 got, picked at random or not. */
+		ret = tunnel_sock_create(wg, AF_INET6, sk4 ? ntohs(inet_sk(sk4)->inet_sport) : port,
+				  &sk6);
+		if (ret == 0)
+			break;
+		tunnel_sock_free(sk4);
+		sk4 = NULL;
+		if (ret != -EADDRINUSE || port)
+			return ret;
+	} while (--tries);
+	if (!sk4 && !sk6)
+		return ret ?: -EADDRINUSE;
+
+	wgt_socket_reinit(wg, sk4, sk6);
+	return 0;
+}
+
+void wgt_socket_reinit(struct wgt_device *wg, struct sock *sk4, struct sock *sk6)
+{
+	struct sock *old4, *old6;
+
+	ASSERT_RTNL();
+	old4 = rtnl_dereference(wg->sock4);
+	old6 = rtnl_dereference(wg->sock6);
+	rcu_assign_pointer(wg->sock4, sk4);
+	rcu_assign_pointer(wg->sock6, sk6);
+	if (sk4)
+		wg->listen_port = ntohs(inet_sk(sk4)->inet_sport);
+	else if (sk6)
+		wg->listen_port = ntohs(inet_sk(sk6)->inet_sport);
+	synchronize_net();
+	tunnel_sock_free(old4);
+	tunnel_sock_free(old6);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The interface's UDP sockets: binding, sending to peers, and endpoints.
+ */
+
+#ifndef _WGTUN_SOCKET_H
+#define _WGTUN_SOCKET_H
+
+#include <linux/skbuff.h>
+#include <linux/types.h>
+
+struct wgt_device;
+struct wgt_endpoint;
+struct wgt_peer;
+
+/*
+ * Bind fresh IPv4 and IPv6 sockets on @port (0 = any free port, the same on
+ * both) in the interface's creating namespace and swap them in.  Caller
+ * holds RTNL.
+ */
+int wgt_socket_init(struct wgt_device *wg, u16 port);
+/* Replace the sockets (NULL, NULL closes them); RTNL held; waits for readers. */
+void wgt_socket_reinit(struct wgt_device *wg, struct sock *sk4, struct sock *sk6);
+
+/* All send functions consume @skb and may be called from any context. */
+int wgt_socket_send_skb_to_peer(struct wgt_peer *peer, struct sk_buff *skb, u8 ds);
+int wgt_socket_send_buffer_to_peer(struct wgt_peer *peer, void *buf, size_t len, u8 ds);
+int wgt_socket_send_buffer_as_reply(struct wgt_device *wg, struct sk_buff *in_skb,
+				    void *buf, size_t len);
+
+int wgt_socket_endpoint_from_skb(struct wgt_endpoint *ep, const struct sk_buff *skb);
+/* Return true if the address or port changed (roaming or learned). */
+bool wgt_socket_set_peer_endpoint(struct wgt_peer *peer, const struct wgt_endpoint *ep);
+bool wgt_socket_set_peer_endpoint_from_skb(struct wgt_peer *peer, const struct sk_buff *skb);
+void wgt_socket_clear_peer_endpoint_src(struct wgt_peer *peer);
+
+#endif /* _WGTUN_SOCKET_H */
