@@ -792,8 +792,11 @@ static struct wgt_noise_keypair *keypair_create(struct wgt_noise_remote *r)
 	return kp;
 }
 
-#define keypairs_deref(kps, slot) \
-	rcu_dereference_protected((kps)->slot, lockdep_is_held(&(kps)->lock))
+static struct wgt_noise_keypair *slot_deref(struct wgt_noise_keypairs *kps,
+					    struct wgt_noise_keypair __rcu **slot)
+{
+	return rcu_dereference_protected(*slot, lockdep_is_held(&kps->lock));
+}
 
 /*
  * Slot a new session. The initiator may send at once, as the responder already has the
@@ -807,7 +810,7 @@ static void keypairs_install(struct wgt_noise_remote *r, struct wgt_noise_keypai
 	struct wgt_noise_keypair *next;
 
 	spin_lock_bh(&kps->lock);
-	next = keypairs_deref(kps, next_keypair);
+	next = slot_deref(kps, &kps->next_keypair);
 	if (!new->i_am_initiator) {
 		rcu_assign_pointer(kps->next_keypair, new);
 		drop[0] = next;
@@ -817,13 +820,13 @@ static void keypairs_install(struct wgt_noise_remote *r, struct wgt_noise_keypai
 		 * sending under it: keep it receivable as previous; current is older, drop it.
 		 */
 		RCU_INIT_POINTER(kps->next_keypair, NULL);
-		drop[0] = keypairs_deref(kps, previous_keypair);
-		drop[1] = keypairs_deref(kps, current_keypair);
+		drop[0] = slot_deref(kps, &kps->previous_keypair);
+		drop[1] = slot_deref(kps, &kps->current_keypair);
 		rcu_assign_pointer(kps->previous_keypair, next);
 		rcu_assign_pointer(kps->current_keypair, new);
 	} else {
-		drop[0] = keypairs_deref(kps, previous_keypair);
-		rcu_assign_pointer(kps->previous_keypair, keypairs_deref(kps, current_keypair));
+		drop[0] = slot_deref(kps, &kps->previous_keypair);
+		rcu_assign_pointer(kps->previous_keypair, slot_deref(kps, &kps->current_keypair));
 		rcu_assign_pointer(kps->current_keypair, new);
 	}
 	spin_unlock_bh(&kps->lock);
@@ -859,7 +862,7 @@ bool wgt_noise_begin_session(struct wgt_noise_remote *r)
 	keypairs_install(r, kp);
 out:
 	up_write(&hs->lock);
-	return kp != NULL;
+	return !!kp;
 }
 
 /**
@@ -880,12 +883,12 @@ bool wgt_noise_received_with_keypair(struct wgt_noise_remote *r, struct wgt_nois
 	if (rcu_access_pointer(kps->next_keypair) != kp)
 		return false;
 	spin_lock_bh(&kps->lock);
-	if (keypairs_deref(kps, next_keypair) != kp) {
+	if (slot_deref(kps, &kps->next_keypair) != kp) {
 		spin_unlock_bh(&kps->lock);
 		return false;
 	}
-	old_previous = keypairs_deref(kps, previous_keypair);
-	rcu_assign_pointer(kps->previous_keypair, keypairs_deref(kps, current_keypair));
+	old_previous = slot_deref(kps, &kps->previous_keypair);
+	rcu_assign_pointer(kps->previous_keypair, slot_deref(kps, &kps->current_keypair));
 	rcu_assign_pointer(kps->current_keypair, kp);
 	RCU_INIT_POINTER(kps->next_keypair, NULL);
 	spin_unlock_bh(&kps->lock);
@@ -927,10 +930,10 @@ void wgt_noise_keypairs_expire_current(struct wgt_noise_remote *r)
 	struct wgt_noise_keypair *kp;
 
 	spin_lock_bh(&kps->lock);
-	kp = keypairs_deref(kps, next_keypair);
+	kp = slot_deref(kps, &kps->next_keypair);
 	if (kp)
 		WRITE_ONCE(kp->valid, false);
-	kp = keypairs_deref(kps, current_keypair);
+	kp = slot_deref(kps, &kps->current_keypair);
 	if (kp)
 		WRITE_ONCE(kp->valid, false);
 	spin_unlock_bh(&kps->lock);
@@ -985,6 +988,36 @@ bool wgt_noise_keypair_expired(const struct wgt_noise_keypair *kp)
 {
 	return time_after_eq64(get_jiffies_64(), kp->birthdate + REJECT_AFTER_TIME * HZ) ||
 	       (u64)atomic64_read(&kp->sending_counter) >= REJECT_AFTER_MESSAGES;
+}
+
+/**
+ * wgt_noise_keypair_wants_rekey() - whether sending under @kp should start a new handshake
+ * @kp: the current keypair
+ *
+ * The initiator of a session renews it after REKEY_AFTER_TIME (only one side does, so
+ * both do not rekey at once); either side renews it after REKEY_AFTER_MESSAGES.
+ */
+bool wgt_noise_keypair_wants_rekey(const struct wgt_noise_keypair *kp)
+{
+	return (u64)atomic64_read(&kp->sending_counter) > REKEY_AFTER_MESSAGES ||
+	       (kp->i_am_initiator &&
+		time_after_eq64(get_jiffies_64(), kp->birthdate + REKEY_AFTER_TIME * HZ));
+}
+
+/**
+ * wgt_noise_keypair_wants_rekey_on_receive() - whether receiving under @kp should start a
+ *	new handshake
+ * @kp: the keypair that decrypted a message
+ *
+ * If the initiator has not sent anything that triggered a rekey, the session would run
+ * out while data still arrives: rekey once it is this close to REJECT_AFTER_TIME.
+ */
+bool wgt_noise_keypair_wants_rekey_on_receive(const struct wgt_noise_keypair *kp)
+{
+	u64 limit = REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT;
+
+	return kp->i_am_initiator &&
+	       time_after_eq64(get_jiffies_64(), kp->birthdate + limit * HZ);
 }
 
 /**

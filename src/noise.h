@@ -120,7 +120,7 @@ struct wgt_noise_keypair {
 	u8 receiving_key[NOISE_SYMMETRIC_KEY_LEN];
 	atomic64_t sending_counter;
 	struct wgt_replay replay;
-	spinlock_t replay_lock;
+	spinlock_t replay_lock; /* serializes @replay */
 	u64 birthdate;
 	bool i_am_initiator;
 	bool valid;
@@ -142,7 +142,7 @@ struct wgt_noise_keypairs {
 	struct wgt_noise_keypair __rcu *current_keypair;
 	struct wgt_noise_keypair __rcu *previous_keypair;
 	struct wgt_noise_keypair __rcu *next_keypair;
-	spinlock_t lock;
+	spinlock_t lock; /* writers of the three slots */
 };
 
 /**
@@ -201,6 +201,8 @@ struct wgt_noise_keypair *wgt_noise_keypair_current_get(struct wgt_noise_remote 
 bool wgt_noise_received_with_keypair(struct wgt_noise_remote *r, struct wgt_noise_keypair *kp);
 void wgt_noise_keypairs_expire_current(struct wgt_noise_remote *r);
 bool wgt_noise_keypair_expired(const struct wgt_noise_keypair *kp);
+bool wgt_noise_keypair_wants_rekey(const struct wgt_noise_keypair *kp);
+bool wgt_noise_keypair_wants_rekey_on_receive(const struct wgt_noise_keypair *kp);
 bool wgt_noise_keypair_nonce_next(struct wgt_noise_keypair *kp, u64 *nonce);
 bool wgt_noise_keypair_replay_check(struct wgt_noise_keypair *kp, u64 counter);
 

@@ -21,6 +21,30 @@
 #include "../cookie.h"
 #include "selftest.h"
 
+/*
+ * Known answers computed independently with CPython's hashlib.blake2s (keyed, 16-byte
+ * digest), following the WireGuard paper's definitions:
+ *   mac1 = blake2s(msg[:116], key=blake2s(b"mac1----" + pub), digest_size=16)
+ *   mac2 = blake2s(msg[:132], key=cookie, digest_size=16)
+ *   cookie = blake2s(bytes([192, 0, 2, 1]) + (12345).to_bytes(2, "big"), key=secret,
+ *                    digest_size=16)
+ * for pub = 80 81 .. 9f, msg[i] = (7 * i + 3) & 0xff, cookie = a0 .. af, secret = 40 .. 5f.
+ */
+static const u8 kat_mac1[COOKIE_LEN] = {
+	0x6b, 0xb5, 0xce, 0x8a, 0x97, 0x87, 0x4f, 0x79, 0x35, 0x53, 0x91, 0x9e, 0x21, 0x60,
+	0x74, 0x06,
+};
+
+static const u8 kat_mac2[COOKIE_LEN] = {
+	0x13, 0xae, 0x79, 0xed, 0x87, 0xbd, 0x94, 0x15, 0x08, 0x8e, 0xbd, 0x3f, 0xf3, 0x61,
+	0x75, 0x0c,
+};
+
+static const u8 kat_cookie[COOKIE_LEN] = {
+	0xdc, 0x99, 0xff, 0x72, 0x68, 0x41, 0xea, 0xee, 0x03, 0xad, 0xf4, 0x9a, 0x68, 0xe8,
+	0xde, 0x41,
+};
+
 struct ct_world {
 	struct wgt_noise_local a, b;
 	struct wgt_pubkey_table a_pubkeys, b_pubkeys;
@@ -201,6 +225,45 @@ static bool reply_to(struct ct_world *w, struct wgt_msg_cookie *reply, const voi
 	wgt_cookie_message_create(reply, skb, index, &w->b_checker);
 	kfree_skb(skb);
 	return true;
+}
+
+static bool test_known_answers(struct ct_world *w, struct wgt_msg_initiation *init)
+{
+	u8 pub[NOISE_PUBLIC_KEY_LEN], msg[MESSAGE_INITIATION_LEN];
+	struct wgt_msg_cookie reply;
+	struct wgt_cookie c;
+	bool ok = true;
+	int i;
+
+	for (i = 0; i < sizeof(pub); i++)
+		pub[i] = 0x80 + i;
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = 7 * i + 3;
+	wgt_cookie_init(&c);
+	wgt_cookie_precompute(&c, pub);
+	for (i = 0; i < COOKIE_LEN; i++)
+		c.cookie[i] = 0xa0 + i;
+	c.is_valid = true;
+	c.birthdate = get_jiffies_64();
+	wgt_cookie_add_macs(msg, sizeof(msg), &c);
+	ok &= check(!memcmp(msg + 116, kat_mac1, COOKIE_LEN), "mac1 known answer");
+	ok &= check(!memcmp(msg + 132, kat_mac2, COOKIE_LEN), "mac2 known answer");
+	wgt_cookie_uninit(&c);
+
+	/* The cookie b hands out to 192.0.2.1:12345 (sent to port 51820) under a known secret. */
+	write_lock_bh(&w->b_checker.lock);
+	for (i = 0; i < NOISE_HASH_LEN; i++)
+		w->b_checker.secret[i] = 0x40 + i;
+	w->b_checker.secret_birthdate = get_jiffies_64();
+	write_unlock_bh(&w->b_checker.lock);
+	ok &= check(reply_to(w, &reply, init, sizeof(*init), false, addr4, 12345,
+			     init->sender_index) &&
+		    !wgt_cookie_message_consume(&reply, &w->a_indices) &&
+		    !memcmp(w->a_b.cookie.cookie, kat_cookie, COOKIE_LEN), "cookie known answer");
+	/* Back to holding no cookie, as the following cases expect. */
+	w->a_b.cookie.is_valid = false;
+	wgt_cookie_add_macs(init, sizeof(*init), &w->a_b.cookie);
+	return ok;
 }
 
 static bool test_mac1(struct ct_world *w, struct wgt_msg_initiation *init)
@@ -404,6 +467,7 @@ bool wgt_cookie_selftest(void)
 		goto out;
 	}
 	wgt_cookie_add_macs(init, sizeof(*init), &w->a_b.cookie);
+	ok &= test_known_answers(w, init);
 	ok &= test_mac1(w, init);
 	ok &= test_round_trip(w, init);
 	ok &= test_binding(w, init);

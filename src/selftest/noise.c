@@ -200,6 +200,14 @@ static void let_time_pass(void)
 	msleep(2 * MSEC_PER_SEC / INITIATIONS_PER_SECOND);
 }
 
+/* True if the handshake refused the message; drops the reference if it did not. */
+static bool refused(struct wgt_noise_remote *got)
+{
+	if (got)
+		got->local->ops->remote_put(got);
+	return !got;
+}
+
 static bool consumed_by(struct wgt_noise_remote *got, struct st_peer *want)
 {
 	if (got)
@@ -335,14 +343,15 @@ static bool test_replay(void)
 
 	ok &= check(consumed_by(wgt_noise_consume_initiation(b, &init), &w->b_a),
 		    "replay: first consumption");
-	ok &= check(!wgt_noise_consume_initiation(b, &newer), "flood: too soon after the last");
-	ok &= check(!wgt_noise_consume_initiation(b, &init), "replay: same message");
+	ok &= check(refused(wgt_noise_consume_initiation(b, &newer)),
+		    "flood: too soon after the last");
+	ok &= check(refused(wgt_noise_consume_initiation(b, &init)), "replay: same message");
 	/* Forget the rate limit: the timestamp alone must now refuse them. */
 	down_write(&hs->lock);
 	hs->last_initiation_consumption = 0;
 	up_write(&hs->lock);
-	ok &= check(!wgt_noise_consume_initiation(b, &init), "replay: same timestamp");
-	ok &= check(!wgt_noise_consume_initiation(b, &old), "replay: older timestamp");
+	ok &= check(refused(wgt_noise_consume_initiation(b, &init)), "replay: same timestamp");
+	ok &= check(refused(wgt_noise_consume_initiation(b, &old)), "replay: older timestamp");
 	ok &= check(consumed_by(wgt_noise_consume_initiation(b, &newer), &w->b_a),
 		    "flood: accepted once spaced out");
 	ok &= world_free(w);
@@ -572,6 +581,15 @@ static bool test_rotation(void)
 		ok &= check(wgt_noise_keypair_nonce_next(kp, &nonce) && nonce == 1,
 			    "nonce: then 1");
 		ok &= check(!wgt_noise_keypair_expired(kp), "expiry: fresh");
+		ok &= check(!wgt_noise_keypair_wants_rekey(kp) &&
+			    !wgt_noise_keypair_wants_rekey_on_receive(kp), "rekey: fresh");
+		atomic64_set(&kp->sending_counter, REKEY_AFTER_MESSAGES + 1);
+		ok &= check(wgt_noise_keypair_wants_rekey(kp), "rekey: by messages");
+		atomic64_set(&kp->sending_counter, 2);
+		kp->birthdate -= (REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT) * HZ;
+		ok &= check(wgt_noise_keypair_wants_rekey_on_receive(kp) &&
+			    wgt_noise_keypair_wants_rekey(kp) && !wgt_noise_keypair_expired(kp),
+			    "rekey: by age, initiator");
 		atomic64_set(&kp->sending_counter, REJECT_AFTER_MESSAGES - 1);
 		ok &= check(wgt_noise_keypair_nonce_next(kp, &nonce) &&
 			    nonce == REJECT_AFTER_MESSAGES - 1, "nonce: last one");
@@ -580,7 +598,11 @@ static bool test_rotation(void)
 		wgt_noise_keypair_put(kp);
 	}
 	kp = slot(b, current_keypair);
-	kp->birthdate -= REJECT_AFTER_TIME * HZ;
+	kp->birthdate -= (REJECT_AFTER_TIME - 1) * HZ;
+	ok &= check(!kp->i_am_initiator && !wgt_noise_keypair_wants_rekey(kp) &&
+		    !wgt_noise_keypair_wants_rekey_on_receive(kp), "rekey: by age, initiator only");
+	ok &= check(!wgt_noise_keypair_expired(kp), "expiry: not yet");
+	kp->birthdate -= HZ;
 	ok &= check(wgt_noise_keypair_expired(kp), "expiry: by time");
 	wgt_noise_keypairs_expire_current(&b->remote);
 	ok &= check(!wgt_noise_keypair_current_get(&b->remote), "expire_current");
@@ -617,7 +639,8 @@ static bool test_refusals(void)
 
 	ok &= check(wgt_noise_create_initiation(&w->a_b.remote, &init), "refusals: create");
 	WRITE_ONCE(w->b_a.dying, true);
-	ok &= check(!wgt_noise_consume_initiation(&w->b.local, &init), "dying remote refused");
+	ok &= check(refused(wgt_noise_consume_initiation(&w->b.local, &init)),
+		    "dying remote refused");
 	WRITE_ONCE(w->b_a.dying, false);
 
 	wgt_noise_local_set_private_key(&w->a.local, zero);
