@@ -69,13 +69,14 @@ unload_wgtun() {
 }
 
 run_test() {
-	local script=$1 limit=$2 name log taint0 taint1 rc reason=() bad watchdog
+	local script=$1 limit=$2 name log taint0 taint1 rc reason=() bad watchdog t0
 
 	name=$(basename "$script" .sh)
 	log=$LOGDIR/$name.log
 	record "START $name"
 	dmesg -c > /dev/null
 	taint0=$(< /proc/sys/kernel/tainted)
+	t0=$(date +%s)
 
 	# If even timeout(1) cannot end the test (a task stuck in the kernel),
 	# list the blocked tasks on the console before the host gives up on us.
@@ -99,6 +100,7 @@ run_test() {
 	sleep 1		# let deferred work (namespace cleanup) report
 	dmesg -c > "$LOGDIR/$name.dmesg"
 	taint1=$(< /proc/sys/kernel/tainted)
+	record "TIME $name $(($(date +%s) - t0))"
 
 	if ((rc == 124 || rc == 137)); then
 		reason=("timed out after ${limit}s" "${reason[@]}")
