@@ -135,7 +135,7 @@ static void node_set_peer(struct wgt_allowedips_node *node, struct wgt_peer *pee
 }
 
 static int insert_prefix(struct wgt_allowedips *t, const u32 *key, u8 cidr, u8 bitlen,
-		  struct wgt_peer *peer, struct list_head *peer_nodes, struct mutex *lock)
+			 struct wgt_peer *peer, struct list_head *peer_nodes, struct mutex *lock)
 {
 	struct wgt_allowedips_node __rcu **slot = root_of(t, bitlen);
 	struct wgt_allowedips_node *node, *leaf, *branch;
@@ -243,7 +243,7 @@ static void node_remove(struct wgt_allowedips_node *node,
 }
 
 static int remove_prefix(struct wgt_allowedips *t, u32 *key, u8 cidr, u8 bitlen,
-		  struct wgt_peer *peer, struct mutex *lock)
+			 struct wgt_peer *peer, struct mutex *lock)
 {
 	struct wgt_allowedips_node __rcu **slot, **parent_slot;
 	struct wgt_allowedips_node *node;

@@ -80,11 +80,11 @@ void wgt_allowedips_free(struct wgt_allowedips *t, struct mutex *lock);
  * -ENOMEM (the table is then unchanged). Caller holds @lock.
  */
 int wgt_allowedips_insert_v4(struct wgt_allowedips *t, const struct in_addr *ip, u8 cidr,
-			     struct wgt_peer *peer, struct list_head *peer_nodes,
-			     struct mutex *lock);
+			     struct wgt_peer *peer,
+			     struct list_head *peer_nodes, struct mutex *lock);
 int wgt_allowedips_insert_v6(struct wgt_allowedips *t, const struct in6_addr *ip, u8 cidr,
-			     struct wgt_peer *peer, struct list_head *peer_nodes,
-			     struct mutex *lock);
+			     struct wgt_peer *peer,
+			     struct list_head *peer_nodes, struct mutex *lock);
 
 /*
  * Remove @ip/@cidr if (and only if) it belongs to @peer: 0 if removed,

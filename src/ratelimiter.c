@@ -53,7 +53,7 @@ struct rl_entry {
 	struct wgt_rl_key key;
 	u64 last_ns;
 	u64 credit;
-	spinlock_t lock;
+	spinlock_t lock;	/* @credit, @last_ns updates */
 };
 
 /**
@@ -73,7 +73,7 @@ struct wgt_rl_table {
 	unsigned int mask;
 	unsigned int count;
 	unsigned int max;
-	spinlock_t lock;
+	spinlock_t lock;	/* chains, @count */
 	siphash_key_t hash_key;
 	struct delayed_work gc;
 	bool auto_gc;

@@ -52,13 +52,22 @@ static DEFINE_MUTEX(aip_test_lock);
 
 #define PEER(x, i)	((struct wgt_peer *)&(x)->peers[i])
 
+/* Failed checks so far; a test goes on after one, to report all of them. */
+static unsigned int failures;
+
 static bool fail(const char *what, int line)
 {
+	failures++;
 	pr_err("allowedips self-test: FAIL: %s (line %d)\n", what, line);
 	return false;
 }
 
-#define CHECK(cond, what) do { if (!(cond)) return fail(what, __LINE__); } while (0)
+static bool expect(bool cond, const char *what, int line)
+{
+	return cond || fail(what, line);
+}
+
+#define CHECK(cond, what)	expect(cond, what, __LINE__)
 
 static struct in_addr v4(u8 a, u8 b, u8 c, u8 d)
 {
@@ -210,7 +219,7 @@ static bool test_v4_basic(struct aip_test *x)
 	CHECK(look4(x, v4(10, 1, 1, 2)) == 4, "remove_by_peer removed /24");
 	CHECK(look4(x, v4(10, 1, 1, 1)) == 3, "remove_by_peer kept other peer");
 	CHECK(look4(x, v4(1, 2, 3, 4)) == 6, "remove_by_peer kept unrelated");
-	return true;
+	return !failures;
 }
 
 static bool test_v6_basic(struct aip_test *x)
@@ -232,6 +241,8 @@ static bool test_v6_basic(struct aip_test *x)
 	CHECK(look4(x, v4(32, 1, 13, 184)) == -1, "v6 prefixes do not match v4");
 	CHECK(ins6(x, v6(0, 0, 0, 0), 129, 0) == -EINVAL, "cidr 129 rejected");
 
+	if (list_empty(&x->peers[2].nodes))
+		return fail("v6 /64 on its peer's list", __LINE__);
 	node = list_first_entry(&x->peers[2].nodes, struct wgt_allowedips_node, peer_list);
 	CHECK(wgt_allowedips_read_node(node, ip, &cidr) == AF_INET6, "read_node family");
 	CHECK(cidr == 64, "read_node cidr");
@@ -245,7 +256,7 @@ static bool test_v6_basic(struct aip_test *x)
 	rm_peer(x, 2);
 	CHECK(look6(x, v6(0x20010db8, 0, 0, 2)) == 0, "v6 remove_by_peer");
 	CHECK(look6(x, v6(0x20010db8, 0, 0, 0)) == 4, "v6 remove_by_peer keeps others");
-	return true;
+	return !failures;
 }
 
 static bool test_skb(struct aip_test *x)
@@ -333,7 +344,8 @@ static int ref_lookup(struct aip_test *x, const u8 *addr)
 	unsigned int i;
 
 	for (i = 0; i < x->nref; i++) {
-		if ((int)x->ref[i].cidr > best_cidr && ref_match(x->ref[i].addr, x->ref[i].cidr, addr)) {
+		if ((int)x->ref[i].cidr > best_cidr &&
+		    ref_match(x->ref[i].addr, x->ref[i].cidr, addr)) {
 			best = x->ref[i].peer;
 			best_cidr = x->ref[i].cidr;
 		}
@@ -474,7 +486,8 @@ static bool check_shape(struct aip_test *x, bool is6)
 			CHECK(cidr > pcidr, "child prefix longer");
 			CHECK(ref_match(pip, pcidr, ip), "child extends parent");
 			CHECK(((ip[pcidr / 8] >> (7 - pcidr % 8)) & 1) == b, "child on its bit");
-			CHECK(len < MAX_DEPTH, "walk depth");
+			if (len == MAX_DEPTH)
+				return fail("walk depth", __LINE__);
 			x->stack[len++] = child;
 		}
 	}
@@ -482,7 +495,7 @@ static bool check_shape(struct aip_test *x, bool is6)
 	for (i = 0; i < NPEERS; i++)
 		lists += list_len(&x->peers[i].nodes);
 	CHECK(lists == x->nref, "peer lists hold every prefix once");
-	return true;
+	return !failures;
 }
 
 static bool test_random(struct aip_test *x, bool is6)
@@ -505,12 +518,14 @@ static bool test_random(struct aip_test *x, bool is6)
 			r = &x->ref[(rnd >> 19) % x->nref];
 			peer = (rnd >> 29) & 1 ? r->peer : (r->peer + 1) % NPEERS;
 			ret = trie_remove(x, r->addr, r->cidr, peer, is6);
-			CHECK(ret == (peer == r->peer ? 0 : -ENOENT), "random remove result");
+			if (!CHECK(ret == (peer == r->peer ? 0 : -ENOENT), "random remove result"))
+				return false;
 			if (!ret)
 				ref_delete(x, r);
 			continue;
 		}
-		CHECK(!trie_insert(x, addr, cidr, peer, is6), "random insert");
+		if (!CHECK(!trie_insert(x, addr, cidr, peer, is6), "random insert"))
+			return false;
 		r = ref_find(x, addr, cidr);
 		if (r) {
 			r->peer = peer;
@@ -527,7 +542,8 @@ static bool test_random(struct aip_test *x, bool is6)
 	/* Drop a few peers wholesale; the others must be untouched. */
 	for (peer = 0; peer < NPEERS; peer += 3) {
 		rm_peer(x, peer);
-		CHECK(list_empty(&x->peers[peer].nodes), "random remove_by_peer list");
+		if (!CHECK(list_empty(&x->peers[peer].nodes), "random remove_by_peer list"))
+			return false;
 		for (i = 0; i < x->nref;) {
 			if (x->ref[i].peer == peer)
 				ref_delete(x, &x->ref[i]);
@@ -554,6 +570,7 @@ bool wgt_allowedips_selftest(void)
 		vfree(x);
 		return false;
 	}
+	failures = 0;
 	seed = get_random_u64();
 	prandom_seed_state(&x->rnd, seed);
 	mutex_lock(&aip_test_lock);

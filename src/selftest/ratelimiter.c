@@ -29,13 +29,22 @@
 static const int other_net_stand_in;
 #define OTHER_NET	((const struct net *)&other_net_stand_in)
 
+/* Failed checks so far; a test goes on after one, to report all of them. */
+static unsigned int failures;
+
 static bool fail(const char *what, int line)
 {
+	failures++;
 	pr_err("ratelimiter self-test: FAIL: %s (line %d)\n", what, line);
 	return false;
 }
 
-#define CHECK(cond, what) do { if (!(cond)) return fail(what, __LINE__); } while (0)
+static bool expect(bool cond, const char *what, int line)
+{
+	return cond || fail(what, line);
+}
+
+#define CHECK(cond, what)	expect(cond, what, __LINE__)
 
 static struct wgt_rl_key key4(u32 addr, const struct net *net)
 {
@@ -82,7 +91,7 @@ static bool test_bucket(struct wgt_rl_table *t, u64 t0)
 	/* A clock read on another CPU that lags behind must not add credit. */
 	now += 3000 * MS;
 	CHECK(!wgt_rl_table_allow(t, &a, now - 500 * MS), "stale clock grants nothing");
-	return true;
+	return !failures;
 }
 
 static bool test_keys(struct wgt_rl_table *t, u64 t0)
@@ -139,7 +148,7 @@ static bool test_keys(struct wgt_rl_table *t, u64 t0)
 	CHECK(burst(t, &k6, t0, 6) == 5, "IPv4 source, other namespace: own bucket");
 	CHECK(!wgt_rl_table_allow(t, &k5, t0), "IPv4 bucket exhausted");
 	CHECK(burst(t, &k7, t0, 5) == 5, "same bytes, other family: own bucket");
-	return true;
+	return !failures;
 }
 
 static bool test_gc_and_bound(u64 t0)
@@ -281,6 +290,7 @@ bool wgt_ratelimiter_selftest(void)
 	struct wgt_rl_table *t;
 	bool ok;
 
+	failures = 0;
 	t = wgt_rl_table_create(16, 64, false);
 	if (!t)
 		return fail("table allocation", __LINE__);

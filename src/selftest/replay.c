@@ -20,19 +20,26 @@
 #include "selftest.h"
 
 #define W		WGT_REPLAY_WINDOW
-#define REF_SPAN	(1U << 20)
+#define REF_SPAN	BIT(20)
 #define REF_STEPS	200000
+
+/* Failed checks so far; a test goes on after one, to report all of them. */
+static unsigned int failures;
 
 static bool fail(const char *what, u64 counter, int line)
 {
+	failures++;
 	pr_err("replay self-test: FAIL: %s, counter %llu (line %d)\n", what, counter, line);
 	return false;
 }
 
-#define EXPECT(r, c, lim, want, what) do {					\
-	if (wgt_replay_check(r, c, lim) != (want))				\
-		return fail(what, c, __LINE__);					\
-} while (0)
+static bool expect(struct wgt_replay *r, u64 counter, u64 limit, bool want, const char *what,
+		   int line)
+{
+	return wgt_replay_check(r, counter, limit) == want || fail(what, counter, line);
+}
+
+#define EXPECT(r, c, lim, want, what)	expect(r, c, lim, want, what, __LINE__)
 
 static bool test_fixed(struct wgt_replay *r)
 {
@@ -100,7 +107,7 @@ static bool test_fixed(struct wgt_replay *r)
 	EXPECT(r, U64_MAX, U64_MAX, false, "U64_MAX");
 	EXPECT(r, U64_MAX - 1 - W, U64_MAX, true, "window below U64_MAX");
 	EXPECT(r, U64_MAX - 2 - W, U64_MAX, false, "too old below U64_MAX");
-	return true;
+	return !failures;
 }
 
 /* The reference: @seen holds every counter ever accepted, @top the greatest + 1. */
@@ -168,6 +175,7 @@ bool wgt_replay_selftest(void)
 
 	if (!r)
 		return fail("out of memory", 0, __LINE__);
+	failures = 0;
 	ok = test_fixed(r) && test_random(r);
 	kfree(r);
 	if (ok)
