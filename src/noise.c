@@ -411,7 +411,7 @@ bool wgt_noise_create_initiation(struct wgt_noise_remote *r, struct wgt_msg_init
 	memset(dst, 0, sizeof(*dst));
 	down_read(&local->lock);
 	down_write(&hs->lock);
-	if (!local->has_identity || !r->static_static_valid)
+	if (r->dead || !local->has_identity || !r->static_static_valid)
 		goto out;
 	handshake_start(ck, h, r->remote_static);
 
@@ -516,7 +516,7 @@ struct wgt_noise_remote *wgt_noise_consume_initiation(struct wgt_noise_local *lo
 	down_write(&hs->lock);
 
 	/* ss */
-	if (!r->static_static_valid)
+	if (r->dead || !r->static_static_valid)
 		goto out_unlock;
 	wgt_noise_kdf(ck, key, NULL, r->precomputed_static_static, NOISE_PUBLIC_KEY_LEN, ck);
 
@@ -842,7 +842,7 @@ static void keypairs_install(struct wgt_noise_remote *r, struct wgt_noise_keypai
  * The keypair takes over the handshake's index (readers see one or the other); the
  * handshake is zeroed. The initiator's keypair becomes current at once; the responder's
  * becomes next, promoted by wgt_noise_received_with_keypair().
- * Context: process context; the caller must not race this with wgt_noise_remote_uninit().
+ * Context: process context.
  * Return: false if the handshake is not at one of those two points or on -ENOMEM.
  */
 bool wgt_noise_begin_session(struct wgt_noise_remote *r)
@@ -962,21 +962,27 @@ void wgt_noise_keypairs_clear(struct wgt_noise_remote *r)
 
 /**
  * wgt_noise_remote_uninit() - release everything @r holds (indices, sessions, keys)
- * @r: the remote, already removed from the public-key table and with no handshake
- *	function running on it
+ * @r: the remote, already removed from the public-key table; handshake functions that
+ *	still run on it fail from now on
  *
  * Context: process context. Free @r only after an RCU grace period: lookups may still
  * see its index entries.
  */
 void wgt_noise_remote_uninit(struct wgt_noise_remote *r)
 {
-	wgt_noise_handshake_clear(r);
-	wgt_noise_keypairs_clear(r);
+	/*
+	 * Handshake work racing with the removal may still hold a reference: once dead is
+	 * set no initiation is created or consumed, so no handshake reaches the session
+	 * stage, and a session begun before this point is dropped just below.
+	 */
 	down_write(&r->handshake.lock);
+	r->dead = true;
+	handshake_zero(r);
 	memzero_explicit(r->preshared_key, NOISE_SYMMETRIC_KEY_LEN);
 	memzero_explicit(r->precomputed_static_static, NOISE_PUBLIC_KEY_LEN);
 	r->static_static_valid = false;
 	up_write(&r->handshake.lock);
+	wgt_noise_keypairs_clear(r);
 	wgt_cookie_uninit(&r->cookie);
 }
 

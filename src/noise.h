@@ -154,6 +154,8 @@ struct wgt_noise_keypairs {
  *	handshake.lock
  * @static_static_valid: false when there is no local identity or the DH result is zero
  * @preshared_key: all zero when none; protected by handshake.lock
+ * @dead: set by wgt_noise_remote_uninit() under handshake.lock; no handshake starts or
+ *	completes afterwards, even if a lookup still finds the remote
  * @handshake: the handshake in progress
  * @keypairs: the sessions
  * @cookie: cookie and mac state towards this remote
@@ -165,6 +167,7 @@ struct wgt_noise_remote {
 	u8 precomputed_static_static[NOISE_PUBLIC_KEY_LEN];
 	bool static_static_valid;
 	u8 preshared_key[NOISE_SYMMETRIC_KEY_LEN];
+	bool dead;
 	struct wgt_noise_handshake handshake;
 	struct wgt_noise_keypairs keypairs;
 	struct wgt_cookie cookie;

@@ -643,6 +643,15 @@ static bool test_refusals(void)
 		    "dying remote refused");
 	WRITE_ONCE(w->b_a.dying, false);
 
+	/* A remote being removed while handshake work still holds it. */
+	ok &= check(wgt_noise_create_initiation(&w->a_b.remote, &init), "refusals: create");
+	wgt_noise_remote_uninit(&w->b_a.remote);
+	ok &= check(refused(wgt_noise_consume_initiation(&w->b.local, &init)),
+		    "uninit remote refuses initiations");
+	ok &= check(!wgt_noise_create_initiation(&w->b_a.remote, &init),
+		    "uninit remote creates no initiation");
+	ok &= check(!wgt_index_table_count(&w->b.indices), "uninit remote: indices released");
+
 	wgt_noise_local_set_private_key(&w->a.local, zero);
 	wgt_noise_remote_precompute(&w->a_b.remote);
 	wgt_noise_handshake_clear(&w->a_b.remote);
