@@ -610,6 +610,8 @@ int ipc_get_device(const char *name, struct wgt_device **out)
 		err = -EINTR;	/* the configuration changed under the dump */
 	}
 	ipc_close(&ipc);
+	if (err == -ENODEV && !ipc_extack[0])	/* some kernels drop a dump's extack */
+		snprintf(ipc_extack, sizeof(ipc_extack), "no wgtun interface named `%s'", name);
 	if (err) {
 		wgt_device_free(dev);
 		return err;
