@@ -16,6 +16,9 @@
 #   make demo         the same set-up, then a 6.12 guest runs selftests/demo.sh
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
+# The release KDIR was built for (Debian's kernel.release holds another string).
+KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 
 # The plain release number lives in dkms.conf; git describe refines it.
 WGTUN_RELEASE := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' dkms.conf)
@@ -59,7 +62,7 @@ endif
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KRELEASE)
 ifneq ($(HAVE_WGCTL),)
 	$(MAKE) -C tools/wgctl install
 endif
