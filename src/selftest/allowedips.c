@@ -463,7 +463,8 @@ static bool check_shape(struct aip_test *x, bool is6)
 	node = rcu_dereference_protected(*root, lockdep_is_held(&aip_test_lock));
 	if (node)
 		x->stack[len++] = node;
-	while (len) {
+	/* Stop at the first bad node: one broken rule tends to repeat everywhere. */
+	while (len && !failures) {
 		node = x->stack[--len];
 		CHECK(wgt_allowedips_read_node(node, pip, &pcidr) == (is6 ? AF_INET6 : AF_INET),
 		      "node family");
