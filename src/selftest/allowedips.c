@@ -25,7 +25,7 @@
 
 #define NPEERS		16
 #define NPREFIXES	2000
-#define NLOOKUPS	4000
+#define NLOOKUPS	2500
 #define MAX_DEPTH	130
 
 /* Stand-ins for peers: the trie never dereferences them. */
