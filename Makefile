@@ -47,15 +47,13 @@ ifneq ($(HAVE_WGCTL),)
 	$(MAKE) -C tools/wgctl
 endif
 
+# Not kbuild's "M=. clean": it would also delete every .ko and modules.order
+# under .cache/, the unpacked test kernels among them.
 clean:
-ifneq ($(wildcard $(KDIR)/Makefile),)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-else
-	find . -path ./.cache -prune -o \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
-		-o -name '*.mod.c' -o -name '.*.cmd' \) -type f -print0 | xargs -0 rm -f
-	rm -f modules.order Module.symvers
-endif
-	rm -rf build
+	find . \( -path ./.cache -o -path ./.git -o -path ./build \) -prune -o \
+		\( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name '*.dwo' \) -type f -print0 | xargs -0 rm -f
+	rm -rf build modules.order Module.symvers .tmp_versions
 ifneq ($(HAVE_WGCTL),)
 	$(MAKE) -C tools/wgctl clean
 endif

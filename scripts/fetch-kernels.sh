@@ -18,11 +18,18 @@ fetch() {
 	(cd "$dir" && apt-get download -q "$pkg")
 }
 
+# An unpacked tree is complete if every module in its modules.order is there
+# (a stray "make M=... clean" over the repository deletes them).
+tree_ok() {
+	local dir=$1 kver=$2 mods=$1/lib/modules/$2
+
+	[[ -f $dir/boot/vmlinuz-$kver && -f $mods/modules.order ]] || return 1
+	(($(find "$mods" -name '*.ko*' | wc -l) == $(wc -l < "$mods/modules.order")))
+}
+
 while read -r _ kver image _; do
 	dest=$cache/kernels/$kver
-	if [[ -f $dest/boot/vmlinuz-$kver && -d $dest/lib/modules/$kver/kernel ]]; then
-		continue
-	fi
+	tree_ok "$dest" "$kver" && continue
 	dl=$cache/debs/$kver
 	if ! fetch "$image" "$dl"; then
 		((updated)) && exit 1
@@ -35,8 +42,8 @@ while read -r _ kver image _; do
 	rm -rf "$dest.tmp"
 	mkdir -p "$dest.tmp"
 	dpkg -x "$dl"/*.deb "$dest.tmp"
-	[[ -f $dest.tmp/boot/vmlinuz-$kver ]] || {
-		echo "fetch-kernels: $image has no boot/vmlinuz-$kver" >&2
+	tree_ok "$dest.tmp" "$kver" || {
+		echo "fetch-kernels: $image does not hold vmlinuz-$kver and its modules" >&2
 		exit 1
 	}
 	rm -rf "$dest" "$dl"
