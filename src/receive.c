@@ -18,6 +18,7 @@
 #include <linux/ipv6.h>
 #include <linux/percpu.h>
 #include <linux/udp.h>
+#include <net/dst.h>
 #include <net/inet_ecn.h>
 #include <net/ip_tunnels.h>
 #include <net/udp_tunnel.h>
@@ -252,7 +253,10 @@ static void deliver(struct wgt_peer *peer, struct sk_buff *skb, u8 outer_ds)
 		goto drop;
 	}
 
-	skb->dev = dev;
+	/* Nothing of the outer packet's journey (route, conntrack, mark across
+	 * namespaces) belongs to the inner one.
+	 */
+	__skb_tunnel_rx(skb, dev, peer->wg->creating_net);
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_mac_header(skb);
 	skb_reset_transport_header(skb);
