@@ -26,7 +26,7 @@
 #define RECV_BUF_LEN	(64 * 1024)
 /* One SET message; far below the default socket send buffer. */
 #define SET_MSG_LEN	(32 * 1024)
-#define DUMP_RETRIES	32
+#define DUMP_RETRIES	100
 
 char ipc_extack[512];
 
@@ -610,6 +610,9 @@ int ipc_get_device(const char *name, struct wgt_device **out)
 		err = -EINTR;	/* the configuration changed under the dump */
 	}
 	ipc_close(&ipc);
+	if (err == -EINTR)
+		snprintf(ipc_extack, sizeof(ipc_extack),
+			 "the configuration kept changing during %d dumps", DUMP_RETRIES);
 	if (err == -ENODEV && !ipc_extack[0])	/* some kernels drop a dump's extack */
 		snprintf(ipc_extack, sizeof(ipc_extack), "no wgtun interface named `%s'", name);
 	if (err) {
