@@ -74,6 +74,21 @@ else
 	log "dumps identical up to prefix order within peers"
 fi
 
+log "dumps racing with changes restart and stay whole (NLM_F_DUMP_INTR)"
+victim=$(sed -n 2p "$tmp/wgt.dump" | cut -f1)
+( for i in $(seq 1 200); do wgctl set wgt0 peer "$victim" persistent-keepalive $((i % 50 + 1)); done ) &
+writer=$!
+on_exit "kill $writer 2>/dev/null"
+for i in 1 2 3 4 5; do
+	wgctl show wgt0 dump > "$tmp/race.dump"
+	assert_eq "$(($(wc -l < "$tmp/race.dump") - 1))" 2000 "peers in racing dump $i"
+	assert_eq "$(tail -n +2 "$tmp/race.dump" | cut -f4 | tr ',' '\n' | wc -l)" 100000 \
+		"prefixes in racing dump $i"
+done
+wait $writer
+wgctl set wgt0 peer "$victim" persistent-keepalive "$(grep "^$victim" "$tmp/wgt.dump" | cut -f8 |
+	sed 's/^off$/0/')"
+
 log "syncconf of the same file changes nothing"
 wgctl syncconf wgt0 "$tmp/big.conf"
 wgctl show wgt0 dump > "$tmp/after.dump"
