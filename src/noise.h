@@ -113,6 +113,7 @@ struct wgt_noise_handshake {
  *	grace period, keys wiped
  * @rcu: for the deferred free
  * @remote: back pointer, no reference; valid while the remote has not been uninit
+ * @from_cache: allocated from the keypair cache rather than kmalloc
  */
 struct wgt_noise_keypair {
 	struct wgt_index_entry entry;
@@ -128,6 +129,7 @@ struct wgt_noise_keypair {
 	struct kref refcount;
 	struct rcu_head rcu;
 	struct wgt_noise_remote *remote;
+	bool from_cache;
 };
 
 /**
@@ -172,6 +174,9 @@ struct wgt_noise_remote {
 	struct wgt_noise_keypairs keypairs;
 	struct wgt_cookie cookie;
 };
+
+int wgt_noise_init(void);
+void wgt_noise_uninit(void);
 
 void wgt_noise_local_init(struct wgt_noise_local *local, const struct wgt_noise_ops *ops,
 			  struct wgt_pubkey_table *pubkey_table,
