@@ -11,9 +11,12 @@
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
+#include <linux/sched.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
@@ -555,6 +558,100 @@ static bool test_random(struct aip_test *x, bool is6)
 	return compare_lookups(x, is6, "after remove_by_peer") && check_shape(x, is6);
 }
 
+/*
+ * Readers against a writer: a few host prefixes of peer 0 never change while
+ * the writer keeps inserting and removing covering prefixes of other peers
+ * around them (branch nodes come and go on their paths). A reader must find
+ * peer 0 for each of them every time.
+ */
+#define NSTABLE		32
+
+struct race {
+	struct aip_test *x;
+	struct in_addr v4[NSTABLE];
+	struct in6_addr v6[NSTABLE];
+	unsigned long rounds;
+	unsigned long misses;
+};
+
+static int race_reader(void *arg)
+{
+	struct race *rc = arg;
+	unsigned int i;
+
+	while (!kthread_should_stop()) {
+		for (i = 0; i < NSTABLE; i++) {
+			rc->misses += look4(rc->x, rc->v4[i]) != 0;
+			rc->misses += look6(rc->x, rc->v6[i]) != 0;
+		}
+		rc->rounds++;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void race_write(struct aip_test *x, struct race *rc, u32 rnd)
+{
+	unsigned int i = (rnd >> 8) % NSTABLE, peer = 1 + (rnd >> 13) % (NPEERS - 1);
+	u8 cidr4 = 8 + (rnd >> 17) % 24, cidr6 = 16 + (rnd >> 17) % 112;
+
+	if ((rnd & 0xff) < 4) {
+		rm_peer(x, peer);
+	} else if (rnd & 1) {
+		ins4(x, rc->v4[i], cidr4, peer);
+		ins6(x, rc->v6[i], cidr6, peer);
+	} else {
+		rm4(x, rc->v4[i], cidr4, peer);
+		rm6(x, rc->v6[i], cidr6, peer);
+	}
+}
+
+static bool test_race(struct aip_test *x)
+{
+	struct task_struct *reader;
+	unsigned int i, ops = 0;
+	struct race *rc;
+	u64 end;
+
+	rc = kzalloc(sizeof(*rc), GFP_KERNEL);
+	if (!rc)
+		return fail("race: out of memory", __LINE__);
+	rc->x = x;
+	reset(x);
+	for (i = 0; i < NSTABLE; i++) {
+		rc->v4[i] = v4(10, 0, i / 4, prandom_u32_state(&x->rnd));
+		rc->v6[i] = v6(0x20010db8, i / 4, 0, prandom_u32_state(&x->rnd));
+		ins4(x, rc->v4[i], 32, 0);
+		ins6(x, rc->v6[i], 128, 0);
+	}
+	if (look4(x, rc->v4[NSTABLE - 1]) || look6(x, rc->v6[NSTABLE - 1])) {
+		kfree(rc);
+		return fail("race: stable prefixes", __LINE__);
+	}
+	reader = kthread_run(race_reader, rc, "wgtun-aip-test");
+	if (IS_ERR(reader)) {
+		kfree(rc);
+		return fail("race: reader thread", __LINE__);
+	}
+	/* A quarter of a second of churn, released now and then for the reader. */
+	end = ktime_get_ns() + 250 * NSEC_PER_MSEC;
+	while (ktime_get_ns() < end || !READ_ONCE(rc->rounds)) {
+		race_write(x, rc, prandom_u32_state(&x->rnd));
+		if (!(++ops % 64)) {
+			mutex_unlock(&aip_test_lock);
+			cond_resched();
+			mutex_lock(&aip_test_lock);
+		}
+	}
+	kthread_stop(reader);
+	if (rc->misses)
+		pr_err("allowedips self-test: race: %lu misses in %lu rounds, %u updates\n",
+		       rc->misses, rc->rounds, ops);
+	CHECK(!rc->misses, "race: lookups during updates find the stable prefixes");
+	kfree(rc);
+	return !failures;
+}
+
 bool wgt_allowedips_selftest(void)
 {
 	struct aip_test *x = vzalloc(sizeof(*x));
@@ -578,7 +675,7 @@ bool wgt_allowedips_selftest(void)
 	wgt_allowedips_init(&x->t);
 	reset(x);
 	if (!test_v4_basic(x) || !test_v6_basic(x) || !test_skb(x) ||
-	    !test_random(x, false) || !test_random(x, true))
+	    !test_random(x, false) || !test_random(x, true) || !test_race(x))
 		goto out;
 	/* Populate once more so that freeing a non-empty table is checked too. */
 	for (i = 0; i < NPEERS; i++) {
