@@ -91,11 +91,13 @@ for tool in "wgctl set wgt0" "wg set wg0"; do
 		peer "$p1" persistent-keepalive off preshared-key /dev/null \
 		allowed-ips 10.9.0.0/24,10.9.1.0/24 endpoint 198.51.100.7:9 \
 		peer "$p2" remove \
-		peer "$p3" allowed-ips "" persistent-keepalive 7
+		peer "$p3" allowed-ips "" persistent-keepalive 7 endpoint localhost:4242
 done
 same_state set
 assert_eq "$(wgctl show wgt0 fwmark)" off "fwmark off"
 [[ $(wgctl show wgt0 peers) != *"$p2"* ]] || die "p2 not removed"
+assert_match "$(wgctl show wgt0 endpoints | grep "^$p3")" "	(127\.0\.0\.1|\[::1\]):4242$" \
+	"host name endpoint"
 
 log "addconf adds and replaces the named peers' allowed IPs"
 p4=$(wg genkey | wg pubkey)
