@@ -10,6 +10,7 @@
 
 #include <linux/delay.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/rcupdate.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
@@ -617,6 +618,138 @@ static bool test_rotation(void)
 	return ok;
 }
 
+/*
+ * Concurrency: one thread runs handshakes both ways and confirms sessions, one clears
+ * sessions now and then, while two readers take current keypairs, look their indices up
+ * on the other side and check that whatever the index finds is the other half of the
+ * same session. Refcounting or RCU mistakes show up as mismatches, kref warnings or leaks.
+ */
+#define STRESS_HANDSHAKES 8
+
+struct stress {
+	struct st_world *w;
+	atomic_t mismatches;
+	atomic_t lookups;
+	atomic_t handshakes;
+};
+
+static int stress_handshaker(void *arg)
+{
+	struct stress *st = arg;
+	struct st_world *w = st->w;
+	struct st_peer *from, *to;
+	struct wgt_noise_keypair *kp;
+	bool flip = false;
+
+	while (!kthread_should_stop()) {
+		from = flip ? &w->b_a : &w->a_b;
+		to = flip ? &w->a_b : &w->b_a;
+		flip = !flip;
+		if (handshake(from, to) == HS_OK) {
+			atomic_inc(&st->handshakes);
+			rcu_read_lock_bh();
+			kp = rcu_dereference_bh(to->remote.keypairs.next_keypair);
+			if (kp && !kref_get_unless_zero(&kp->refcount))
+				kp = NULL;
+			rcu_read_unlock_bh();
+			if (kp) {
+				wgt_noise_received_with_keypair(&to->remote, kp);
+				wgt_noise_keypair_put(kp);
+			}
+		}
+		/* Each responder sees an initiation every other round: stay under the limit. */
+		msleep(MSEC_PER_SEC / INITIATIONS_PER_SECOND / 2 + 2);
+	}
+	return 0;
+}
+
+static int stress_clearer(void *arg)
+{
+	struct stress *st = arg;
+	unsigned int n = 0;
+
+	while (!kthread_should_stop()) {
+		msleep(60);
+		wgt_noise_keypairs_clear(++n % 2 ? &st->w->a_b.remote : &st->w->b_a.remote);
+	}
+	return 0;
+}
+
+static void stress_probe(struct stress *st, struct st_peer *p, struct st_dev *other)
+{
+	struct wgt_noise_keypair *kp, *peer_kp;
+	struct wgt_noise_remote *r;
+	u64 nonce;
+
+	kp = wgt_noise_keypair_current_get(&p->remote);
+	if (!kp)
+		return;
+	if (!wgt_noise_keypair_nonce_next(kp, &nonce))
+		atomic_inc(&st->mismatches);
+	r = wgt_index_lookup_get(&other->indices, kp->remote_index, WGT_INDEX_KEYPAIR, &peer_kp);
+	if (r) {
+		atomic_inc(&st->lookups);
+		if (crypto_memneq(kp->sending_key, peer_kp->receiving_key,
+				  NOISE_SYMMETRIC_KEY_LEN) ||
+		    peer_kp->remote_index != kp->entry.index)
+			atomic_inc(&st->mismatches);
+		wgt_noise_keypair_put(peer_kp);
+		r->local->ops->remote_put(r);
+	}
+	wgt_noise_keypair_put(kp);
+}
+
+static int stress_reader(void *arg)
+{
+	struct stress *st = arg;
+
+	while (!kthread_should_stop()) {
+		stress_probe(st, &st->w->a_b, &st->w->b);
+		stress_probe(st, &st->w->b_a, &st->w->a);
+		cond_resched();
+	}
+	return 0;
+}
+
+static bool test_concurrency(void)
+{
+	int (*fns[])(void *) = { stress_handshaker, stress_clearer, stress_reader, stress_reader };
+	struct task_struct *threads[ARRAY_SIZE(fns)] = { };
+	struct stress st = { };
+	unsigned long deadline;
+	bool ok = true;
+	int i;
+
+	st.w = world_new(NULL, NULL);
+	if (!check(st.w, "concurrency: setup"))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(fns); i++) {
+		threads[i] = kthread_run(fns[i], &st, "wgt-noise-st%d", i);
+		if (IS_ERR(threads[i])) {
+			threads[i] = NULL;
+			ok = check(false, "concurrency: thread");
+		}
+	}
+	/* Enough rounds to interleave, however slow the machine (emulated guests are). */
+	deadline = jiffies + 10 * HZ;
+	do
+		msleep(100);
+	while (atomic_read(&st.handshakes) < STRESS_HANDSHAKES && time_before(jiffies, deadline));
+	for (i = 0; i < ARRAY_SIZE(fns); i++)
+		if (threads[i])
+			kthread_stop(threads[i]);
+	ok &= check(!atomic_read(&st.mismatches), "concurrency: sessions found by index match");
+	ok &= check(atomic_read(&st.handshakes) >= STRESS_HANDSHAKES &&
+		    atomic_read(&st.lookups) > 0,
+		    "concurrency: work was done");
+	pr_debug("noise self-test: concurrency: %d handshakes, %d cross lookups\n",
+		 atomic_read(&st.handshakes), atomic_read(&st.lookups));
+	wgt_noise_keypairs_clear(&st.w->a_b.remote);
+	wgt_noise_keypairs_clear(&st.w->b_a.remote);
+	ok &= world_free(st.w);
+	return ok;
+}
+
 /* A dying owner, an own key, a removed identity: no handshake may proceed. */
 static bool test_refusals(void)
 {
@@ -691,6 +824,7 @@ bool wgt_noise_selftest(void)
 	ok &= test_tamper();
 	ok &= test_rotation();
 	ok &= test_refusals();
+	ok &= test_concurrency();
 	ok &= no_leaks(keypairs_before);
 	memzero_explicit(psk, sizeof(psk));
 	memzero_explicit(other_psk, sizeof(other_psk));
