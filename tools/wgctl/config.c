@@ -551,14 +551,14 @@ static bool file_pair(struct config_ctx *ctx, const struct where *w, char *line)
 		return false;
 	}
 	*eq = '\0';
+	if (ctx->section == SECTION_NONE) {
+		report(w, "`%s' appears before any [Interface] or [Peer] section", line);
+		return false;
+	}
 	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
 		kw = &keywords[i];
 		if (!kw->key || strcasecmp(kw->key, line))
 			continue;
-		if (ctx->section == SECTION_NONE) {
-			report(w, "`%s' appears before any [Interface] or [Peer] section", kw->key);
-			return false;
-		}
 		if (kw->section != ctx->section)
 			break;
 		if (kw->section == SECTION_INTERFACE)
@@ -566,8 +566,7 @@ static bool file_pair(struct config_ctx *ctx, const struct where *w, char *line)
 		return apply_peer(w, &ctx->dev->peers[ctx->dev->npeers - 1], kw->id, eq + 1);
 	}
 	report(w, "Unknown key in [%s] section: `%s'",
-	       ctx->section == SECTION_PEER ? "Peer" :
-	       ctx->section == SECTION_INTERFACE ? "Interface" : "no", line);
+	       ctx->section == SECTION_PEER ? "Peer" : "Interface", line);
 	return false;
 }
 
