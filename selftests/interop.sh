@@ -145,3 +145,19 @@ ix_suite() {
 	[[ $(ix_handshake n1) == 0 ]] || die "handshake completed with mismatched preshared keys"
 	! ix_ping n2 192.0.2.1 || die "connected with mismatched keys, peer initiating"
 }
+
+# ix_json NS: `wgctl show wg0 --json` of NS, as one interface object.
+ix_json() {
+	ip netns exec "$1" wgctl show wg0 --json | jq -c 'if type == "array" then .[0] else . end'
+}
+
+# ix_peer_drop NS REASON: the single peer's drop counter for REASON
+# (malformed, decrypt, replay, source, no_session, no_endpoint, ...).
+ix_peer_drop() {
+	ix_json "$1" | jq -r ".peers[0].drops.$2"
+}
+
+# ix_endpoint NS: the single peer's endpoint as wgctl shows it.
+ix_endpoint() {
+	ip netns exec "$1" wgctl show wg0 endpoints | awk '{ print $2 }'
+}
