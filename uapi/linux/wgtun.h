@@ -47,6 +47,9 @@
  *	FWMARK 0:		no mark on outgoing packets.
  *	PERSISTENT_KEEPALIVE_INTERVAL 0: persistent keepalive off.
  *	LIVENESS_TIMEOUT 0:	the default (WGTUN_LIVENESS_TIMEOUT_DEFAULT).
+ *	Peer flags REMOVE_ME or UPDATE_ONLY for a peer that does not exist:
+ *				the entry is skipped (as in the in-tree API).
+ *	ALLOWEDIP_F_REMOVE_ME for a prefix the peer does not own: skipped.
  *
  * Errors
  * ------
@@ -55,7 +58,6 @@
  *	-EINVAL		an attribute failed its policy or is inconsistent
  *			(wrong key length, cidr too long, bad endpoint family).
  *	-EOPNOTSUPP	an unknown flag bit was set.
- *	-ENOENT		UPDATE_ONLY for a peer that does not exist.
  *	-EADDRINUSE	the requested listen port is taken.
  *	-ENOMEM		out of memory; nothing after the failure point applied.
  *	Each rejection carries an extended-ack message.
