@@ -97,7 +97,8 @@ static void print_ago(FILE *f, int64_t then)
 		term_printf(f, "(" TERM_RED "System clock wound backward; "
 			    "connection problems may ensue." TERM_RESET ")");
 	else {
-		print_duration(f, (unsigned long long)(now - then));
+		/* Unsigned: a handshake time near INT64_MIN must not overflow. */
+		print_duration(f, (unsigned long long)now - (unsigned long long)then);
 		term_printf(f, " ago");
 	}
 }
