@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 240
+#
+# Handshake initiations with a valid mac1 (the responder's public key is
+# public) from a third namespace, as fast as the guest can send them, at
+# wgtun and then, for comparison, at the in-tree module on the other end of
+# the same tunnel.  Cookie replies must come back, the rate limiter must
+# engage, wrong-mac1 messages must be counted, and the tunnel must keep
+# carrying traffic; TCP throughput during each flood is printed as a fraction
+# of the throughput just before it.
+#
+#   n3 (flooder) veth4 203.0.113.2/25 ------ veth3 203.0.113.1/25 (n1)
+#                veth6 203.0.113.130/25 ---- veth5 203.0.113.129/25 (n2)
+#   n1 wg0 (wgtun) 192.0.2.1 ======== tunnel ======== n2 wg0 (in-tree) 192.0.2.2
+#      veth1 198.51.100.1 --------------------------- veth2 198.51.100.2
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../interop.sh"
+
+fuzz=$(dirname "$0")/../tools/wgfuzz.py
+secs=4		# each throughput sample
+
+ix_setup intree
+ix_peers 4
+ix_ping n1 192.0.2.2 || die "tunnel does not come up"
+
+setup_netns n3
+ip link add veth3 netns n1 type veth peer name veth4 netns n3
+ip link add veth5 netns n2 type veth peer name veth6 netns n3
+n1 ip addr add 203.0.113.1/25 dev veth3
+n3 ip addr add 203.0.113.2/25 dev veth4
+n2 ip addr add 203.0.113.129/25 dev veth5
+n3 ip addr add 203.0.113.130/25 dev veth6
+for l in "n1 veth3" "n3 veth4" "n2 veth5" "n3 veth6"; do
+	ip -n ${l% *} link set ${l#* } up
+done
+
+ip netns exec n2 iperf3 -s > "$IX_TMP/iperf-server.log" 2>&1 &
+on_exit "kill $! 2>/dev/null"
+sleep 1
+
+# throughput: bits/s of a $secs-second TCP stream n1 -> n2 through the tunnel.
+throughput() {
+	n1 iperf3 -c 192.0.2.2 -t "$secs" -J > "$IX_TMP/iperf.json" ||
+		{ echo 0; return; }
+	jq '.end.sum_received.bits_per_second | floor' "$IX_TMP/iperf.json"
+}
+
+devdrop() {
+	n1 wgctl show wg0 --json |
+		jq "(if type == \"array\" then .[0] else . end) | .drops.$1"
+}
+
+# flood_during NAME DST PORT PUBKEY: flood while measuring; sets flood_json
+# and during.
+flood_during() {
+	local name=$1 dst=$2 port=$3 pub=$4 fl
+
+	n3 python3 "$fuzz" flood --dst "$dst" --port "$port" --pubkey "$pub" \
+		--seconds $((secs + 3)) --bad-every 8 --seed "$RANDOM" > "$IX_TMP/flood-$name.json" &
+	fl=$!
+	sleep 1
+	during=$(throughput)
+	# The tunnel answers pings during the flood, too.
+	ix_ping n2 192.0.2.1 || die "no ping through the tunnel during the $name flood"
+	wait "$fl" || die "flooder failed"
+	flood_json=$(cat "$IX_TMP/flood-$name.json")
+	log "$name flood: $flood_json"
+}
+
+fraction() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'
+}
+
+lost0=$(n1 cat /sys/class/net/veth3/statistics/rx_dropped)
+qf0=$(devdrop queue_full)
+rl0=$(devdrop ratelimited)
+bm0=$(devdrop bad_mac)
+hs0=$(devdrop handshake)
+
+log "wgtun under flood"
+before=$(throughput)
+flood_during wgtun 203.0.113.1 51820 "$IX_PUB1"
+wg_json=$flood_json
+wg_frac=$(fraction "$during" "$before")
+log "wgtun: before $before bit/s, during $during bit/s"
+
+# The handshake queue drains: wait until the counters stop moving.
+settle() {
+	local a b=x i
+
+	for ((i = 0; i < 30; i++)); do
+		a=$(n1 wgctl show wg0 --json | jq -c '(if type == "array" then .[0] else . end) | .drops')
+		[[ $a == "$b" ]] && return 0
+		b=$a
+		sleep 1
+	done
+	die "drop counters still moving after 30 s"
+}
+settle
+lost=$(($(n1 cat /sys/class/net/veth3/statistics/rx_dropped) - lost0))
+rl=$(($(devdrop ratelimited) - rl0))
+bm=$(($(devdrop bad_mac) - bm0))
+hs=$(($(devdrop handshake) - hs0))
+qf=$(($(devdrop queue_full) - qf0))
+log "wgtun counters: ratelimited +$rl, bad_mac +$bm, handshake +$hs, queue_full +$qf; lost on the veth $lost"
+
+log "in-tree wireguard under the same flood"
+before2=$(throughput)
+flood_during intree 203.0.113.129 51821 "$IX_PUB2"
+it_json=$flood_json
+it_frac=$(fraction "$during" "$before2")
+log "in-tree: before $before2 bit/s, during $during bit/s"
+
+echo "flood_throughput_fraction=$wg_frac"
+echo "intree_flood_throughput_fraction=$it_frac"
+echo "flood_rate_wgtun=$(jq .rate <<< "$wg_json") flood_rate_intree=$(jq .rate <<< "$it_json")"
+
+sent=$(jq .sent <<< "$wg_json")
+bad=$(jq .bad_mac_sent <<< "$wg_json")
+cookies=$(jq .cookies <<< "$wg_json")
+((sent > 1000)) || die "flooder sent only $sent initiations"
+((cookies > 0)) || die "wgtun sent no cookie reply to $sent initiations"
+((rl > 0)) || die "the ratelimited counter did not move"
+# Every initiation ends in exactly one counter: bad_mac for a wrong mac1;
+# for a valid one a cookie reply or the rate limiter (both ratelimited) or a
+# failed handshake; or a full queue.  Only what the veth dropped is missing.
+total=$((bm + rl + hs + qf))
+((total <= sent && total >= sent - lost)) ||
+	die "bad_mac $bm + ratelimited $rl + handshake $hs + queue_full $qf = $total for $sent initiations ($lost lost on the veth)"
+((bm <= bad && bm >= bad - qf - lost)) || die "bad_mac +$bm for $bad wrong-mac1 initiations"
+((cookies <= rl)) || die "$cookies cookie replies but only $rl counted as ratelimited"
+[[ $(jq .cookies <<< "$it_json") -gt 0 ]] || log "note: the in-tree module sent no cookie reply"
+# The tunnel kept carrying traffic.
+awk -v f="$wg_frac" 'BEGIN { exit !(f > 0.02) }' ||
+	die "throughput during the flood fell to $wg_frac of before"
+ix_ping n1 192.0.2.2 || die "tunnel broken after the floods"
+log ok
