@@ -125,4 +125,17 @@ assert_eq "$(rt_operstate n1 wgoff)" "$(rt_operstate n1 wgref)" "operstate, wgtu
 n1 wgctl show wg0 --json | jq -e '.carrier_follows_peers == false and .carrier == true' \
 	> /dev/null || die "wgctl show --json: $(n1 wgctl show wg0 --json)"
 n1 wgctl showconf wg0 | grep -q CarrierFollowsPeers && die "showconf shows the option off"
+
+# Like wireguard, an option-off link stays quiet until it has something to
+# send: configuring a peer (whose far end already knows us) starts no handshake.
+log "off: configuring a peer starts no handshake by itself"
+n1 ip link del wgref
+n2 ip link set wg0 up
+n2 wgctl set wg0 peer "$IX_PUB1" remove
+n1 wgctl set wg0 peer "$IX_PUB2" remove
+n2 wgctl set wg0 peer "$IX_PUB1" endpoint 198.51.100.1:51820 allowed-ips 0.0.0.0/0
+n1 wgctl set wg0 peer "$IX_PUB2" endpoint 198.51.100.2:51821 allowed-ips 0.0.0.0/0
+sleep 3
+hs=$(n1 wgctl show wg0 --json | jq '.peers[0].latest_handshake')
+assert_eq "$hs" 0 "handshake time on a quiet, option-off peer (wireguard starts none)"
 log ok
