@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# timeout: 300
 #
-# `wgctl monitor` prints administrative peer events as they happen, one line
-# each, in text and JSON, filtered by interface when one is named, and is
-# usable by an unprivileged user.
+# `wgctl monitor` prints peer events as they happen, one line each, in text
+# and JSON, filtered by interface when one is named, usable by an
+# unprivileged user: administrative changes, then over a tunnel the
+# handshake, endpoint, liveness and carrier events.
 . "$(dirname "$0")/../lib.sh"
 
 tmp=$(mktemp -d)
@@ -18,10 +20,13 @@ wgctl set wgt0 private-key <(wg genkey)
 p1=$(wg genkey | wg pubkey)
 p2=$(wg genkey | wg pubkey)
 
-wgctl monitor --json > "$tmp/all.json" &
+# Started directly (not through a shell function) so that $! is wgctl itself
+# and the clean-up really stops it.
+wgctl monitor --json > "$tmp/all.json" 2> "$tmp/all.err" &
 mon_all=$!
 on_exit "kill $mon_all 2>/dev/null"
-setpriv --reuid=65534 --regid=65534 --clear-groups wgctl monitor wgt0 > "$tmp/wgt0.txt" &
+setpriv --reuid=65534 --regid=65534 --clear-groups wgctl monitor wgt0 > "$tmp/wgt0.txt" \
+	2> "$tmp/wgt0.err" &
 mon_one=$!
 on_exit "kill $mon_one 2>/dev/null"
 sleep 1	# both have joined the group
@@ -53,6 +58,62 @@ grep -q "^wgt0: peer-added peer $p1 192.0.2.1:51820$" "$tmp/wgt0.txt" ||
 	die "text line format: $(cat "$tmp/wgt0.txt")"
 grep -q wgt1 "$tmp/wgt0.txt" && die "monitor wgt0 printed wgt1 events: $(cat "$tmp/wgt0.txt")"
 [[ $(grep -c . "$tmp/wgt0.txt") -ge 3 ]] || die "text monitor lines: $(cat "$tmp/wgt0.txt")"
+
+log "packet events over a tunnel: handshake, endpoint, alive, carrier, dead"
+#   n1: wgt0 10.0.0.1 --- v1 192.168.51.1 === v2 192.168.51.2 --- wgt0 10.0.0.2 :n2
+setup_netns n1 n2
+ip link add v1 netns n1 type veth peer name v2 netns n2
+n1 ip addr add 192.168.51.1/24 dev v1
+n2 ip addr add 192.168.51.2/24 dev v2
+n1 ip link set v1 up
+n2 ip link set v2 up
+k1=$(wg genkey)
+k2=$(wg genkey)
+n1 ip link add wgt0 type wgtun
+n2 ip link add wgt0 type wgtun
+# Keepalives every second keep the quiet peer alive within the 3 s timeout.
+n1 wgctl set wgt0 private-key <(echo "$k1") listen-port 51001 carrier-follows-peers on \
+	liveness-timeout 3 peer "$(echo "$k2" | wg pubkey)" allowed-ips 10.0.0.2/32 \
+	persistent-keepalive 1
+n2 wgctl set wgt0 private-key <(echo "$k2") listen-port 51002 \
+	peer "$(echo "$k1" | wg pubkey)" allowed-ips 10.0.0.1/32 endpoint 192.168.51.1:51001 \
+	persistent-keepalive 1
+n1 ip addr add 10.0.0.1/24 dev wgt0
+n2 ip addr add 10.0.0.2/24 dev wgt0
+# The monitor listens before anything can happen.
+ip netns exec n1 wgctl monitor --json > "$tmp/n1.json" 2> "$tmp/n1.err" &
+mon_n1=$!
+on_exit "kill $mon_n1 2>/dev/null"
+sleep 1
+n1 ip link set wgt0 up
+n2 ip link set wgt0 up
+log "ping from n2 through the tunnel"
+n2 ping -c 2 -W 5 10.0.0.1 > /dev/null || die "no ping through the tunnel"
+p2=$(echo "$k2" | wg pubkey)
+has_n1() {
+	jq -s -e --arg e "$1" --arg p "$p2" 'any(.[]; .interface == "wgt0" and .event == $e and
+		.peer == $p)' "$tmp/n1.json" > /dev/null
+}
+log "events: $(jq -r .event "$tmp/n1.json" | tr '\n' ' ')"
+wait_for 10 has_n1 handshake || die "no handshake event: $(cat "$tmp/n1.json")"
+wait_for 10 has_n1 peer-alive || die "no peer-alive event: $(cat "$tmp/n1.json")"
+carrier_is() {
+	jq -s -e --argjson c "$1" '[.[] | select(.event == "carrier")] | last | .carrier == $c' \
+		"$tmp/n1.json" > /dev/null
+}
+wait_for 10 carrier_is true || die "no carrier-up event: $(cat "$tmp/n1.json")"
+sleep 5
+carrier_is true || die "carrier went down although keepalives flow: $(cat "$tmp/n1.json")"
+log "underlay down: the peer dies, carrier goes"
+n2 ip link set v2 down
+wait_for 30 has_n1 peer-dead || die "no peer-dead event: $(cat "$tmp/n1.json")"
+wait_for 10 carrier_is false || die "no carrier-down event: $(cat "$tmp/n1.json")"
+n1 wgctl show wgt0 --json | jq -e '.carrier == false and .peers[0].alive == false' > /dev/null ||
+	die "show disagrees with the events: $(n1 wgctl show wgt0 --json)"
+# uapi: "the peer's endpoint changed (roaming or learned)"; n1 learned it.
+jq -s -e 'any(.[]; .event == "endpoint" and .endpoint == "192.168.51.2:51002")' \
+	"$tmp/n1.json" > /dev/null ||
+	die "no endpoint event when n1 learned n2's endpoint: $(jq -r .event "$tmp/n1.json" | tr '\n' ' ')"
 
 rc=0
 wgctl monitor lo 2> "$tmp/err" || rc=$?
