@@ -54,6 +54,14 @@ hs=$(handshake)
 [[ $hs != 0 ]] || die "no handshake recorded"
 rx=$(n1 wgctl show wgt0 transfer | head -n1 | cut -f2)
 
+log "the pretty view shows wgtun's packet counters; dump keeps wg's columns"
+pretty=$(WG_COLOR_MODE=never n1 wgctl show wgt0)
+assert_match "$pretty" $'\n  latest handshake: [^\n]* ago\n  transfer: [0-9.]+ [KMG]?i?B received, [0-9.]+ [KMG]?i?B sent\n  packets: [1-9][0-9]* received, [1-9][0-9]* sent' \
+	"pretty show after traffic"
+assert_eq "$(n1 wgctl show wgt0 dump | awk -F'\t' 'NR > 1 { print NF }')" 8 "dump peer columns"
+n1 wgctl show wgt0 --json | jq -e '.peers[0].rx_packets > 0 and .peers[0].tx_packets > 0 and
+	.peers[0].latest_handshake > 0' > /dev/null || die "JSON counters: $(n1 wgctl show wgt0 --json)"
+
 log "syncconf with one more peer and the same first peer"
 sleep 1.5	# a new handshake would now carry a later time
 extra=$(wg genkey | wg pubkey)
