@@ -8,6 +8,7 @@
  * (NETLINK_CAP_ACK) so that a rejected 32 KiB SET is not echoed back.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,13 +334,105 @@ static int parse_allowedip(const struct nlattr *nest, struct wgt_peer *peer)
 	return 0;
 }
 
+/*
+ * Fixed-size attributes that are copied into a field and mark a HAS bit.
+ * Booleans arrive as NLA_U8 and are stored as 0 or 1.
+ */
+struct scalar_attr {
+	uint16_t type;
+	enum mnl_attr_data_type mnl;
+	size_t offset;
+	uint32_t has;
+	bool boolean;
+};
+
+#define SCALAR(attr, mnltype, strct, field, hasbit)				\
+	{ attr, mnltype, offsetof(struct strct, field), hasbit,		\
+	  __builtin_types_compatible_p(__typeof__(((struct strct *)0)->field), bool) }
+
+static const struct scalar_attr peer_scalars[] = {
+	SCALAR(WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL, MNL_TYPE_U16, wgt_peer, keepalive,
+	       WGT_PEER_HAS_KEEPALIVE),
+	SCALAR(WGTUN_A_PEER_RX_BYTES, MNL_TYPE_U64, wgt_peer, rx_bytes, WGT_PEER_HAS_TRANSFER),
+	SCALAR(WGTUN_A_PEER_TX_BYTES, MNL_TYPE_U64, wgt_peer, tx_bytes, WGT_PEER_HAS_TRANSFER),
+	SCALAR(WGTUN_A_PEER_RX_PACKETS, MNL_TYPE_U64, wgt_peer, rx_packets, WGT_PEER_HAS_PACKETS),
+	SCALAR(WGTUN_A_PEER_TX_PACKETS, MNL_TYPE_U64, wgt_peer, tx_packets, WGT_PEER_HAS_PACKETS),
+	SCALAR(WGTUN_A_PEER_ALIVE, MNL_TYPE_U8, wgt_peer, alive, WGT_PEER_HAS_ALIVE),
+	SCALAR(WGTUN_A_PEER_LAST_RX_AGE, MNL_TYPE_U32, wgt_peer, last_rx_age,
+	       WGT_PEER_HAS_LAST_RX_AGE),
+};
+
+static const struct scalar_attr device_scalars[] = {
+	SCALAR(WGTUN_A_DEVICE_IFINDEX, MNL_TYPE_U32, wgt_device, ifindex, WGT_DEV_HAS_IFINDEX),
+	SCALAR(WGTUN_A_DEVICE_LISTEN_PORT, MNL_TYPE_U16, wgt_device, listen_port,
+	       WGT_DEV_HAS_LISTEN_PORT),
+	SCALAR(WGTUN_A_DEVICE_FWMARK, MNL_TYPE_U32, wgt_device, fwmark, WGT_DEV_HAS_FWMARK),
+	SCALAR(WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS, MNL_TYPE_U8, wgt_device,
+	       carrier_follows_peers, WGT_DEV_HAS_CARRIER_FOLLOWS),
+	SCALAR(WGTUN_A_DEVICE_LIVENESS_TIMEOUT, MNL_TYPE_U32, wgt_device, liveness_timeout,
+	       WGT_DEV_HAS_LIVENESS),
+	SCALAR(WGTUN_A_DEVICE_CARRIER, MNL_TYPE_U8, wgt_device, carrier, WGT_DEV_HAS_CARRIER),
+	SCALAR(WGTUN_A_DEVICE_EVENT, MNL_TYPE_U32, wgt_device, event, WGT_DEV_HAS_EVENT),
+};
+
+/*
+ * Stores @a if the table knows its type: 1 if stored, 0 if not in the table,
+ * -EINVAL if its length is wrong.
+ */
+static int parse_scalar(const struct nlattr *a, const struct scalar_attr *table, size_t n,
+			void *obj, uint32_t *has)
+{
+	char *field;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (table[i].type != mnl_attr_get_type(a))
+			continue;
+		if (mnl_attr_validate(a, table[i].mnl))
+			return -EINVAL;
+		field = (char *)obj + table[i].offset;
+		if (table[i].boolean)
+			*(bool *)field = mnl_attr_get_u8(a) != 0;
+		else if (table[i].mnl == MNL_TYPE_U8)
+			*(uint8_t *)field = mnl_attr_get_u8(a);
+		else if (table[i].mnl == MNL_TYPE_U16)
+			*(uint16_t *)field = mnl_attr_get_u16(a);
+		else if (table[i].mnl == MNL_TYPE_U32)
+			*(uint32_t *)field = mnl_attr_get_u32(a);
+		else
+			*(uint64_t *)field = mnl_attr_get_u64(a);
+		*has |= table[i].has;
+		return 1;
+	}
+	return 0;
+}
+
+static int parse_endpoint(const struct nlattr *a, struct wgt_peer *peer)
+{
+	uint16_t len = mnl_attr_get_payload_len(a);
+	sa_family_t fam;
+
+	if (len != sizeof(peer->endpoint.sin) && len != sizeof(peer->endpoint.sin6))
+		return -EINVAL;
+	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
+	memcpy(&peer->endpoint, mnl_attr_get_payload(a), len);
+	fam = peer->endpoint.sa.sa_family;
+	if ((fam == AF_INET && len == sizeof(peer->endpoint.sin)) ||
+	    (fam == AF_INET6 && len == sizeof(peer->endpoint.sin6)))
+		peer->has |= WGT_PEER_HAS_ENDPOINT;
+	return 0;
+}
+
 static int parse_peer_attr(const struct nlattr *a, struct wgt_peer *peer)
 {
-	const struct nlattr *ipn;
-	uint16_t len = mnl_attr_get_payload_len(a);
 	struct __kernel_timespec ts;
+	const struct nlattr *ipn;
 	int err;
 
+	err = parse_scalar(a, peer_scalars, sizeof(peer_scalars) / sizeof(peer_scalars[0]),
+			   peer, &peer->has);
+	if (err)
+		return err < 0 ? err : 0;
 	switch (mnl_attr_get_type(a)) {
 	case WGTUN_A_PEER_PRESHARED_KEY:
 		if (!attr_is_key(a))
@@ -354,53 +447,14 @@ static int parse_peer_attr(const struct nlattr *a, struct wgt_peer *peer)
 		peer->nlflags |= mnl_attr_get_u32(a);
 		break;
 	case WGTUN_A_PEER_ENDPOINT:
-		if (len == sizeof(struct sockaddr_in) || len == sizeof(struct sockaddr_in6)) {
-			memset(&peer->endpoint, 0, sizeof(peer->endpoint));
-			memcpy(&peer->endpoint, mnl_attr_get_payload(a), len);
-			sa_family_t fam = peer->endpoint.sa.sa_family;
-
-			if ((fam == AF_INET && len == sizeof(peer->endpoint.sin)) ||
-			    (fam == AF_INET6 && len == sizeof(peer->endpoint.sin6)))
-				peer->has |= WGT_PEER_HAS_ENDPOINT;
-		}
-		break;
-	case WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL:
-		if (mnl_attr_validate(a, MNL_TYPE_U16))
-			return -EINVAL;
-		peer->keepalive = mnl_attr_get_u16(a);
-		peer->has |= WGT_PEER_HAS_KEEPALIVE;
-		break;
+		return parse_endpoint(a, peer);
 	case WGTUN_A_PEER_LAST_HANDSHAKE_TIME:
-		if (len != sizeof(ts))
+		if (mnl_attr_get_payload_len(a) != sizeof(ts))
 			return -EINVAL;
 		memcpy(&ts, mnl_attr_get_payload(a), sizeof(ts));
 		peer->handshake_sec = ts.tv_sec;
 		peer->handshake_nsec = ts.tv_nsec;
 		peer->has |= WGT_PEER_HAS_HANDSHAKE;
-		break;
-	case WGTUN_A_PEER_RX_BYTES:
-	case WGTUN_A_PEER_TX_BYTES:
-	case WGTUN_A_PEER_RX_PACKETS:
-	case WGTUN_A_PEER_TX_PACKETS:
-		if (mnl_attr_validate(a, MNL_TYPE_U64))
-			return -EINVAL;
-		switch (mnl_attr_get_type(a)) {
-		case WGTUN_A_PEER_RX_BYTES:
-			peer->rx_bytes = mnl_attr_get_u64(a);
-			peer->has |= WGT_PEER_HAS_TRANSFER;
-			break;
-		case WGTUN_A_PEER_TX_BYTES:
-			peer->tx_bytes = mnl_attr_get_u64(a);
-			peer->has |= WGT_PEER_HAS_TRANSFER;
-			break;
-		case WGTUN_A_PEER_RX_PACKETS:
-			peer->rx_packets = mnl_attr_get_u64(a);
-			peer->has |= WGT_PEER_HAS_PACKETS;
-			break;
-		default:
-			peer->tx_packets = mnl_attr_get_u64(a);
-			peer->has |= WGT_PEER_HAS_PACKETS;
-		}
 		break;
 	case WGTUN_A_PEER_ALLOWEDIPS:
 		peer->has |= WGT_PEER_HAS_ALLOWEDIPS;
@@ -413,18 +467,6 @@ static int parse_peer_attr(const struct nlattr *a, struct wgt_peer *peer)
 	case WGTUN_A_PEER_DROPS:
 		parse_drops(a, peer->drops);
 		peer->has |= WGT_PEER_HAS_DROPS;
-		break;
-	case WGTUN_A_PEER_ALIVE:
-		if (mnl_attr_validate(a, MNL_TYPE_U8))
-			return -EINVAL;
-		peer->alive = mnl_attr_get_u8(a);
-		peer->has |= WGT_PEER_HAS_ALIVE;
-		break;
-	case WGTUN_A_PEER_LAST_RX_AGE:
-		if (mnl_attr_validate(a, MNL_TYPE_U32))
-			return -EINVAL;
-		peer->last_rx_age = mnl_attr_get_u32(a);
-		peer->has |= WGT_PEER_HAS_LAST_RX_AGE;
 		break;
 	}
 	return 0;
@@ -469,76 +511,38 @@ static int parse_device_attr(const struct nlattr *a, struct wgt_device *dev)
 	const struct nlattr *p;
 	int err;
 
+	err = parse_scalar(a, device_scalars, sizeof(device_scalars) / sizeof(device_scalars[0]),
+			   dev, &dev->has);
+	if (err)
+		return err < 0 ? err : 0;
 	switch (mnl_attr_get_type(a)) {
-	case WGTUN_A_DEVICE_IFINDEX:
-		if (mnl_attr_validate(a, MNL_TYPE_U32))
-			return -EINVAL;
-		dev->ifindex = mnl_attr_get_u32(a);
-		dev->has |= WGT_DEV_HAS_IFINDEX;
-		break;
 	case WGTUN_A_DEVICE_IFNAME:
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
 			return -EINVAL;
 		snprintf(dev->name, sizeof(dev->name), "%s", mnl_attr_get_str(a));
 		break;
 	case WGTUN_A_DEVICE_PRIVATE_KEY:
-		if (!attr_is_key(a))
-			return -EINVAL;
-		memcpy(dev->private_key, mnl_attr_get_payload(a), WGT_KEY_LEN);
-		if (!wgt_key_is_zero(dev->private_key))
-			dev->has |= WGT_DEV_HAS_PRIVATE_KEY;
-		break;
 	case WGTUN_A_DEVICE_PUBLIC_KEY:
 		if (!attr_is_key(a))
 			return -EINVAL;
-		memcpy(dev->public_key, mnl_attr_get_payload(a), WGT_KEY_LEN);
-		if (!wgt_key_is_zero(dev->public_key))
-			dev->has |= WGT_DEV_HAS_PUBLIC_KEY;
+		if (mnl_attr_get_type(a) == WGTUN_A_DEVICE_PRIVATE_KEY) {
+			memcpy(dev->private_key, mnl_attr_get_payload(a), WGT_KEY_LEN);
+			if (!wgt_key_is_zero(dev->private_key))
+				dev->has |= WGT_DEV_HAS_PRIVATE_KEY;
+		} else {
+			memcpy(dev->public_key, mnl_attr_get_payload(a), WGT_KEY_LEN);
+			if (!wgt_key_is_zero(dev->public_key))
+				dev->has |= WGT_DEV_HAS_PUBLIC_KEY;
+		}
 		break;
 	case WGTUN_A_DEVICE_FLAGS:
 		if (mnl_attr_validate(a, MNL_TYPE_U32))
 			return -EINVAL;
 		dev->nlflags |= mnl_attr_get_u32(a);
 		break;
-	case WGTUN_A_DEVICE_LISTEN_PORT:
-		if (mnl_attr_validate(a, MNL_TYPE_U16))
-			return -EINVAL;
-		dev->listen_port = mnl_attr_get_u16(a);
-		dev->has |= WGT_DEV_HAS_LISTEN_PORT;
-		break;
-	case WGTUN_A_DEVICE_FWMARK:
-		if (mnl_attr_validate(a, MNL_TYPE_U32))
-			return -EINVAL;
-		dev->fwmark = mnl_attr_get_u32(a);
-		dev->has |= WGT_DEV_HAS_FWMARK;
-		break;
-	case WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS:
-		if (mnl_attr_validate(a, MNL_TYPE_U8))
-			return -EINVAL;
-		dev->carrier_follows_peers = mnl_attr_get_u8(a);
-		dev->has |= WGT_DEV_HAS_CARRIER_FOLLOWS;
-		break;
-	case WGTUN_A_DEVICE_LIVENESS_TIMEOUT:
-		if (mnl_attr_validate(a, MNL_TYPE_U32))
-			return -EINVAL;
-		dev->liveness_timeout = mnl_attr_get_u32(a);
-		dev->has |= WGT_DEV_HAS_LIVENESS;
-		break;
-	case WGTUN_A_DEVICE_CARRIER:
-		if (mnl_attr_validate(a, MNL_TYPE_U8))
-			return -EINVAL;
-		dev->carrier = mnl_attr_get_u8(a);
-		dev->has |= WGT_DEV_HAS_CARRIER;
-		break;
 	case WGTUN_A_DEVICE_DROPS:
 		parse_drops(a, dev->drops);
 		dev->has |= WGT_DEV_HAS_DROPS;
-		break;
-	case WGTUN_A_DEVICE_EVENT:
-		if (mnl_attr_validate(a, MNL_TYPE_U32))
-			return -EINVAL;
-		dev->event = mnl_attr_get_u32(a);
-		dev->has |= WGT_DEV_HAS_EVENT;
 		break;
 	case WGTUN_A_DEVICE_PEERS:
 		mnl_attr_for_each_nested(p, a) {
