@@ -247,16 +247,44 @@ static char *split_endpoint(char *s, char **host)
 	return end + 1;
 }
 
-static bool parse_endpoint(const struct where *w, union wgt_endpoint *ep, const char *value)
+/*
+ * Resolves with wg's patience: permanent failures end at once, temporary
+ * ones are retried with a growing delay, WG_ENDPOINT_RESOLUTION_RETRIES times.
+ */
+static struct addrinfo *resolve(const struct where *w, const char *host, const char *port,
+				const char *value)
 {
-	struct addrinfo hints = {
+	static const struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
 		.ai_socktype = SOCK_DGRAM,
 		.ai_protocol = IPPROTO_UDP,
 	};
-	struct addrinfo *res, *ai;
-	unsigned int delay = 1000000;
 	int ret, retries = resolution_retries();
+	unsigned int delay = 1000000;
+	struct addrinfo *res;
+
+	for (;;) {
+		ret = config_resolve(host, port, &hints, &res);
+		if (!ret)
+			return res;
+		if (ret == EAI_NONAME || ret == EAI_FAIL || ret == EAI_NODATA ||
+		    ret == EAI_SERVICE || ret == EAI_FAMILY || !retries) {
+			report(w, "Unable to resolve endpoint `%s': %s", value,
+			       ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
+			return NULL;
+		}
+		if (retries > 0)
+			retries--;
+		report(w, "Resolving endpoint `%s' failed (%s); trying again in %.1f seconds",
+		       value, gai_strerror(ret), delay / 1e6);
+		usleep(delay);
+		delay = delay * 6 / 5 > 20000000 ? 20000000 : delay * 6 / 5;
+	}
+}
+
+static bool parse_endpoint(const struct where *w, union wgt_endpoint *ep, const char *value)
+{
+	struct addrinfo *res, *ai;
 	char *copy, *host, *port;
 	unsigned long num;
 	bool ok = false;
@@ -276,30 +304,15 @@ static bool parse_endpoint(const struct where *w, union wgt_endpoint *ep, const 
 		report(w, "Endpoint port is not a number from 0 to 65535: `%s'", value);
 		goto out;
 	}
-	for (;;) {
-		ret = config_resolve(host, port, &hints, &res);
-		if (!ret)
-			break;
-		if (ret == EAI_NONAME || ret == EAI_FAIL || ret == EAI_NODATA ||
-		    ret == EAI_SERVICE || ret == EAI_FAMILY || !retries) {
-			report(w, "Unable to resolve endpoint `%s': %s", value,
-			       ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
-			goto out;
-		}
-		if (retries > 0)
-			retries--;
-		report(w, "Resolving endpoint `%s' failed (%s); trying again in %.1f seconds",
-		       value, gai_strerror(ret), delay / 1e6);
-		usleep(delay);
-		delay = delay * 6 / 5 > 20000000 ? 20000000 : delay * 6 / 5;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
+	res = resolve(w, host, port, value);
+	if (!res)
+		goto out;
+	for (ai = res; ai && !ok; ai = ai->ai_next) {
 		if ((ai->ai_family == AF_INET && ai->ai_addrlen == sizeof(ep->sin)) ||
 		    (ai->ai_family == AF_INET6 && ai->ai_addrlen == sizeof(ep->sin6))) {
 			memset(ep, 0, sizeof(*ep));
 			memcpy(ep, ai->ai_addr, ai->ai_addrlen);
 			ok = true;
-			break;
 		}
 	}
 	freeaddrinfo(res);
