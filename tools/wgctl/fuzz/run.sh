@@ -5,7 +5,7 @@
 # corpus (seeded from fuzz/seeds/<name>/) and fails on the first crash,
 # leak, timeout or sanitizer report.
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 secs=$1
 shift
 status=0

@@ -7,7 +7,7 @@
 # Ends with "N passed, N failed" and fails if anything failed.
 
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 WGCTL=./wgctl
 pass=0
 fail=0
