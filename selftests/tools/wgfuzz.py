@@ -19,10 +19,14 @@
         receiver -> no_session, with a live one -> decrypt; an exact replay
         of an authentic packet -> replay.
 
-  wgfuzz.py flood --dst IP --port P --pubkey B64 --seconds S [--bad-every K]
+  wgfuzz.py flood --dst IP --port P --pubkey B64 --seconds S [--bad-every K] [--rate R]
       Send handshake initiations whose mac1 is valid for the responder's
       public key as fast as possible (every K-th one with a wrong mac1), and
       count the cookie replies that come back.  Prints JSON.
+
+  wgfuzz.py pool --pubkey B64 --pool N [--bad-every K] --out FILE
+      Write the same initiations, 148 bytes each, back to back, for the
+      faster sender in C (selftests/tools/flood.c).
 """
 
 import argparse
@@ -169,6 +173,16 @@ def initiation(rng, key, good):
     return sender, body + mac1 + bytes(16)
 
 
+def pool(args):
+    rng = random.Random(args.seed)
+    key = mac1_key(base64.b64decode(args.pubkey))
+    with open(args.out, "wb") as f:
+        for i in range(args.pool):
+            good = not (args.bad_every and i % args.bad_every == args.bad_every - 1)
+            f.write(initiation(rng, key, good)[1])
+    return 0
+
+
 def flood(args):
     rng = random.Random(args.seed)
     key = mac1_key(base64.b64decode(args.pubkey))
@@ -213,6 +227,11 @@ def flood(args):
             except (BlockingIOError, OSError):
                 enobufs += 1
         drain()
+        if args.rate:
+            # Hold the rate: sleep until this many messages are due.
+            ahead = sent / args.rate - (time.monotonic() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
         if time.monotonic() >= end:
             break
     # Replies still in flight.
@@ -251,9 +270,17 @@ def main():
     f.add_argument("--seconds", type=float, default=5)
     f.add_argument("--bad-every", type=int, default=0)
     f.add_argument("--pool", type=int, default=1024)
+    f.add_argument("--rate", type=float, default=0, help="messages per second (0: no limit)")
     f.add_argument("--seed", type=int, default=1)
+    o = sub.add_parser("pool")
+    o.add_argument("--pubkey", required=True)
+    o.add_argument("--pool", type=int, default=1024)
+    o.add_argument("--bad-every", type=int, default=0)
+    o.add_argument("--seed", type=int, default=1)
+    o.add_argument("--out", required=True)
     args = ap.parse_args()
-    return {"capture": capture, "malformed": malformed, "flood": flood}[args.cmd](args)
+    return {"capture": capture, "malformed": malformed, "flood": flood,
+            "pool": pool}[args.cmd](args)
 
 
 if __name__ == "__main__":

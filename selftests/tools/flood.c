@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flood: send prepared UDP datagrams at one address as fast as sendmmsg()
+ * allows, for a given time, and count the cookie replies that come back.
+ *
+ *   flood DST-IPV4 PORT POOL-FILE MSG-LEN BAD-EVERY SECONDS
+ *
+ * POOL-FILE holds MSG-LEN-byte messages back to back (wgfuzz.py pool writes
+ * handshake initiations with a valid mac1, every BAD-EVERY-th one with a
+ * wrong mac1, so this program needs no cryptography).  Prints one JSON line
+ * with the same fields as wgfuzz.py flood.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 64
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned long cookies, other;
+
+static void drain(int fd)
+{
+	static unsigned char buf[BATCH][256];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	int i, n;
+
+	for (;;) {
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < BATCH; i++) {
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = sizeof(buf[i]);
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (i = 0; i < n; i++) {
+			if (msgs[i].msg_len == 64 && buf[i][0] == 3 && !buf[i][1] &&
+			    !buf[i][2] && !buf[i][3])
+				cookies++;
+			else
+				other++;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long sent = 0, bad = 0, errors = 0, i, npool, next = 0;
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	unsigned long bad_every;
+	double t0, end, seconds;
+	size_t len, size;
+	unsigned char *pool;
+	int fd, n, rcvbuf = 1 << 22;
+	FILE *f;
+
+	if (argc != 7) {
+		fprintf(stderr, "usage: %s DST PORT POOL MSG-LEN BAD-EVERY SECONDS\n", argv[0]);
+		return 2;
+	}
+	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1)
+		return 2;
+	dst.sin_port = htons((uint16_t)atoi(argv[2]));
+	len = strtoul(argv[4], NULL, 0);
+	bad_every = strtoul(argv[5], NULL, 0);
+	seconds = atof(argv[6]);
+
+	f = fopen(argv[3], "rb");
+	if (!f || fseek(f, 0, SEEK_END) || (long)(size = ftell(f)) < 0 || !len)
+		return perror(argv[3]), 1;
+	rewind(f);
+	npool = size / len;
+	pool = malloc(size ? size : 1);
+	if (!npool || !pool || fread(pool, 1, size, f) != size)
+		return fprintf(stderr, "%s: empty or unreadable\n", argv[3]), 1;
+	fclose(f);
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return perror("socket"), 1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+
+	t0 = now();
+	end = t0 + seconds;
+	while (now() < end) {
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < BATCH; i++) {
+			iov[i].iov_base = pool + ((next + i) % npool) * len;
+			iov[i].iov_len = len;
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &dst;
+			msgs[i].msg_hdr.msg_namelen = sizeof(dst);
+		}
+		n = sendmmsg(fd, msgs, BATCH, MSG_DONTWAIT);
+		if (n < 0) {
+			errors++;
+			n = 0;
+		}
+		for (i = 0; i < (unsigned long)n; i++)
+			if (bad_every && (next + i) % npool % bad_every == bad_every - 1)
+				bad++;
+		sent += n;
+		next += n;
+		drain(fd);
+	}
+	/* Replies still in flight. */
+	for (i = 0; i < 10; i++) {
+		usleep(100000);
+		drain(fd);
+	}
+	printf("{\"sent\": %lu, \"bad_mac_sent\": %lu, \"cookies\": %lu, \"other\": %lu, "
+	       "\"send_errors\": %lu, \"seconds\": %.2f, \"rate\": %lu}\n",
+	       sent, bad, cookies, other, errors, now() - t0,
+	       (unsigned long)(sent / (seconds > 0 ? seconds : 1)));
+	free(pool);
+	close(fd);
+	return 0;
+}
