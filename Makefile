@@ -35,7 +35,7 @@ SYNC_KEEP := --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod
 	--exclude='.*.cmd' --exclude='*.a' --exclude='*.d' --exclude='modules.order' \
 	--exclude='Module.symvers' --exclude='.tmp_versions'
 
-.PHONY: all module wgctl clean install deps modules-all check demo
+.PHONY: all module wgctl clean install deps modules-all check demo test-tools style check-debug bench
 
 all: module wgctl
 
@@ -101,11 +101,42 @@ release-consistent:
 	if [ -n "$$kb" ] && [ "$$kb" != "$(WGTUN_RELEASE)" ]; then \
 		echo "release number differs: Kbuild $$kb, dkms.conf $(WGTUN_RELEASE)"; exit 1; fi
 
+HAVE_TEST_TOOLS := $(wildcard selftests/tools/Makefile)
+
+# Helper programs the guest tests run (packet generators, fuzzers).
+test-tools:
+ifneq ($(HAVE_TEST_TOOLS),)
+	$(MAKE) -C selftests/tools
+endif
+
 check:
 	$(MAKE) deps
 	$(MAKE) -j2 modules-all
-	$(MAKE) wgctl
+	$(MAKE) wgctl test-tools
+ifneq ($(HAVE_WGCTL),)
+	$(MAKE) -C tools/wgctl test
+endif
 	selftests/run --kernel all
+
+# Static checks: checkpatch --strict and sparse over src/, cppcheck and
+# -fanalyzer over wgctl.
+style:
+	$(MAKE) deps
+	scripts/style.sh
+
+# The whole suite under a 6.1 kernel built with KASAN, UBSAN, lockdep and
+# kmemleak (built once, cached in .cache/debug-kernel/; see the script).
+check-debug:
+	$(MAKE) deps
+	$(MAKE) wgctl test-tools
+	scripts/debug-kernel.sh check
+
+# Benchmarks against the in-tree module (BENCHMARKS.md); not part of check.
+bench:
+	$(MAKE) deps
+	$(MAKE) -j2 modules-all
+	$(MAKE) wgctl
+	bench/run
 
 demo:
 	$(MAKE) deps

@@ -11,6 +11,7 @@
 #include "allowedips.h"
 #include "device.h"
 #include "netlink.h"
+#include "queueing.h"
 #include "ratelimiter.h"
 #include "receive.h"
 #include "version.h"
@@ -45,12 +46,15 @@ static int __init wgt_mod_init(void)
 	ret = wgt_receive_init();
 	if (ret)
 		goto err_ratelimiter;
+	ret = wgt_queueing_init();
+	if (ret)
+		goto err_receive;
 	ret = wgt_selftests();
 	if (ret)
-		goto err_receive;
+		goto err_queueing;
 	ret = wgt_device_init();
 	if (ret)
-		goto err_receive;
+		goto err_queueing;
 	ret = wgt_genl_init();
 	if (ret)
 		goto err_device;
@@ -60,6 +64,8 @@ static int __init wgt_mod_init(void)
 
 err_device:
 	wgt_device_uninit();
+err_queueing:
+	wgt_queueing_uninit();
 err_receive:
 	wgt_receive_uninit();
 err_ratelimiter:
@@ -75,6 +81,7 @@ static void __exit wgt_mod_exit(void)
 	wgt_device_uninit();
 	/* Peers and trie nodes are freed by RCU callbacks: let them run. */
 	rcu_barrier();
+	wgt_queueing_uninit();
 	wgt_receive_uninit();
 	wgt_ratelimiter_uninit();
 	wgt_allowedips_slab_uninit();

@@ -65,6 +65,8 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, co
 	INIT_LIST_HEAD(&peer->allowedips);
 	rwlock_init(&peer->endpoint_lock);
 	skb_queue_head_init(&peer->staged);
+	skb_queue_head_init(&peer->tx_ordered);
+	skb_queue_head_init(&peer->rx_ordered);
 	INIT_WORK(&peer->handshake_work, wgt_send_handshake_work);
 	INIT_WORK(&peer->clear_work, wgt_timers_clear_work);
 	wgt_timers_init(peer);
@@ -76,6 +78,8 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, co
 	ret = wgt_pubkey_table_insert(&wg->pubkeys, &peer->noise);
 	if (ret)
 		goto err_noise;
+	/* Packets in the crypto engine keep the peer, and so the interface. */
+	dev_hold(wg->dev);
 	list_add_tail(&peer->list, &wg->peers);
 	wg->num_peers++;
 	pr_debug("%s: peer %llu created\n", wg->dev->name, peer->internal_id);
@@ -164,6 +168,7 @@ static void peer_free_rcu(struct rcu_head *rcu)
 	struct wgt_peer *peer = container_of(rcu, struct wgt_peer, rcu);
 
 	dst_cache_destroy(&peer->endpoint_cache);
+	dev_put(peer->wg->dev);
 	kfree_sensitive(peer);
 }
 

@@ -74,6 +74,9 @@ struct wgt_peer_stats {
  * @endpoint_lock: protects @endpoint and resets of @endpoint_cache.
  * @endpoint_cache: cached route to @endpoint.
  * @staged: packets waiting for a usable session; its own lock.
+ * @tx_ordered: packets in the crypto engine on their way out, in nonce
+ *	order (queueing.h); its own lock, also held while sending them.
+ * @rx_ordered: received packets in the crypto engine, in arrival order.
  * @handshake_work: sends an initiation from process context.
  * @clear_work: zeroes the session keys from process context.
  * @timer_retransmit: resends an unanswered initiation.
@@ -110,6 +113,8 @@ struct wgt_peer {
 	struct dst_cache endpoint_cache;
 
 	struct sk_buff_head staged;
+	struct sk_buff_head tx_ordered;
+	struct sk_buff_head rx_ordered;
 	struct work_struct handshake_work;
 	struct work_struct clear_work;
 

@@ -29,9 +29,11 @@
 #include "messages.h"
 #include "netlink.h"
 #include "peer.h"
+#include "queueing.h"
 #include "ratelimiter.h"
 #include "receive.h"
 #include "send.h"
+#include "skbcb.h"
 #include "socket.h"
 #include "timers.h"
 
@@ -289,34 +291,60 @@ static u8 outer_dsfield(struct sk_buff *skb)
 	return ipv6_get_dsfield(ipv6_hdr(skb));
 }
 
+/*
+ * A data message: find its session and hand it to the crypto engine, which
+ * opens it on some CPU and calls wgt_receive_opened() in order.
+ */
 static void receive_data(struct wgt_device *wg, struct sk_buff *skb)
 {
 	struct wgt_msg_data *hdr = (struct wgt_msg_data *)skb->data;
-	u64 nonce = le64_to_cpu(hdr->counter);
-	u8 outer_ds = outer_dsfield(skb);
-	struct wgt_noise_keypair *kp;
 	struct wgt_noise_remote *remote;
+	struct wgt_noise_keypair *kp;
 	struct wgt_peer *peer;
 
 	remote = wgt_index_lookup_get(&wg->indices, le32_to_cpu(hdr->receiver),
 				      WGT_INDEX_KEYPAIR, &kp);
 	if (unlikely(!remote)) {
 		wgt_device_drop(wg, WGTUN_A_DROP_NO_SESSION);
-		goto free;
+		DEV_STATS_INC(wg->dev, rx_errors);
+		kfree_skb(skb);
+		return;
 	}
 	peer = wgt_peer_from_remote(remote);
-
 	if (unlikely(wgt_noise_keypair_expired(kp))) {
 		wgt_peer_drop(peer, WGTUN_A_DROP_NO_SESSION);
-		goto put;
+		DEV_STATS_INC(wg->dev, rx_errors);
+		kfree_skb(skb);
+		wgt_noise_keypair_put(kp);
+		wgt_peer_put(peer);
+		return;
 	}
-	if (unlikely(!wgt_crypto_decrypt_skb(skb, sizeof(*hdr), kp->receiving_key, nonce))) {
+	wgt_skb_cb(skb)->nonce = le64_to_cpu(hdr->counter);
+	wgt_skb_cb(skb)->ds = outer_dsfield(skb);
+	/* The lookup's references travel with the packet. */
+	wgt_queue_decrypt(peer, skb, kp);
+}
+
+bool wgt_receive_open(struct sk_buff *skb)
+{
+	struct wgt_skb_cb *cb = wgt_skb_cb(skb);
+
+	return wgt_crypto_decrypt_skb(skb, sizeof(struct wgt_msg_data),
+				      cb->keypair->receiving_key, cb->nonce);
+}
+
+void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
+			struct wgt_noise_keypair *kp, bool ok)
+{
+	struct wgt_device *wg = peer->wg;
+
+	if (unlikely(!ok)) {
 		wgt_peer_drop(peer, WGTUN_A_DROP_DECRYPT);
-		goto put;
+		goto drop;
 	}
-	if (unlikely(!wgt_noise_keypair_replay_check(kp, nonce))) {
+	if (unlikely(!wgt_noise_keypair_replay_check(kp, wgt_skb_cb(skb)->nonce))) {
 		wgt_peer_drop(peer, WGTUN_A_DROP_REPLAY);
-		goto put;
+		goto drop;
 	}
 
 	/* Authentic and fresh: this is the peer speaking. */
@@ -327,22 +355,17 @@ static void receive_data(struct wgt_device *wg, struct sk_buff *skb)
 		wgt_event_peer(peer, WGTUN_EVENT_HANDSHAKE);
 		wgt_send_staged(peer);
 	}
-	wgt_noise_keypair_put(kp);
 
 	if (skb->len == 0) {
 		pr_debug("%s: peer %llu: keepalive received\n", wg->dev->name, peer->internal_id);
 		consume_skb(skb);
-	} else {
-		wgt_timers_data_received(peer);
-		deliver(peer, skb, outer_ds);
+		return;
 	}
-	wgt_peer_put(peer);
+	wgt_timers_data_received(peer);
+	deliver(peer, skb, wgt_skb_cb(skb)->ds);
 	return;
 
-put:
-	wgt_noise_keypair_put(kp);
-	wgt_peer_put(peer);
-free:
+drop:
 	DEV_STATS_INC(wg->dev, rx_errors);
 	kfree_skb(skb);
 }

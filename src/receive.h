@@ -26,6 +26,14 @@ void wgt_receive_uninit(void);
 /* The sockets' encap_rcv: consumes @skb, always returns 0. */
 int wgt_receive(struct sock *sk, struct sk_buff *skb);
 
+/* The crypto engine's half of the receive path (queueing.c). */
+struct wgt_noise_keypair;
+struct wgt_peer;
+bool wgt_receive_open(struct sk_buff *skb);
+/* Deliver (or drop) one data message the engine finished, in order. */
+void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
+			struct wgt_noise_keypair *kp, bool ok);
+
 /* Drop every queued handshake of @wg (the interface is going away). */
 void wgt_receive_flush_device(struct wgt_device *wg);
 

@@ -23,6 +23,7 @@
 #include "device.h"
 #include "messages.h"
 #include "peer.h"
+#include "queueing.h"
 #include "receive.h"
 #include "send.h"
 #include "skbcb.h"
@@ -150,8 +151,10 @@ static unsigned int padding_for(struct sk_buff *skb)
 }
 
 /* Turn a staged plaintext into a transport data message, in place. */
-static bool seal(struct sk_buff *skb, struct wgt_noise_keypair *kp)
+bool wgt_send_seal(struct sk_buff *skb)
 {
+	struct wgt_skb_cb *cb = wgt_skb_cb(skb);
+	struct wgt_noise_keypair *kp = cb->keypair;
 	unsigned int pad = padding_for(skb);
 	struct wgt_msg_data *hdr;
 
@@ -162,45 +165,45 @@ static bool seal(struct sk_buff *skb, struct wgt_noise_keypair *kp)
 
 	hdr = skb_push(skb, sizeof(*hdr));
 	hdr->header.type = cpu_to_le32(MESSAGE_DATA);
-	hdr->receiver = kp->remote_index;
-	hdr->counter = cpu_to_le64(wgt_skb_cb(skb)->nonce);
-	return wgt_crypto_encrypt_skb(skb, sizeof(*hdr), pad, kp->sending_key,
-				      wgt_skb_cb(skb)->nonce);
+	hdr->receiver = cpu_to_le32(kp->remote_index);
+	hdr->counter = cpu_to_le64(cb->nonce);
+	return wgt_crypto_encrypt_skb(skb, sizeof(*hdr), pad, kp->sending_key, cb->nonce);
 }
 
-static void send_sealed(struct wgt_peer *peer, struct sk_buff_head *packets,
-			struct wgt_noise_keypair *kp)
+void wgt_send_sealed(struct wgt_peer *peer, struct sk_buff *skb, bool ok,
+		     struct wgt_send_tally *tally)
 {
 	struct wgt_device *wg = peer->wg;
-	bool data_sent = false;
-	struct sk_buff *skb;
+	unsigned int plain_len = wgt_skb_cb(skb)->plain_len;
+	u8 ds = wgt_skb_cb(skb)->ds;
 
-	while ((skb = __skb_dequeue(packets)) != NULL) {
-		unsigned int plain_len = skb->len;
-		bool keepalive = plain_len == 0;
-		u8 ds = wgt_skb_cb(skb)->ds;
-
-		if (unlikely(!seal(skb, kp))) {
-			kfree_skb(skb);
-			wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
-			DEV_STATS_INC(wg->dev, tx_errors);
-			continue;
-		}
-		skb_scrub_packet(skb, true);
-		if (unlikely(wgt_socket_send_skb_to_peer(peer, skb, ds))) {
-			wgt_peer_drop(peer, WGTUN_A_DROP_NO_ENDPOINT);
-			DEV_STATS_INC(wg->dev, tx_errors);
-			continue;
-		}
-		atomic64_inc(&peer->stats.tx_packets);
-		if (!keepalive) {
-			dev_sw_netstats_tx_add(wg->dev, 1, plain_len);
-			data_sent = true;
-		}
+	if (unlikely(!ok)) {
+		kfree_skb(skb);
+		wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
+		DEV_STATS_INC(wg->dev, tx_errors);
+		return;
 	}
+	skb_scrub_packet(skb, true);
+	if (unlikely(wgt_socket_send_skb_to_peer(peer, skb, ds))) {
+		wgt_peer_drop(peer, WGTUN_A_DROP_NO_ENDPOINT);
+		DEV_STATS_INC(wg->dev, tx_errors);
+		return;
+	}
+	atomic64_inc(&peer->stats.tx_packets);
+	tally->sent = true;
+	if (plain_len) {
+		dev_sw_netstats_tx_add(wg->dev, 1, plain_len);
+		tally->data_sent = true;
+	}
+}
+
+void wgt_send_tally_timers(struct wgt_peer *peer, const struct wgt_send_tally *tally)
+{
+	if (!tally->sent)
+		return;
 	wgt_timers_any_authenticated_packet_traversal(peer);
 	wgt_timers_any_authenticated_packet_sent(peer);
-	if (data_sent)
+	if (tally->data_sent)
 		wgt_timers_data_sent(peer);
 }
 
@@ -235,8 +238,13 @@ void wgt_send_staged(struct wgt_peer *peer)
 		if (unlikely(!wgt_noise_keypair_nonce_next(kp, &nonce)))
 			goto restage;
 		wgt_skb_cb(skb)->nonce = nonce;
+		wgt_skb_cb(skb)->plain_len = skb->len;
 	}
-	send_sealed(peer, &packets, kp);
+	/* Each packet takes its own references into the engine. */
+	while ((skb = __skb_dequeue(&packets)) != NULL) {
+		kref_get(&peer->refcount);
+		wgt_queue_encrypt(peer, skb, wgt_noise_keypair_get(kp));
+	}
 	if (unlikely(keypair_wants_rekey(kp)))
 		wgt_send_handshake_initiation(peer, false);
 out:

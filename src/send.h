@@ -30,4 +30,17 @@ void wgt_send_handshake_work(struct work_struct *work);
 void wgt_send_handshake_response(struct wgt_peer *peer);
 void wgt_send_cookie_reply(struct wgt_device *wg, struct sk_buff *in_skb, __le32 sender_index);
 
+/* The crypto engine's half of the transmit path (queueing.c). */
+struct wgt_send_tally {
+	bool sent;
+	bool data_sent;
+};
+
+bool wgt_send_seal(struct sk_buff *skb);
+/* Send one packet the engine finished (@ok) or drop it; in order. */
+void wgt_send_sealed(struct wgt_peer *peer, struct sk_buff *skb, bool ok,
+		     struct wgt_send_tally *tally);
+/* After a run of wgt_send_sealed(): the timers that depend on it. */
+void wgt_send_tally_timers(struct wgt_peer *peer, const struct wgt_send_tally *tally);
+
 #endif /* _WGTUN_SEND_H */

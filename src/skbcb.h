@@ -8,16 +8,36 @@
 
 #include <linux/skbuff.h>
 
+struct wgt_noise_keypair;
+
+/* Where a packet stands in the crypto engine (queueing.h). */
+enum wgt_crypt_state {
+	WGT_CRYPT_PENDING,
+	WGT_CRYPT_DONE,
+	WGT_CRYPT_FAILED,
+};
+
 /**
  * struct wgt_skb_cb - per-packet state
- * @nonce: transport counter assigned to this packet.
+ * @nonce: transport counter of this packet (assigned on send, read on
+ *	receive).
+ * @keypair: the session it is sealed or opened with; holds a reference
+ *	while the packet is in the crypto engine.
  * @mtu: MTU to pad within; 0 for keepalives.
- * @ds: DS field of the inner packet, copied to the outer header (ECN only).
+ * @plain_len: transmit: length of the plaintext before padding.
+ * @ds: transmit: DS field for the outer header (ECN bits of the inner);
+ *	receive: the outer header's DS field, for ECN decapsulation.
+ * @state: enum wgt_crypt_state, published with release/acquire.
+ * @decrypt: the engine opens rather than seals this packet.
  */
 struct wgt_skb_cb {
 	u64 nonce;
+	struct wgt_noise_keypair *keypair;
 	u32 mtu;
+	u32 plain_len;
 	u8 ds;
+	u8 state;
+	bool decrypt;
 };
 
 static inline struct wgt_skb_cb *wgt_skb_cb(struct sk_buff *skb)

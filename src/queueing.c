@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The crypto engine; see queueing.h for the picture.
+ *
+ * Ownership: while a packet is in the engine it holds a reference to its
+ * keypair (skb cb) and to its peer.  Both are dropped when the packet leaves
+ * its peer's ordered queue, by whichever CPU flushes it.  A worker that
+ * marks a packet done takes its own peer reference first, because the
+ * packet (and with it the packet's reference) may be gone the moment the
+ * mark is visible to another CPU's flush.
+ */
+
+#include <linux/cpumask.h>
+#include <linux/percpu.h>
+#include <linux/ptr_ring.h>
+#include <linux/workqueue.h>
+
+#include "device.h"
+#include "peer.h"
+#include "queueing.h"
+#include "receive.h"
+#include "send.h"
+#include "skbcb.h"
+
+/* Jobs one CPU's ring holds; past that packets are dropped and counted. */
+#define WGT_CRYPT_RING_SIZE 4096
+
+struct crypt_cpu {
+	struct ptr_ring ring;
+	struct work_struct work;
+};
+
+static struct crypt_cpu __percpu *crypt_cpus;
+static struct workqueue_struct *crypt_wq;
+static DEFINE_PER_CPU(int, last_cpu);
+
+/* Spread jobs over the online CPUs, round robin from each submitting CPU. */
+static int next_cpu(void)
+{
+	int *last = get_cpu_ptr(&last_cpu);
+	int cpu = cpumask_next(*last, cpu_online_mask);
+
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	*last = cpu;
+	put_cpu_ptr(&last_cpu);
+	return cpu;
+}
+
+static struct sk_buff_head *ordered_queue(struct wgt_peer *peer, bool decrypt)
+{
+	return decrypt ? &peer->rx_ordered : &peer->tx_ordered;
+}
+
+/*
+ * Pass on every finished packet at the head of @peer's queue, in order.
+ * The caller holds a peer reference of its own.
+ */
+static void flush(struct wgt_peer *peer, bool decrypt)
+{
+	struct sk_buff_head *queue = ordered_queue(peer, decrypt);
+	struct wgt_send_tally tally = { };
+	struct wgt_noise_keypair *kp;
+	struct sk_buff *skb;
+	u8 state;
+
+	spin_lock_bh(&queue->lock);
+	while ((skb = skb_peek(queue)) != NULL) {
+		state = smp_load_acquire(&wgt_skb_cb(skb)->state);
+		if (state == WGT_CRYPT_PENDING)
+			break;
+		__skb_unlink(skb, queue);
+		kp = wgt_skb_cb(skb)->keypair;
+		if (decrypt)
+			wgt_receive_opened(peer, skb, kp, state == WGT_CRYPT_DONE);
+		else
+			wgt_send_sealed(peer, skb, state == WGT_CRYPT_DONE, &tally);
+		wgt_noise_keypair_put(kp);
+		wgt_peer_put(peer);
+	}
+	spin_unlock_bh(&queue->lock);
+	if (!decrypt)
+		wgt_send_tally_timers(peer, &tally);
+}
+
+static void crypt_worker(struct work_struct *work)
+{
+	struct crypt_cpu *c = container_of(work, struct crypt_cpu, work);
+	struct wgt_peer *peer;
+	struct sk_buff *skb;
+	bool decrypt, ok;
+
+	while ((skb = ptr_ring_consume_bh(&c->ring)) != NULL) {
+		decrypt = wgt_skb_cb(skb)->decrypt;
+		peer = wgt_peer_from_remote(wgt_skb_cb(skb)->keypair->remote);
+		kref_get(&peer->refcount);
+
+		local_bh_disable();
+		ok = decrypt ? wgt_receive_open(skb) : wgt_send_seal(skb);
+		local_bh_enable();
+		smp_store_release(&wgt_skb_cb(skb)->state,
+				  ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
+
+		flush(peer, decrypt);
+		wgt_peer_put(peer);
+		cond_resched();
+	}
+}
+
+static void submit(struct wgt_peer *peer, struct sk_buff *skb,
+		   struct wgt_noise_keypair *kp, bool decrypt)
+{
+	struct sk_buff_head *queue = ordered_queue(peer, decrypt);
+	struct crypt_cpu *c;
+	int cpu;
+
+	wgt_skb_cb(skb)->keypair = kp;
+	wgt_skb_cb(skb)->decrypt = decrypt;
+	wgt_skb_cb(skb)->state = WGT_CRYPT_PENDING;
+
+	spin_lock_bh(&queue->lock);
+	if (unlikely(skb_queue_len(queue) >= WGT_MAX_ORDERED_PACKETS)) {
+		spin_unlock_bh(&queue->lock);
+		wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
+		kfree_skb(skb);
+		wgt_noise_keypair_put(kp);
+		wgt_peer_put(peer);
+		return;
+	}
+	__skb_queue_tail(queue, skb);
+	spin_unlock_bh(&queue->lock);
+
+	cpu = next_cpu();
+	c = per_cpu_ptr(crypt_cpus, cpu);
+	if (likely(!ptr_ring_produce_bh(&c->ring, skb))) {
+		queue_work_on(cpu, crypt_wq, &c->work);
+		return;
+	}
+	/*
+	 * The ring is full: fail the packet where it stands, so its place in
+	 * the order is released.  The submitter's own reference keeps @peer.
+	 */
+	wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
+	smp_store_release(&wgt_skb_cb(skb)->state, WGT_CRYPT_FAILED);
+	flush(peer, decrypt);
+}
+
+void wgt_queue_encrypt(struct wgt_peer *peer, struct sk_buff *skb, struct wgt_noise_keypair *kp)
+{
+	submit(peer, skb, kp, false);
+}
+
+void wgt_queue_decrypt(struct wgt_peer *peer, struct sk_buff *skb, struct wgt_noise_keypair *kp)
+{
+	submit(peer, skb, kp, true);
+}
+
+int wgt_queueing_init(void)
+{
+	int cpu, ret;
+
+	crypt_wq = alloc_workqueue("wgtun-crypt", WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
+	if (!crypt_wq)
+		return -ENOMEM;
+	crypt_cpus = alloc_percpu(struct crypt_cpu);
+	if (!crypt_cpus) {
+		ret = -ENOMEM;
+		goto err_wq;
+	}
+	for_each_possible_cpu(cpu) {
+		struct crypt_cpu *c = per_cpu_ptr(crypt_cpus, cpu);
+
+		ret = ptr_ring_init(&c->ring, WGT_CRYPT_RING_SIZE, GFP_KERNEL);
+		if (ret)
+			goto err_rings;
+		INIT_WORK(&c->work, crypt_worker);
+		per_cpu(last_cpu, cpu) = cpu;
+	}
+	return 0;
+
+err_rings:
+	for_each_possible_cpu(cpu) {
+		struct crypt_cpu *c = per_cpu_ptr(crypt_cpus, cpu);
+
+		if (c->ring.queue)
+			ptr_ring_cleanup(&c->ring, NULL);
+	}
+	free_percpu(crypt_cpus);
+err_wq:
+	destroy_workqueue(crypt_wq);
+	return ret;
+}
+
+/* Every interface is gone: the rings are empty and stay so. */
+void wgt_queueing_uninit(void)
+{
+	int cpu;
+
+	destroy_workqueue(crypt_wq);
+	for_each_possible_cpu(cpu)
+		ptr_ring_cleanup(&per_cpu_ptr(crypt_cpus, cpu)->ring, NULL);
+	free_percpu(crypt_cpus);
+}
