@@ -276,7 +276,7 @@ rt_frr_bgp() {
 			echo " neighbor $(rt_tun_addr "$j" "$i") timers connect 2"
 		done
 		echo " address-family ipv4 unicast"
-		echo "  network $(rt_lan "$i" | sed 's/\.[0-9]*$//').$((($i - 1) * 64))/26"
+		echo "  network $(rt_lan "$i" | sed 's/\.[0-9]*$//').$(((i - 1) * 64))/26"
 		echo " exit-address-family"
 	} > "$conf"
 	chmod 0644 "$dir"/*.conf

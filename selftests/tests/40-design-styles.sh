@@ -26,7 +26,8 @@ n1 ip route add 203.0.113.64/26 dev wg0
 n2 ip route add 203.0.113.0/26 dev wg0
 
 # peers EP1 EP2: fresh peers on both sides; EPn is the endpoint that side
-# gets for the other ("-" for none).
+# gets for the other ("-" for none).  Word splitting of EPn is wanted.
+# shellcheck disable=SC2086
 peers() {
 	n1 wgctl set wg0 peer "$IX_PUB2" remove
 	n2 wg set wg0 peer "$IX_PUB1" remove

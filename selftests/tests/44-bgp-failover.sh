@@ -41,7 +41,7 @@ log "cutting the r1-r3 underlay"
 tx0=$(r3 wgctl show wg2 --json | jq '.peers[0].tx_packets')
 t0=$(rt_now)
 rt_cut 1 3
-carrier_s= failover_s=
+carrier_s='' failover_s=''
 for ((n = 0; n < 600; n++)); do
 	if [[ -z $carrier_s ]] && rt_no_carrier r3 wg1; then
 		carrier_s=$(rt_since "$t0")
