@@ -232,7 +232,7 @@ build() {
 # Repository copy whose harness knows only the debug kernel, with wgtun.ko
 # (both flavours) and wgctl built for it.
 prepare_tree() {
-	local krel=$1 tree=$top/tree f
+	local krel=$1 tree=$top/tree f debug
 
 	mkdir -p "$tree/.cache/kernels"
 	rsync -a --delete --exclude .git --exclude .cache --exclude build "$repo/" "$tree/"
@@ -243,8 +243,9 @@ prepare_tree() {
 		mkdir -p "$tree/build/$krel/$f"
 		rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
 			"$repo/Kbuild" "$repo/src" "$repo/uapi" "$tree/build/$krel/$f/"
-		make -C "$obj" M="$tree/build/$krel/$f" \
-			$([[ $f == debug ]] && echo WGTUN_DEBUG=1) modules \
+		debug=()
+		[[ $f == debug ]] && debug=(WGTUN_DEBUG=1)
+		make -C "$obj" M="$tree/build/$krel/$f" "${debug[@]}" modules \
 			> "$tree/build/$krel/$f/build.log" 2>&1 ||
 			{ cat "$tree/build/$krel/$f/build.log"; exit 1; }
 	done

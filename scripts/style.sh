@@ -56,16 +56,16 @@ get_checkpatch() {
 }
 
 run_checkpatch() {
-	local files=()
+	local files=() f
 
 	get_checkpatch || { findings=$((findings + 1)); summary+=("checkpatch: not run"); return; }
 	cd "$repo" || return
-	files=(src/*.c src/*.h)
-	[[ -d src/selftest ]] && files+=(src/selftest/*.c src/selftest/*.h)
-	files=("${files[@]/src\/compat.h/}")
+	for f in src/*.c src/*.h src/selftest/*.c src/selftest/*.h; do
+		[[ -f $f && $f != src/compat.h ]] && files+=("$f")
+	done
 	# One "file:line: SEVERITY:TYPE: message" line per finding.
 	perl "$cpdir/checkpatch.pl" --strict --no-tree --terse --show-types --no-summary \
-		-f ${files[@]} 2>&1 | grep -E '^[^ ]+:[0-9]+: ' > "$out/checkpatch"
+		-f "${files[@]}" 2>&1 | grep -E '^[^ ]+:[0-9]+: ' > "$out/checkpatch"
 	# compat.h exists to compare LINUX_VERSION_CODE with KERNEL_VERSION(),
 	# which checkpatch also takes for a constant on the left.
 	if [[ -f src/compat.h ]]; then
@@ -77,7 +77,7 @@ run_checkpatch() {
 }
 
 run_sparse() {
-	local short kver kdir dir flavour
+	local short kver kdir dir flavour debug
 
 	command -v sparse > /dev/null || { echo "style: sparse missing (apt-get install sparse)" >&2; findings=$((findings + 1)); return; }
 	: > "$out/sparse"
@@ -90,8 +90,9 @@ run_sparse() {
 			rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
 				"$repo/Kbuild" "$repo/src" "$repo/uapi" "$dir/"
 			# C=2 checks every file, built or not.
-			make -C "$kdir" M="$dir" C=2 $([[ $flavour == debug ]] && echo WGTUN_DEBUG=1) \
-				modules > "$dir/sparse.log" 2>&1 ||
+			debug=()
+			[[ $flavour == debug ]] && debug=(WGTUN_DEBUG=1)
+			make -C "$kdir" M="$dir" C=2 "${debug[@]}" modules > "$dir/sparse.log" 2>&1 ||
 				echo "$short $flavour: build failed (see $dir/sparse.log)" >> "$out/sparse"
 			# Sparse's lines name files by their scratch path: give the repository's.
 			grep -E ': (warning|error): ' "$dir/sparse.log" |
