@@ -136,9 +136,11 @@ cookies=$(jq .cookies <<< "$wg_json")
 ((rl > 0)) || die "the ratelimited counter did not move"
 # Every initiation ends in exactly one counter: bad_mac for a wrong mac1;
 # for a valid one a cookie reply or the rate limiter (both ratelimited) or a
-# failed handshake; or a full queue.  Only what the veth dropped is missing.
+# failed handshake; or a full queue.  Only what the veth dropped is missing,
+# and the tunnel's own peer may add a few (its initiations meet the cookie
+# mode too).
 total=$((bm + rl + hs + qf))
-((total <= sent && total >= sent - lost)) ||
+((total <= sent + 8 && total >= sent - lost)) ||
 	die "bad_mac $bm + ratelimited $rl + handshake $hs + queue_full $qf = $total for $sent initiations ($lost lost on the veth)"
 ((bm <= bad && bm >= bad - qf - lost)) || die "bad_mac +$bm for $bad wrong-mac1 initiations"
 ((cookies <= rl)) || die "$cookies cookie replies but only $rl counted as ratelimited"
