@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 400
+# timeout: 500
 #
 # Key hygiene, checked in physical memory: the static-static DH value that
 # wgtun precomputes per peer (X25519 of our private key and the peer's public
 # key) is derived in the kernel and never crosses netlink, so after the peer
 # is removed, the private key replaced or the interface deleted, no copy of
 # it may remain anywhere in RAM (freed memory and kernel stacks included).
-# selftests/tools/keyscan.py reads /proc/kcore; before each teardown the same
-# scan must find the live copies, which shows that the method sees them.
+# selftests/tools/keyscan.py reads /proc/kcore; before the first teardown the
+# same scan must find the live copies, which shows that the method sees them.
 #
 #   n1 wg0 (wgtun) 192.0.2.1 ==== tunnel ==== n2 wg0 (wgtun) 192.0.2.2
 #   (both sides hold the same value: X25519(k1, pub2) = X25519(k2, pub1))
@@ -29,17 +29,21 @@ hits() {
 	jq .hits "$IX_TMP/scan.json"
 }
 
+# live [check]: a working tunnel, which needs the value on both sides; with
+# "check" (once: each scan of 2 GiB takes most of a minute under emulation),
+# the scan must find those two copies, or the method is blind.
 live() {
 	ix_peers 4
 	ix_ping n1 192.0.2.2 || die "tunnel does not come up"
 	ix_transfer n1 n2 192.0.2.2
+	[[ ${1:-} == check ]] || return 0
 	(($(hits) >= 2)) || die "the scan does not find the two live copies: the method is blind"
 }
 
 ix_setup wgtun
 
 log "removing the peer on both sides"
-live
+live check
 n1 wgctl set wg0 peer "$IX_PUB2" remove
 n2 wgctl set wg0 peer "$IX_PUB1" remove
 n=$(hits)
