@@ -215,6 +215,7 @@ rt_bird_bgp() {
 		connect delay time 1;
 		connect retry time 2;
 		error wait time 1, 4;
+		graceful restart off;
 		ipv4 { import all; export where source ~ [RTS_DEVICE, RTS_BGP]; };
 	}
 	EOF
@@ -269,6 +270,7 @@ rt_frr_bgp() {
 		 bgp router-id $(rt_lan "$i")
 		 no bgp ebgp-requires-policy
 		 no bgp network import-check
+		 bgp graceful-restart-disable
 		 timers bgp $ka $hold
 		EOF
 		for j in "$@"; do
