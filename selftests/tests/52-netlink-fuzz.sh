@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 400
+# timeout: 600
 #
 # Random and mutated messages to the "wgtun" generic-netlink family: 21,000
 # as root (random commands, flags, versions, nesting, attribute types and
@@ -15,8 +15,8 @@
 . "$(dirname "$0")/../interop.sh"
 
 nlfuzz=$(dirname "$0")/../tools/nlfuzz.py
-chunks=10
-per_chunk=2100
+chunks=7
+per_chunk=3000
 
 ix_setup intree
 ix_peers 4

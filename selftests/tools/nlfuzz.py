@@ -358,7 +358,7 @@ def run_root(args):
             else:
                 continue
             hist[name] = hist.get(name, 0) + 1
-        if i % 64 == 63:
+        if i % 256 == 255:
             probe(fz)
     probe(fz)
     print(json.dumps({"sent": args.count, "replies": hist}, sort_keys=True))
