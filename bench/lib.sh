@@ -79,9 +79,9 @@ kmem_kib() {
 }
 
 tasks() {
-	local n=0 p
+	local n=0 _p
 
-	for p in /proc/[0-9]*; do n=$((n + 1)); done
+	for _p in /proc/[0-9]*; do n=$((n + 1)); done
 	echo "$n"
 }
 
