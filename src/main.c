@@ -11,6 +11,7 @@
 #include "allowedips.h"
 #include "device.h"
 #include "netlink.h"
+#include "noise.h"
 #include "queueing.h"
 #include "ratelimiter.h"
 #include "receive.h"
@@ -40,9 +41,12 @@ static int __init wgt_mod_init(void)
 	ret = wgt_allowedips_slab_init();
 	if (ret)
 		return ret;
-	ret = wgt_ratelimiter_init();
+	ret = wgt_noise_init();
 	if (ret)
 		goto err_allowedips;
+	ret = wgt_ratelimiter_init();
+	if (ret)
+		goto err_noise;
 	ret = wgt_receive_init();
 	if (ret)
 		goto err_ratelimiter;
@@ -70,6 +74,8 @@ err_receive:
 	wgt_receive_uninit();
 err_ratelimiter:
 	wgt_ratelimiter_uninit();
+err_noise:
+	wgt_noise_uninit();
 err_allowedips:
 	wgt_allowedips_slab_uninit();
 	return ret;
@@ -84,6 +90,7 @@ static void __exit wgt_mod_exit(void)
 	wgt_queueing_uninit();
 	wgt_receive_uninit();
 	wgt_ratelimiter_uninit();
+	wgt_noise_uninit();
 	wgt_allowedips_slab_uninit();
 }
 

@@ -621,6 +621,16 @@ static int set_private_key(struct wgt_device *wg, const u8 *key)
 	u8 pub[WGTUN_KEY_LEN];
 	struct wgt_noise_remote *remote;
 	struct wgt_peer *peer;
+	bool same;
+
+	/* Setting the key we have already must not cost every session. */
+	down_read(&wg->local.lock);
+	same = wg->local.has_identity ?
+	       !crypto_memneq(wg->local.static_private, key, WGTUN_KEY_LEN) :
+	       !memchr_inv(key, 0, WGTUN_KEY_LEN);
+	up_read(&wg->local.lock);
+	if (same)
+		return 0;
 
 	if (!memchr_inv(key, 0, WGTUN_KEY_LEN)) {
 		wgt_noise_local_set_private_key(&wg->local, key);

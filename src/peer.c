@@ -20,9 +20,14 @@
 #include "send.h"
 #include "timers.h"
 
+/* Noise may not take a peer that removal has started on. */
 static bool peer_remote_get(struct wgt_noise_remote *r)
 {
-	return !!wgt_peer_get_maybe_zero(wgt_peer_from_remote(r));
+	struct wgt_peer *peer = wgt_peer_from_remote(r);
+
+	if (READ_ONCE(peer->is_dead))
+		return false;
+	return !!wgt_peer_get_maybe_zero(peer);
 }
 
 static void peer_remote_put(struct wgt_noise_remote *r)

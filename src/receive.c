@@ -119,10 +119,11 @@ static void consume_response(struct wgt_device *wg, struct sk_buff *skb)
 		 wg->dev->name, peer->internal_id);
 	peer_heard(peer, skb, skb->len, false);
 	if (wgt_noise_begin_session(&peer->noise)) {
-		wgt_liveness_heard(peer, true);
 		wgt_timers_session_derived(peer);
 		wgt_timers_handshake_complete(peer);
+		/* The handshake is news before what follows from it (alive, carrier). */
 		wgt_event_peer(peer, WGTUN_EVENT_HANDSHAKE);
+		wgt_liveness_heard(peer, true);
 		/*
 		 * Send what waited for this session; with nothing staged this
 		 * is a keepalive, which confirms the session to the responder.
@@ -348,12 +349,23 @@ void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
 	}
 
 	/* Authentic and fresh: this is the peer speaking. */
-	peer_heard(peer, skb, skb->len, true);
+	peer_heard(peer, skb, skb->len, false);
 	atomic64_inc(&peer->stats.rx_packets);
 	if (unlikely(wgt_noise_received_with_keypair(&peer->noise, kp))) {
 		wgt_timers_handshake_complete(peer);
 		wgt_event_peer(peer, WGTUN_EVENT_HANDSHAKE);
 		wgt_send_staged(peer);
+	}
+	wgt_liveness_heard(peer, true);
+	/*
+	 * The initiator's session is about to be rejected and nothing we sent
+	 * renewed it (a receive-mostly flow): renew it now, once.
+	 */
+	if (unlikely(kp->i_am_initiator && !READ_ONCE(peer->sent_lastminute_handshake) &&
+		     wgt_protocol_expired(kp->birthdate, REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT -
+						     REKEY_TIMEOUT))) {
+		WRITE_ONCE(peer->sent_lastminute_handshake, true);
+		wgt_send_handshake_initiation(peer, false);
 	}
 
 	if (skb->len == 0) {

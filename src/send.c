@@ -207,12 +207,14 @@ void wgt_send_tally_timers(struct wgt_peer *peer, const struct wgt_send_tally *t
 		wgt_timers_data_sent(peer);
 }
 
-/* Should the initiator of this session start a new handshake soon? */
+/*
+ * Time for a new session?  Either side after REKEY_AFTER_MESSAGES; the
+ * initiator after REKEY_AFTER_TIME (in protocol time, see timers.h).
+ */
 static bool keypair_wants_rekey(const struct wgt_noise_keypair *kp)
 {
-	return kp->i_am_initiator &&
-	       (atomic64_read(&kp->sending_counter) > REKEY_AFTER_MESSAGES ||
-		wgt_protocol_expired(kp->birthdate, REKEY_AFTER_TIME));
+	return (u64)atomic64_read(&kp->sending_counter) > REKEY_AFTER_MESSAGES ||
+	       (kp->i_am_initiator && wgt_protocol_expired(kp->birthdate, REKEY_AFTER_TIME));
 }
 
 void wgt_send_staged(struct wgt_peer *peer)
@@ -221,6 +223,10 @@ void wgt_send_staged(struct wgt_peer *peer)
 	struct sk_buff_head packets;
 	struct sk_buff *skb;
 	u64 nonce;
+
+	/* Nothing to send is no reason for a handshake (as in WireGuard). */
+	if (skb_queue_empty_lockless(&peer->staged))
+		return;
 
 	__skb_queue_head_init(&packets);
 	kp = wgt_noise_keypair_current_get(&peer->noise);
