@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 600
+# timeout: 900
 #
 # Teardown under load, ROUNDS times each: delete the namespace holding a
 # wgtun interface, delete the interface, and rmmod wgtun, while pings
