@@ -839,8 +839,13 @@ static const struct genl_ops genl_ops[] = {
 		.done = get_done,
 	},
 	{
+		/*
+		 * The core checks the capability before it validates anything,
+		 * so a caller without it learns nothing from the policies.
+		 */
 		.cmd = WGTUN_CMD_SET_DEVICE,
 		.doit = set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 

@@ -43,6 +43,7 @@ struct workqueue_struct *wgt_handshake_wq;
 struct handshake_queue {
 	struct sk_buff_head skbs;
 	struct work_struct work;
+	int cpu;
 };
 
 static struct handshake_queue __percpu *handshake_queues;
@@ -172,10 +173,14 @@ static void handshake_process(struct wgt_device *wg, struct sk_buff *skb)
 		consume_response(wg, skb);
 }
 
+/* Handshakes one work run takes before it yields to other work on its CPU. */
+#define WGT_HANDSHAKE_BATCH 16
+
 static void handshake_worker(struct work_struct *work)
 {
 	struct handshake_queue *q = container_of(work, struct handshake_queue, work);
 	struct sk_buff *skb;
+	int n = 0;
 
 	while ((skb = skb_dequeue(&q->skbs)) != NULL) {
 		struct wgt_device *wg = handshake_cb(skb)->wg;
@@ -184,6 +189,15 @@ static void handshake_worker(struct work_struct *work)
 		atomic_dec(&wg->handshakes_queued);
 		dev_put(wg->dev);
 		kfree_skb(skb);
+		/*
+		 * A flood must not starve the crypto workers sharing this CPU:
+		 * after a batch, go to the back of the line.
+		 */
+		if (++n == WGT_HANDSHAKE_BATCH) {
+			if (!skb_queue_empty_lockless(&q->skbs))
+				queue_work_on(q->cpu, wgt_handshake_wq, work);
+			return;
+		}
 		cond_resched();
 	}
 }
@@ -458,6 +472,7 @@ int wgt_receive_init(void)
 
 		skb_queue_head_init(&q->skbs);
 		INIT_WORK(&q->work, handshake_worker);
+		q->cpu = cpu;
 	}
 	return 0;
 }
