@@ -115,6 +115,7 @@ check:
 	$(MAKE) wgctl test-tools
 ifneq ($(HAVE_WGCTL),)
 	$(MAKE) -C tools/wgctl test
+	$(MAKE) -C tools/wgctl fuzz-run FUZZ_TIME=20
 endif
 	selftests/run --kernel all
 

@@ -560,7 +560,13 @@ int ipc_parse_device(const struct nlmsghdr *nlh, struct wgt_device *dev)
 	const struct nlattr *a;
 	int err;
 
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+	/*
+	 * libmnl walks attributes up to the aligned end of the message; the
+	 * kernel's messages are always aligned, so anything else is refused
+	 * rather than read past.
+	 */
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN ||
+	    nlh->nlmsg_len != NLMSG_ALIGN(nlh->nlmsg_len))
 		return -EINVAL;
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
 		err = parse_device_attr(a, dev);
