@@ -53,14 +53,15 @@
  *
  * Errors
  * ------
- *	-EPERM		SET without CAP_NET_ADMIN.
+ *	-EPERM		SET without CAP_NET_ADMIN (refused by the genetlink core
+ *			before any attribute is looked at, so without a message).
  *	-ENODEV		no such interface, or not a wgtun interface.
  *	-EINVAL		an attribute failed its policy or is inconsistent
  *			(wrong key length, cidr too long, bad endpoint family).
  *	-EOPNOTSUPP	an unknown flag bit was set.
  *	-EADDRINUSE	the requested listen port is taken.
  *	-ENOMEM		out of memory; nothing after the failure point applied.
- *	Each rejection carries an extended-ack message.
+ *	Every other rejection carries an extended-ack message.
  *
  * Events
  * ------
