@@ -98,8 +98,10 @@ static const struct net_device_ops netdev_ops = {
 	.ndo_get_stats64	= dev_get_tstats64,
 };
 
-/* Last reference gone: free what newlink set up.  Handshake work still
- * queued for the interface held references, so nothing uses it any more. */
+/*
+ * Last reference gone: free what newlink set up.  Handshake work still
+ * queued for the interface held references, so nothing uses it any more.
+ */
 static void wgt_destruct(struct net_device *dev)
 {
 	struct wgt_device *wg = netdev_priv(dev);

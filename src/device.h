@@ -76,7 +76,7 @@ struct wgt_device {
 	struct net_device *dev;
 	struct net *creating_net;
 	struct list_head list;
-	struct mutex update_lock;
+	struct mutex update_lock;	/* see @update_lock above */
 
 	struct wgt_noise_local local;
 	struct wgt_cookie_checker cookie_checker;

@@ -67,8 +67,10 @@ static const struct nla_policy device_policy[WGTUN_A_DEVICE_MAX + 1] = {
 	[WGTUN_A_DEVICE_IFINDEX]	= { .type = NLA_U32 },
 	[WGTUN_A_DEVICE_IFNAME]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[WGTUN_A_DEVICE_PRIVATE_KEY]	= NLA_POLICY_EXACT_LEN(WGTUN_KEY_LEN),
-	[WGTUN_A_DEVICE_PUBLIC_KEY]	= { .type = NLA_REJECT,
-					    .reject_message = "the public key is derived from the private key" },
+	[WGTUN_A_DEVICE_PUBLIC_KEY]	= {
+		.type = NLA_REJECT,
+		.reject_message = "the public key is derived from the private key",
+	},
 	[WGTUN_A_DEVICE_FLAGS]		= { .type = NLA_U32 },
 	[WGTUN_A_DEVICE_LISTEN_PORT]	= { .type = NLA_U16 },
 	[WGTUN_A_DEVICE_FWMARK]		= { .type = NLA_U32 },
@@ -79,8 +81,10 @@ static const struct nla_policy device_policy[WGTUN_A_DEVICE_MAX + 1] = {
 					    .reject_message = "carrier is read-only" },
 	[WGTUN_A_DEVICE_DROPS]		= { .type = NLA_REJECT,
 					    .reject_message = "counters are read-only" },
-	[WGTUN_A_DEVICE_EVENT]		= { .type = NLA_REJECT,
-					    .reject_message = "events are sent by the kernel only" },
+	[WGTUN_A_DEVICE_EVENT]		= {
+		.type = NLA_REJECT,
+		.reject_message = "events are sent by the kernel only",
+	},
 };
 
 static struct wgt_device *lookup_from_attrs(struct net *net, struct nlattr **attrs,
@@ -591,7 +595,8 @@ static int set_peer(struct wgt_device *wg, struct nlattr *attr, struct netlink_e
 			ret = set_allowedip(peer, ip, extack);
 			if (ret) {
 				if (ret == -ENOMEM)
-					NL_SET_ERR_MSG_ATTR(extack, ip, "out of memory for allowed IPs");
+					NL_SET_ERR_MSG_ATTR(extack, ip,
+							    "out of memory for allowed IPs");
 				goto out;
 			}
 		}

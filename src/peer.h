@@ -133,7 +133,7 @@ struct wgt_peer {
 	struct timespec64 last_handshake;
 	atomic64_t last_rx;
 	bool alive;
-	spinlock_t events_lock;
+	spinlock_t events_lock;		/* guards the two fields below */
 	unsigned long events_stamp;
 	unsigned int events_budget;
 	struct wgt_peer_stats stats;

@@ -66,6 +66,7 @@ static void flush(struct wgt_peer *peer, bool decrypt)
 
 	spin_lock_bh(&queue->lock);
 	while ((skb = skb_peek(queue)) != NULL) {
+		/* Pairs with the release in crypt_worker(): the cipher's writes first. */
 		state = smp_load_acquire(&wgt_skb_cb(skb)->state);
 		if (state == WGT_CRYPT_PENDING)
 			break;
@@ -98,6 +99,7 @@ static void crypt_worker(struct work_struct *work)
 		local_bh_disable();
 		ok = decrypt ? wgt_receive_open(skb) : wgt_send_seal(skb);
 		local_bh_enable();
+		/* Publish the finished packet to whichever CPU flushes it. */
 		smp_store_release(&wgt_skb_cb(skb)->state,
 				  ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
 
@@ -141,6 +143,7 @@ static void submit(struct wgt_peer *peer, struct sk_buff *skb,
 	 * the order is released.  The submitter's own reference keeps @peer.
 	 */
 	wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
+	/* As in crypt_worker(): visible to a concurrent flush. */
 	smp_store_release(&wgt_skb_cb(skb)->state, WGT_CRYPT_FAILED);
 	flush(peer, decrypt);
 }

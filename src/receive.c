@@ -250,6 +250,7 @@ static void deliver(struct wgt_peer *peer, struct sk_buff *skb, u8 outer_ds)
 	struct net_device *dev = peer->wg->dev;
 	struct wgt_peer *routed;
 	unsigned int len;
+	u8 inner_ds;
 
 	skb_reset_network_header(skb);
 	if (unlikely(!pskb_may_pull(skb, min_t(unsigned int, skb->len, sizeof(struct ipv6hdr))))) {
@@ -281,8 +282,9 @@ static void deliver(struct wgt_peer *peer, struct sk_buff *skb, u8 outer_ds)
 	/* The AEAD vouched for every byte; no checksum needs checking. */
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = ~0;
-	if (unlikely(INET_ECN_decapsulate(skb, outer_ds, skb->protocol == htons(ETH_P_IP) ?
-					  ip_hdr(skb)->tos : ipv6_get_dsfield(ipv6_hdr(skb))) > 1)) {
+	inner_ds = skb->protocol == htons(ETH_P_IP) ? ip_hdr(skb)->tos :
+						      ipv6_get_dsfield(ipv6_hdr(skb));
+	if (unlikely(INET_ECN_decapsulate(skb, outer_ds, inner_ds) > 1)) {
 		wgt_peer_drop(peer, WGTUN_A_DROP_MALFORMED);
 		goto drop;
 	}

@@ -163,7 +163,8 @@ static int send6(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint
 		security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl));
 		if (!ipv6_addr_any(&fl.saddr) &&
 		    !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0)) {
-			ep->src6 = fl.saddr = in6addr_any;
+			fl.saddr = in6addr_any;
+			ep->src6 = in6addr_any;
 			if (cache)
 				dst_cache_reset(cache);
 		}
@@ -278,8 +279,8 @@ int wgt_socket_endpoint_from_skb(struct wgt_endpoint *ep, const struct sk_buff *
 		ep->addr6.sin6_family = AF_INET6;
 		ep->addr6.sin6_port = udp_hdr(skb)->source;
 		ep->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
-		ep->addr6.sin6_scope_id = ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr,
-							       skb->skb_iif);
+		ep->addr6.sin6_scope_id =
+			ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr, skb->skb_iif);
 		ep->src6 = ipv6_hdr(skb)->daddr;
 		return 0;
 	}
@@ -393,8 +394,8 @@ int wgt_socket_init(struct wgt_device *wg, u16 port)
 		if (!IS_ENABLED(CONFIG_IPV6) || !ipv6_mod_enabled())
 			break;
 		/* IPv6 binds the same port IPv4 got, picked at random or not. */
-		ret = tunnel_sock_create(wg, AF_INET6, sk4 ? ntohs(inet_sk(sk4)->inet_sport) : port,
-				  &sk6);
+		ret = tunnel_sock_create(wg, AF_INET6,
+					 sk4 ? ntohs(inet_sk(sk4)->inet_sport) : port, &sk6);
 		if (ret == 0)
 			break;
 		tunnel_sock_free(sk4);

@@ -15,8 +15,10 @@ struct wgt_peer;
 struct work_struct;
 
 void wgt_timers_init(struct wgt_peer *peer);
-/* Caller guarantees no hook runs any more (the peer is dead and an RCU
- * grace period has passed). */
+/*
+ * Caller guarantees no hook runs any more (the peer is dead and an RCU
+ * grace period has passed).
+ */
 void wgt_timers_stop(struct wgt_peer *peer);
 void wgt_timers_clear_work(struct work_struct *work);
 
