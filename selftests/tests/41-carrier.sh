@@ -24,10 +24,21 @@ n2_peer() {
 alive() {
 	n1 wgctl show wg0 --json | jq -e '.peers[0].alive == true' > /dev/null
 }
+# oper_is STATE...: n1's wg0 is in one of these operstates.
+oper_is() {
+	local st=$(rt_operstate n1 wg0) want
+
+	for want in "$@"; do
+		[[ $st == "$want" ]] && return 0
+	done
+	return 1
+}
 check_down() {
 	local st
 
-	rt_no_carrier n1 wg0 || die "n1 wg0 has carrier: $(ip -n n1 link show wg0)"
+	# Operstate follows carrier through linkwatch, which may take a second.
+	wait_for 3 rt_no_carrier n1 wg0 || die "n1 wg0 has carrier: $(ip -n n1 link show wg0)"
+	wait_for 3 oper_is DOWN LOWERLAYERDOWN || true
 	st=$(rt_operstate n1 wg0)
 	[[ $st == DOWN || $st == LOWERLAYERDOWN ]] || die "operstate $st without carrier"
 	n1 wgctl show wg0 --json | jq -e '.carrier == false' > /dev/null ||
@@ -36,7 +47,8 @@ check_down() {
 check_up() {
 	local st
 
-	rt_has_carrier n1 wg0 || die "n1 wg0 has no carrier: $(ip -n n1 link show wg0)"
+	wait_for 3 rt_has_carrier n1 wg0 || die "n1 wg0 has no carrier: $(ip -n n1 link show wg0)"
+	wait_for 3 oper_is UP UNKNOWN || true
 	st=$(rt_operstate n1 wg0)
 	[[ $st == UP || $st == UNKNOWN ]] || die "operstate $st with carrier"
 }
