@@ -11,7 +11,7 @@ packages=(
 	make gcc libc6-dev pkg-config git rsync cpio gzip xz-utils coreutils
 	qemu-system-x86 busybox-static kmod iproute2 iperf3 iputils-ping
 	wireguard-tools wireguard-go bird2 frr dkms sparse libmnl-dev clang socat
-	procps util-linux psmisc jq libssl-dev cppcheck
+	procps util-linux psmisc jq libssl-dev cppcheck libclang-rt-14-dev python3
 )
 while read -r _ _ _ headers; do
 	packages+=("$headers")
