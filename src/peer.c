@@ -123,8 +123,11 @@ static void peer_shutdown(struct wgt_peer *peer)
 {
 	wgt_liveness_stop(peer);
 	wgt_timers_stop(peer);
-	cancel_work_sync(&peer->handshake_work);
-	cancel_work_sync(&peer->clear_work);
+	/* Queued work holds a reference of its own: cancelled, it is ours to drop. */
+	if (cancel_work_sync(&peer->handshake_work))
+		wgt_peer_put(peer);
+	if (cancel_work_sync(&peer->clear_work))
+		wgt_peer_put(peer);
 	/* Work that ran before cancel may have re-armed a timer. */
 	wgt_timers_stop(peer);
 	wgt_noise_remote_uninit(&peer->noise);
