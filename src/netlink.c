@@ -770,6 +770,24 @@ static const struct genl_multicast_group genl_mcgrps[] = {
 	{ .name = WGTUN_MCGRP_EVENTS },
 };
 
+/* An event message with the attributes every event carries; NULL on failure. */
+static struct sk_buff *event_begin(struct net_device *dev, enum wgtun_event event, void **hdr)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, &genl_family, 0, WGTUN_CMD_EVENT);
+	if (!*hdr ||
+	    nla_put_u32(skb, WGTUN_A_DEVICE_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, WGTUN_A_DEVICE_IFNAME, dev->name) ||
+	    nla_put_u32(skb, WGTUN_A_DEVICE_EVENT, event)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
 void wgt_event_peer(struct wgt_peer *peer, enum wgtun_event event)
 {
 	struct net_device *dev = peer->wg->dev;
@@ -782,16 +800,9 @@ void wgt_event_peer(struct wgt_peer *peer, enum wgtun_event event)
 	if (!wgt_events_allowed(peer, event))
 		return;
 
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	skb = event_begin(dev, event, &hdr);
 	if (!skb)
 		return;
-	hdr = genlmsg_put(skb, 0, 0, &genl_family, 0, WGTUN_CMD_EVENT);
-	if (!hdr)
-		goto free;
-	if (nla_put_u32(skb, WGTUN_A_DEVICE_IFINDEX, dev->ifindex) ||
-	    nla_put_string(skb, WGTUN_A_DEVICE_IFNAME, dev->name) ||
-	    nla_put_u32(skb, WGTUN_A_DEVICE_EVENT, event))
-		goto free;
 	peers = nla_nest_start(skb, WGTUN_A_DEVICE_PEERS);
 	if (!peers)
 		goto free;
@@ -818,15 +829,10 @@ void wgt_event_carrier(struct wgt_device *wg, bool carrier)
 
 	if (!genl_has_listeners(&genl_family, dev_net(dev), 0))
 		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	skb = event_begin(dev, WGTUN_EVENT_CARRIER, &hdr);
 	if (!skb)
 		return;
-	hdr = genlmsg_put(skb, 0, 0, &genl_family, 0, WGTUN_CMD_EVENT);
-	if (!hdr ||
-	    nla_put_u32(skb, WGTUN_A_DEVICE_IFINDEX, dev->ifindex) ||
-	    nla_put_string(skb, WGTUN_A_DEVICE_IFNAME, dev->name) ||
-	    nla_put_u32(skb, WGTUN_A_DEVICE_EVENT, WGTUN_EVENT_CARRIER) ||
-	    nla_put_u8(skb, WGTUN_A_DEVICE_CARRIER, carrier)) {
+	if (nla_put_u8(skb, WGTUN_A_DEVICE_CARRIER, carrier)) {
 		nlmsg_free(skb);
 		return;
 	}
