@@ -640,7 +640,7 @@ static int set_private_key(struct wgt_device *wg, const u8 *key)
 	if (!memchr_inv(key, 0, WGTUN_KEY_LEN)) {
 		wgt_noise_local_set_private_key(&wg->local, key);
 	} else {
-		if (!curve25519_generate_public(pub, key))
+		if (!wgt_noise_public_key(pub, key))
 			return -EINVAL;
 		/* A peer with our own new public key would be talking to itself. */
 		remote = wgt_pubkey_lookup(&wg->pubkeys, pub);

@@ -42,6 +42,59 @@ static atomic_t keypairs_live = ATOMIC_INIT(0);
  */
 static struct kmem_cache *keypair_cache;
 
+/*
+ * The kernel's X25519 (the x86-64 version and the generic one) computes in field elements
+ * on its own stack and leaves them there, the result among them. Kernel stacks outlive
+ * what ran on them (a task's stack is freed unwiped when it exits), so after each call
+ * frames of ours at the same depth are zeroed: three of 1 KiB each, nested, cover the
+ * deepest path (the generic ladder, about 1.8 KiB) with room, and no single frame comes
+ * near the kernel's frame-size warning.
+ */
+#define X25519_SCRUB_FRAME 1024
+#define X25519_SCRUB_FRAMES 3
+
+static noinline void x25519_scrub_stack(unsigned int frames)
+{
+	u8 area[X25519_SCRUB_FRAME];
+
+	/* Recurse first: a call in tail position could reuse this frame instead. */
+	if (frames > 1)
+		x25519_scrub_stack(frames - 1);
+	memzero_explicit(area, sizeof(area));
+}
+
+/**
+ * wgt_noise_x25519() - X25519(@priv, @pub) without a copy left on the stack
+ * @out: the shared secret
+ * @priv: our private key
+ * @pub: their public key
+ *
+ * Return: false when the result is all zero (@pub is a low-order point).
+ */
+bool wgt_noise_x25519(u8 out[NOISE_PUBLIC_KEY_LEN], const u8 priv[NOISE_PUBLIC_KEY_LEN],
+		      const u8 pub[NOISE_PUBLIC_KEY_LEN])
+{
+	bool ok = curve25519(out, priv, pub);
+
+	x25519_scrub_stack(X25519_SCRUB_FRAMES);
+	return ok;
+}
+
+/**
+ * wgt_noise_public_key() - the public key of @priv, without its trace on the stack
+ * @pub: the public key
+ * @priv: the private key
+ *
+ * Return: false when @priv yields the all-zero point (a zero key).
+ */
+bool wgt_noise_public_key(u8 pub[NOISE_PUBLIC_KEY_LEN], const u8 priv[NOISE_PUBLIC_KEY_LEN])
+{
+	bool ok = curve25519_generate_public(pub, priv);
+
+	x25519_scrub_stack(X25519_SCRUB_FRAMES);
+	return ok;
+}
+
 static void mix_hash(u8 hash[NOISE_HASH_LEN], const u8 *data, size_t len)
 {
 	struct blake2s_state state;
@@ -152,8 +205,8 @@ static bool __must_check mix_dh(u8 ck[NOISE_HASH_LEN], u8 *key,
 {
 	u8 dh[NOISE_PUBLIC_KEY_LEN];
 
-	/* curve25519() returns false for an all-zero result (a low-order point). */
-	if (!curve25519(dh, priv, pub))
+	/* An all-zero result (a low-order point) is refused. */
+	if (!wgt_noise_x25519(dh, priv, pub))
 		return false;
 	wgt_noise_kdf(ck, key, NULL, dh, NOISE_PUBLIC_KEY_LEN, ck);
 	memzero_explicit(dh, sizeof(dh));
@@ -205,7 +258,7 @@ static bool __must_check new_ephemeral(u8 priv[NOISE_PUBLIC_KEY_LEN],
 				       u8 pub[NOISE_PUBLIC_KEY_LEN])
 {
 	curve25519_generate_secret(priv);
-	return curve25519_generate_public(pub, priv);
+	return wgt_noise_public_key(pub, priv);
 }
 
 /**
@@ -243,8 +296,8 @@ void wgt_noise_local_set_private_key(struct wgt_noise_local *local,
 	if (crypto_memneq(key, zero_key, NOISE_PUBLIC_KEY_LEN)) {
 		memcpy(local->static_private, key, NOISE_PUBLIC_KEY_LEN);
 		curve25519_clamp_secret(local->static_private);
-		local->has_identity = curve25519_generate_public(local->static_public,
-								 local->static_private);
+		local->has_identity = wgt_noise_public_key(local->static_public,
+							   local->static_private);
 	}
 	if (!local->has_identity) {
 		memzero_explicit(local->static_private, NOISE_PUBLIC_KEY_LEN);
@@ -347,8 +400,8 @@ void wgt_noise_remote_precompute(struct wgt_noise_remote *r)
 	down_write(&r->handshake.lock);
 	if (local->has_identity &&
 	    crypto_memneq(local->static_public, r->remote_static, NOISE_PUBLIC_KEY_LEN))
-		valid = curve25519(r->precomputed_static_static, local->static_private,
-				   r->remote_static);
+		valid = wgt_noise_x25519(r->precomputed_static_static, local->static_private,
+					 r->remote_static);
 	if (!valid)
 		memzero_explicit(r->precomputed_static_static, NOISE_PUBLIC_KEY_LEN);
 	r->static_static_valid = valid;

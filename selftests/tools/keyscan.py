@@ -17,7 +17,8 @@ value is kept XOR-masked, only an 8-byte prefix is ever laid out as bytes,
 candidate windows are compared as integers, and the read buffer is reused and
 zeroed before exit.  The reference X25519 below is RFC 7748's ladder, used
 only to know what to look for.
-Prints JSON: {"hits": N, "where": [hex addresses], "bytes_scanned": N}.
+Prints JSON: {"hits": N, "where": [{"addr": hex address, "page": what the page
+is used for, from /proc/kpageflags}], "bytes_scanned": N}.
 """
 
 import argparse
@@ -63,7 +64,7 @@ def x25519_int(k_bytes, u_int):
 
 
 def ram_segments(f):
-    """(file offset, virtual address, size) of kcore's direct-map segments."""
+    """(file offset, virtual, physical address, size) of kcore's direct-map segments."""
     hdr = f.read(64)
     if hdr[:4] != b"\x7fELF" or hdr[4] != 2:
         raise RuntimeError("/proc/kcore is not ELF64")
@@ -73,7 +74,7 @@ def ram_segments(f):
     ph = f.read(phentsize * phnum)
     out = []
     for i in range(phnum):
-        typ, _, off, vaddr, _, filesz = struct.unpack_from("<IIQQQQ", ph, i * phentsize)
+        typ, _, off, vaddr, paddr, filesz = struct.unpack_from("<IIQQQQ", ph, i * phentsize)
         # Physical memory: the direct map (RAM ranges at page_offset_base,
         # randomized by KASLR, lower still with 5-level paging).  Left out:
         # the kernel image and modules (from 0xffffffff80000000) and the
@@ -81,7 +82,7 @@ def ram_segments(f):
         # stacks included, lives in pages that the direct map covers anyway.
         if typ == 1 and 0xff00000000000000 <= vaddr < 0xffffffff80000000 \
                 and filesz <= 2 * ram_bytes():
-            out.append((off, vaddr, filesz))
+            out.append((off, vaddr, paddr, filesz))
     return out
 
 
@@ -102,7 +103,7 @@ def scan(masked, mask, prefix):
     mv = memoryview(buf)
     with open("/proc/kcore", "rb", buffering=0) as f:
         segs = ram_segments(f)
-        for off, vaddr, size in segs:
+        for off, vaddr, paddr, size in segs:
             pos = 0
             carry = 0
             while pos < size:
@@ -123,7 +124,7 @@ def scan(masked, mask, prefix):
                 while i >= 0:
                     if i + 32 <= end and \
                             int.from_bytes(mv[i:i + 32], "little") ^ mask == masked:
-                        hits.append(vaddr + pos - carry + i)
+                        hits.append((vaddr + pos - carry + i, paddr + pos - carry + i))
                     i = buf.find(prefix, i + 1, end)
                 # Keep the last 31 bytes so that a value across chunks is seen.
                 keep = min(31, end)
@@ -132,6 +133,24 @@ def scan(masked, mask, prefix):
                 pos += got
     buf[:] = bytes(len(buf))
     return hits, total, len(segs), errors
+
+
+# /proc/kpageflags bits (Documentation/admin-guide/mm/pagemap.rst) that tell
+# what a page holding a hit is used for; none of them: a page the kernel took
+# straight from the page allocator (vmalloc, and so kernel stacks, among them).
+PAGE_FLAGS = {7: "slab", 10: "buddy(free)", 11: "mmap", 12: "anon", 15: "compound_head",
+              16: "compound_tail", 20: "nopage"}
+
+
+def page_kind(phys):
+    try:
+        with open("/proc/kpageflags", "rb") as f:
+            f.seek((phys >> 12) * 8)
+            flags, = struct.unpack("<Q", f.read(8))
+    except OSError:
+        return "unknown"
+    names = [n for b, n in PAGE_FLAGS.items() if flags >> b & 1]
+    return ",".join(names) if names else "kernel(no flags)"
 
 
 def main():
@@ -159,7 +178,8 @@ def main():
     masked = x25519_int(priv, pub) ^ mask
     prefix = ((masked ^ mask) & ((1 << 64) - 1)).to_bytes(8, "little")
     hits, total, nseg, errors = scan(masked, mask, prefix)
-    print(json.dumps({"hits": len(hits), "where": ["%#x" % a for a in hits[:16]],
+    where = [{"addr": "%#x" % v, "page": page_kind(p)} for v, p in hits[:16]]
+    print(json.dumps({"hits": len(hits), "where": where,
                       "bytes_scanned": total, "segments": nseg, "read_errors": errors}))
     # Less than half of RAM read: the scan could not see what it looks for.
     return 0 if total >= ram_bytes() // 2 else 1
