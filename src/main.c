@@ -12,6 +12,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "noise.h"
+#include "peer.h"
 #include "queueing.h"
 #include "ratelimiter.h"
 #include "receive.h"
@@ -44,9 +45,12 @@ static int __init wgt_mod_init(void)
 	ret = wgt_noise_init();
 	if (ret)
 		goto err_allowedips;
-	ret = wgt_ratelimiter_init();
+	ret = wgt_peer_init();
 	if (ret)
 		goto err_noise;
+	ret = wgt_ratelimiter_init();
+	if (ret)
+		goto err_peer;
 	ret = wgt_receive_init();
 	if (ret)
 		goto err_ratelimiter;
@@ -74,6 +78,8 @@ err_receive:
 	wgt_receive_uninit();
 err_ratelimiter:
 	wgt_ratelimiter_uninit();
+err_peer:
+	wgt_peer_uninit();
 err_noise:
 	wgt_noise_uninit();
 err_allowedips:
@@ -90,6 +96,7 @@ static void __exit wgt_mod_exit(void)
 	wgt_queueing_uninit();
 	wgt_receive_uninit();
 	wgt_ratelimiter_uninit();
+	wgt_peer_uninit();
 	wgt_noise_uninit();
 	wgt_allowedips_slab_uninit();
 }

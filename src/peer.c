@@ -40,6 +40,24 @@ const struct wgt_noise_ops wgt_peer_noise_ops = {
 	.remote_put = peer_remote_put,
 };
 
+/*
+ * A peer is about 1.2 KiB: kmalloc would round it up to 2 KiB, so peers come from a cache
+ * of their own, which packs them with little waste (routers carry thousands).
+ */
+static struct kmem_cache *peer_cache;
+
+int __init wgt_peer_init(void)
+{
+	peer_cache = kmem_cache_create("wgtun_peer", sizeof(struct wgt_peer), 0, 0, NULL);
+	return peer_cache ? 0 : -ENOMEM;
+}
+
+/* After the RCU callbacks that free peers have run (rcu_barrier()). */
+void wgt_peer_uninit(void)
+{
+	kmem_cache_destroy(peer_cache);
+}
+
 struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, const u8 *psk)
 {
 	struct wgt_peer *peer;
@@ -54,7 +72,7 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, co
 	if (wgt_noise_local_is_own_key(&wg->local, public_key))
 		return ERR_PTR(-EINVAL);
 
-	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	peer = kmem_cache_zalloc(peer_cache, GFP_KERNEL);
 	if (!peer)
 		return ERR_PTR(-ENOMEM);
 	if (dst_cache_init(&peer->endpoint_cache, GFP_KERNEL)) {
@@ -95,7 +113,7 @@ err_noise:
 err_dst:
 	dst_cache_destroy(&peer->endpoint_cache);
 err_free:
-	kfree(peer);
+	kmem_cache_free(peer_cache, peer);
 	return ERR_PTR(ret);
 }
 
@@ -177,7 +195,9 @@ static void peer_free_rcu(struct rcu_head *rcu)
 
 	dst_cache_destroy(&peer->endpoint_cache);
 	dev_put(peer->wg->dev);
-	kfree_sensitive(peer);
+	/* The session state is wiped by now; the rest may still say who the peer was. */
+	memzero_explicit(peer, sizeof(*peer));
+	kmem_cache_free(peer_cache, peer);
 }
 
 static void peer_release(struct kref *ref)

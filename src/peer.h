@@ -144,6 +144,9 @@ struct wgt_peer {
 	struct rcu_head rcu;
 };
 
+int wgt_peer_init(void);
+void wgt_peer_uninit(void);
+
 /**
  * wgt_peer_create - add a peer to an interface
  * @wg: the interface; caller holds @wg->update_lock
