@@ -3,11 +3,18 @@
  * Key encoding.  Base64 is done here by hand, branch-free on the key bits so
  * that decoding a secret does not leak it through timing; the curve itself
  * is OpenSSL's X25519.
+ *
+ * libcrypto is opened at run time, and only by `wgctl pubkey`: loading and
+ * relocating it costs several times what the rest of a `wgctl set` does, and
+ * scripts that build thousands of tunnels run wgctl once per interface.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 
 #include "encoding.h"
 
@@ -137,16 +144,53 @@ void wgt_key_clamp(uint8_t key[WGT_KEY_LEN])
 	key[31] = (key[31] & 127) | 64;
 }
 
+#define LIBCRYPTO_SONAME "libcrypto.so." OPENSSL_MSTR(OPENSSL_SHLIB_VERSION)
+
+/* The three libcrypto calls that derive a public key, bound on first use. */
+static struct {
+	__typeof__(&EVP_PKEY_new_raw_private_key) new_raw_private_key;
+	__typeof__(&EVP_PKEY_get_raw_public_key) get_raw_public_key;
+	__typeof__(&EVP_PKEY_free) free;
+} ossl;
+
+static bool libcrypto_bind(void)
+{
+	void *lib;
+
+	if (ossl.free)
+		return true;
+	lib = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		fprintf(stderr, "%s\n", dlerror());
+		return false;
+	}
+	ossl.new_raw_private_key = (__typeof__(ossl.new_raw_private_key))
+		dlsym(lib, "EVP_PKEY_new_raw_private_key");
+	ossl.get_raw_public_key = (__typeof__(ossl.get_raw_public_key))
+		dlsym(lib, "EVP_PKEY_get_raw_public_key");
+	ossl.free = (__typeof__(ossl.free))dlsym(lib, "EVP_PKEY_free");
+	if (!ossl.new_raw_private_key || !ossl.get_raw_public_key || !ossl.free) {
+		fprintf(stderr, "%s: X25519 calls missing\n", LIBCRYPTO_SONAME);
+		ossl.free = NULL;
+		dlclose(lib);
+		return false;
+	}
+	/* Kept open to the end: libcrypto registers exit handlers of its own. */
+	return true;
+}
+
 bool wgt_key_public(uint8_t pub[WGT_KEY_LEN], const uint8_t priv[WGT_KEY_LEN])
 {
 	EVP_PKEY *pkey;
 	size_t len = WGT_KEY_LEN;
 	bool ok;
 
-	pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, WGT_KEY_LEN);
+	if (!libcrypto_bind())
+		return false;
+	pkey = ossl.new_raw_private_key(EVP_PKEY_X25519, NULL, priv, WGT_KEY_LEN);
 	if (!pkey)
 		return false;
-	ok = EVP_PKEY_get_raw_public_key(pkey, pub, &len) == 1 && len == WGT_KEY_LEN;
-	EVP_PKEY_free(pkey);
+	ok = ossl.get_raw_public_key(pkey, pub, &len) == 1 && len == WGT_KEY_LEN;
+	ossl.free(pkey);
 	return ok;
 }
