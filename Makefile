@@ -128,7 +128,7 @@ style:
 # The whole suite under a 6.1 kernel built with KASAN, UBSAN, lockdep and
 # kmemleak (built once, cached in .cache/debug-kernel/; see the script).
 check-debug:
-	$(MAKE) deps
+	scripts/deps.sh --debug-kernel
 	$(MAKE) wgctl test-tools
 	scripts/debug-kernel.sh check
 

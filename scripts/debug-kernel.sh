@@ -269,7 +269,8 @@ check() {
 	# The leak scan last, in the same boot, after everything else.
 	tests+=(59-kmemleak.sh)
 	cd "$top/tree"
-	exec selftests/run --kernel all --keep-going "${tests[@]}"
+	WGTUN_TIMEOUT_SCALE=${WGTUN_TIMEOUT_SCALE:-4} \
+		exec selftests/run --kernel all --keep-going "${tests[@]}"
 }
 
 case ${1:-build} in

@@ -2,6 +2,10 @@
 # Install what building and testing wgtun needs on a Debian 12 machine, then
 # fetch the pinned kernel images for the guest tests. Idempotent: a second run
 # touches neither apt nor the network.
+#
+#   scripts/deps.sh                 what make check needs
+#   scripts/deps.sh --debug-kernel  that, and what building the debug kernel of
+#                                   make check-debug needs (scripts/debug-kernel.sh)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,6 +17,11 @@ packages=(
 	wireguard-tools wireguard-go bird2 frr dkms sparse libmnl-dev clang socat
 	procps util-linux psmisc jq libssl-dev cppcheck libclang-rt-14-dev python3
 )
+case ${1:-} in
+--debug-kernel) packages+=(linux-source-6.1 bison flex bc libelf-dev) ;;
+'') ;;
+*) echo "usage: $0 [--debug-kernel]" >&2; exit 2 ;;
+esac
 while read -r _ _ _ headers; do
 	packages+=("$headers")
 done < <(grep -Ev '^[[:space:]]*(#|$)' "$conf")
