@@ -12,8 +12,8 @@
 #            carrier and BIRD/FRR drop the session at once.
 #   intree   nothing tells the daemons: the BGP hold timer (30 s) does.
 #
-# Run by bench/run (bench/run failover) or alone:
-#   selftests/run --kernel 6.12 --verbose bench/failover.sh
+# Run by bench/run (bench/run 50-failover) or alone:
+#   selftests/run --kernel 6.12 --verbose bench/50-failover.sh
 . "$(dirname "$0")/lib.sh"
 
 ROUNDS=${BENCH_FAILOVER_ROUNDS:-3}
