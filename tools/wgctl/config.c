@@ -700,8 +700,9 @@ struct wgt_device *config_parse_argv(int argc, const char *const argv[])
 				report(&w, "Invalid argument: %s", argv[0]);
 			goto err;
 		}
+		/* The keyword search above only finds a peer keyword once there is a peer. */
 		if (kw->section == SECTION_INTERFACE ? !apply_device(&w, dev, kw->id, argv[1]) :
-		    !apply_peer(&w, peer, kw->id, used > 1 ? argv[1] : NULL))
+		    !peer || !apply_peer(&w, peer, kw->id, used > 1 ? argv[1] : ""))
 			goto err;
 		argv += used;
 		argc -= used;
