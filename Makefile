@@ -122,13 +122,13 @@ endif
 # Static checks: checkpatch --strict and sparse over src/, cppcheck and
 # -fanalyzer over wgctl.
 style:
-	$(MAKE) deps
+	scripts/deps.sh --extra
 	scripts/style.sh
 
 # The whole suite under a 6.1 kernel built with KASAN, UBSAN, lockdep and
 # kmemleak (built once, cached in .cache/debug-kernel/; see the script).
 check-debug:
-	scripts/deps.sh --debug-kernel
+	scripts/deps.sh --extra
 	$(MAKE) wgctl test-tools
 	scripts/debug-kernel.sh check
 

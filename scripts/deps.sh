@@ -4,8 +4,9 @@
 # touches neither apt nor the network.
 #
 #   scripts/deps.sh                 what make check needs
-#   scripts/deps.sh --debug-kernel  that, and what building the debug kernel of
-#                                   make check-debug needs (scripts/debug-kernel.sh)
+#   scripts/deps.sh --extra         that, and what make style (checkpatch from
+#                                   linux-source-6.1) and make check-debug (the
+#                                   debug kernel build) need
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,9 +19,9 @@ packages=(
 	procps util-linux psmisc jq libssl-dev cppcheck libclang-rt-14-dev python3
 )
 case ${1:-} in
---debug-kernel) packages+=(linux-source-6.1 bison flex bc libelf-dev) ;;
+--extra) packages+=(linux-source-6.1 bison flex bc libelf-dev) ;;
 '') ;;
-*) echo "usage: $0 [--debug-kernel]" >&2; exit 2 ;;
+*) echo "usage: $0 [--extra]" >&2; exit 2 ;;
 esac
 while read -r _ _ _ headers; do
 	packages+=("$headers")
