@@ -29,6 +29,7 @@ static int __init wgt_selftests(void)
 	ok &= wgt_ratelimiter_selftest();
 	ok &= wgt_noise_selftest();
 	ok &= wgt_cookie_selftest();
+	ok &= wgt_crypto_selftest();
 	if (!ok)
 		return -ENOTRECOVERABLE;
 #endif

@@ -15,5 +15,6 @@ bool wgt_replay_selftest(void);
 bool wgt_ratelimiter_selftest(void);
 bool wgt_noise_selftest(void);
 bool wgt_cookie_selftest(void);
+bool wgt_crypto_selftest(void);
 
 #endif /* _WGTUN_SELFTEST_H */
