@@ -623,33 +623,40 @@ out:
 
 static int set_private_key(struct wgt_device *wg, const u8 *key)
 {
-	u8 pub[WGTUN_KEY_LEN];
+	u8 clamped[WGTUN_KEY_LEN], pub[WGTUN_KEY_LEN];
+	bool zero = !memchr_inv(key, 0, WGTUN_KEY_LEN);
 	struct wgt_noise_remote *remote;
 	struct wgt_peer *peer;
 	bool same;
 
 	/* Setting the key we have already must not cost every session. */
+	memcpy(clamped, key, WGTUN_KEY_LEN);
+	curve25519_clamp_secret(clamped);
 	down_read(&wg->local.lock);
 	same = wg->local.has_identity ?
-	       !crypto_memneq(wg->local.static_private, key, WGTUN_KEY_LEN) :
-	       !memchr_inv(key, 0, WGTUN_KEY_LEN);
+	       !crypto_memneq(wg->local.static_private, clamped, WGTUN_KEY_LEN) : zero;
 	up_read(&wg->local.lock);
+	memzero_explicit(clamped, sizeof(clamped));
 	if (same)
 		return 0;
 
-	if (!memchr_inv(key, 0, WGTUN_KEY_LEN)) {
-		wgt_noise_local_set_private_key(&wg->local, key);
-	} else {
-		if (!wgt_noise_public_key(pub, key))
-			return -EINVAL;
-		/* A peer with our own new public key would be talking to itself. */
-		remote = wgt_pubkey_lookup(&wg->pubkeys, pub);
-		if (remote) {
-			peer = wgt_peer_from_remote(remote);
-			wgt_event_peer(peer, WGTUN_EVENT_PEER_REMOVED);
-			wgt_peer_remove(peer);
-		}
-		wgt_noise_local_set_private_key(&wg->local, key);
+	/* Derives the public key (one X25519, the costly part of this). */
+	wgt_noise_local_set_private_key(&wg->local, key);
+	down_read(&wg->local.lock);
+	memcpy(pub, wg->local.static_public, WGTUN_KEY_LEN);
+	if (!zero && !wg->local.has_identity) {
+		/* Not reached with a clamped scalar; left without an identity if it were. */
+		up_read(&wg->local.lock);
+		return -EINVAL;
+	}
+	up_read(&wg->local.lock);
+
+	/* A peer with our own new public key would be talking to itself. */
+	remote = zero ? NULL : wgt_pubkey_lookup(&wg->pubkeys, pub);
+	if (remote) {
+		peer = wgt_peer_from_remote(remote);
+		wgt_event_peer(peer, WGTUN_EVENT_PEER_REMOVED);
+		wgt_peer_remove(peer);
 	}
 	wgt_cookie_checker_precompute(&wg->cookie_checker);
 	list_for_each_entry(peer, &wg->peers, list) {
@@ -657,7 +664,6 @@ static int set_private_key(struct wgt_device *wg, const u8 *key)
 		wgt_noise_handshake_clear(&peer->noise);
 		wgt_noise_keypairs_clear(&peer->noise);
 	}
-	memzero_explicit(pub, sizeof(pub));
 	return 0;
 }
 
