@@ -423,6 +423,9 @@ void wgt_socket_reinit(struct wgt_device *wg, struct sock *sk4, struct sock *sk6
 		wg->listen_port = ntohs(inet_sk(sk4)->inet_sport);
 	else if (sk6)
 		wg->listen_port = ntohs(inet_sk(sk6)->inet_sport);
+	/* Opening a closed interface replaces nothing: no grace period to wait for. */
+	if (!old4 && !old6)
+		return;
 	synchronize_net();
 	tunnel_sock_free(old4);
 	tunnel_sock_free(old6);
