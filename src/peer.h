@@ -75,8 +75,11 @@ struct wgt_peer_stats {
  * @endpoint_cache: cached route to @endpoint.
  * @staged: packets waiting for a usable session; its own lock.
  * @tx_ordered: packets in the crypto engine on their way out, in nonce
- *	order (queueing.h); its own lock, also held while sending them.
+ *	order (queueing.h); its own lock.
  * @rx_ordered: received packets in the crypto engine, in arrival order.
+ * @tx_flushing: a CPU is sending @tx_ordered's finished packets; under
+ *	@tx_ordered's lock. Only that CPU sends this peer's data packets.
+ * @rx_flushing: the same for @rx_ordered and delivery.
  * @handshake_work: sends an initiation from process context.
  * @clear_work: zeroes the session keys from process context.
  * @timer_retransmit: resends an unanswered initiation.
@@ -115,6 +118,8 @@ struct wgt_peer {
 	struct sk_buff_head staged;
 	struct sk_buff_head tx_ordered;
 	struct sk_buff_head rx_ordered;
+	bool tx_flushing;
+	bool rx_flushing;
 	struct work_struct handshake_work;
 	struct work_struct clear_work;
 

@@ -52,33 +52,71 @@ static struct sk_buff_head *ordered_queue(struct wgt_peer *peer, bool decrypt)
 	return decrypt ? &peer->rx_ordered : &peer->tx_ordered;
 }
 
+static bool *flushing_flag(struct wgt_peer *peer, bool decrypt)
+{
+	return decrypt ? &peer->rx_flushing : &peer->tx_flushing;
+}
+
+/* Send or deliver a run of finished packets, in order, outside the queue's lock. */
+static void pass_on(struct wgt_peer *peer, struct sk_buff_head *done, bool decrypt,
+		    struct wgt_send_tally *tally)
+{
+	struct wgt_noise_keypair *kp;
+	struct sk_buff *skb;
+	bool ok;
+
+	local_bh_disable();
+	while ((skb = __skb_dequeue(done)) != NULL) {
+		kp = wgt_skb_cb(skb)->keypair;
+		ok = wgt_skb_cb(skb)->state == WGT_CRYPT_DONE;
+		if (decrypt)
+			wgt_receive_opened(peer, skb, kp, ok);
+		else
+			wgt_send_sealed(peer, skb, ok, tally);
+		wgt_noise_keypair_put(kp);
+		wgt_peer_put(peer);
+	}
+	local_bh_enable();
+}
+
 /*
  * Pass on every finished packet at the head of @peer's queue, in order.
- * The caller holds a peer reference of its own.
+ * One CPU at a time does that for a queue: a CPU that finds another at it
+ * leaves it the packets, and the one at it looks at the head again (under
+ * the lock) each time it has passed a run on, so no finished packet is left
+ * behind. Sending happens outside the lock, so the CPUs sealing the next
+ * packets do not wait on it. The caller holds a peer reference of its own.
  */
 static void flush(struct wgt_peer *peer, bool decrypt)
 {
 	struct sk_buff_head *queue = ordered_queue(peer, decrypt);
+	bool *flushing = flushing_flag(peer, decrypt);
 	struct wgt_send_tally tally = { };
-	struct wgt_noise_keypair *kp;
+	struct sk_buff_head done;
 	struct sk_buff *skb;
-	u8 state;
 
+	__skb_queue_head_init(&done);
 	spin_lock_bh(&queue->lock);
-	while ((skb = skb_peek(queue)) != NULL) {
-		/* Pairs with the release in crypt_worker(): the cipher's writes first. */
-		state = smp_load_acquire(&wgt_skb_cb(skb)->state);
-		if (state == WGT_CRYPT_PENDING)
-			break;
-		__skb_unlink(skb, queue);
-		kp = wgt_skb_cb(skb)->keypair;
-		if (decrypt)
-			wgt_receive_opened(peer, skb, kp, state == WGT_CRYPT_DONE);
-		else
-			wgt_send_sealed(peer, skb, state == WGT_CRYPT_DONE, &tally);
-		wgt_noise_keypair_put(kp);
-		wgt_peer_put(peer);
+	if (*flushing) {
+		spin_unlock_bh(&queue->lock);
+		return;
 	}
+	*flushing = true;
+	for (;;) {
+		while ((skb = skb_peek(queue)) != NULL) {
+			/* Pairs with the release in crypt_worker(): the cipher's writes first. */
+			if (smp_load_acquire(&wgt_skb_cb(skb)->state) == WGT_CRYPT_PENDING)
+				break;
+			__skb_unlink(skb, queue);
+			__skb_queue_tail(&done, skb);
+		}
+		if (skb_queue_empty(&done))
+			break;
+		spin_unlock_bh(&queue->lock);
+		pass_on(peer, &done, decrypt, &tally);
+		spin_lock_bh(&queue->lock);
+	}
+	*flushing = false;
 	spin_unlock_bh(&queue->lock);
 	if (!decrypt)
 		wgt_send_tally_timers(peer, &tally);

@@ -8,7 +8,8 @@
  * sk_buff_head, which fixes the order) and one CPU's job ring (a ptr_ring of
  * pointers, picked round robin).  The CPU's worker does the cipher work and
  * marks the packet done; then whoever finds the head of the peer's queue done
- * passes the finished packets on, in order, under the queue's lock.
+ * passes the finished packets on, in order: one CPU at a time per queue, the
+ * packets taken off under the queue's lock and sent (or delivered) outside it.
  *
  * Module-wide: one workqueue and one ring per CPU serve every interface.
  */
