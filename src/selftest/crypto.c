@@ -9,7 +9,7 @@
  * The benchmark runs when the debug module is loaded with crypto_bench=N: N sealings
  * per size and path, in 5 alternating rounds, and one line per size
  *   wgtun: crypto bench: size=64 n=N lib_ns=X aead_ns=Y
- * with the median nanoseconds per sealing of each path (bench/05-crypto.sh reads it).
+ * with the median nanoseconds per sealing of each path (bench/15-crypto.sh reads it).
  */
 #include <crypto/aead.h>
 #include <crypto/chacha20poly1305.h>
