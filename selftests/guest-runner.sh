@@ -56,15 +56,22 @@ reset_guest() {
 	unload_wgtun
 }
 
-# rmmod may briefly race with deferred namespace cleanup: retry for 10 s.
+# rmmod may race with deferred namespace cleanup, and the module's exit waits
+# for every interface being unregistered (any kind) to go: retry for a while,
+# and look again each time, since an rmmod that timeout(1) gave up on may
+# still have finished. On failure, say what holds the module.
 unload_wgtun() {
 	local i
 
-	[[ -d /sys/module/wgtun ]] || return 0
 	for ((i = 0; i < 20; i++)); do
+		[[ -d /sys/module/wgtun ]] || return 0
 		timeout 30 rmmod wgtun 2>/dev/null && return 0
 		sleep 0.5
 	done
+	[[ -d /sys/module/wgtun ]] || return 0
+	echo "wgtun still loaded: refcnt $(cat /sys/module/wgtun/refcnt 2>/dev/null)," \
+		"$(ip -o link show type wgtun 2>/dev/null | wc -l) wgtun links in the init namespace," \
+		"$(ip netns list | wc -l) namespaces"
 	return 1
 }
 
