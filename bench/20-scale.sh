@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 2400
+# timeout: 3600
 #
 # What an interface and a peer cost.
 #
