@@ -125,8 +125,8 @@ static void flush(struct wgt_peer *peer, bool decrypt)
 static void crypt_worker(struct work_struct *work)
 {
 	struct crypt_cpu *c = container_of(work, struct crypt_cpu, work);
+	struct sk_buff *skb, *next;
 	struct wgt_peer *peer;
-	struct sk_buff *skb;
 	bool decrypt, ok;
 
 	while ((skb = ptr_ring_consume_bh(&c->ring)) != NULL) {
@@ -134,12 +134,17 @@ static void crypt_worker(struct work_struct *work)
 		peer = wgt_peer_from_remote(wgt_skb_cb(skb)->keypair->remote);
 		kref_get(&peer->refcount);
 
-		local_bh_disable();
-		ok = decrypt ? wgt_receive_open(skb) : wgt_send_seal(skb);
-		local_bh_enable();
-		/* Publish the finished packet to whichever CPU flushes it. */
-		smp_store_release(&wgt_skb_cb(skb)->state,
-				  ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
+		/* A job is one packet or a run of one peer's packets. */
+		for (; skb; skb = next) {
+			/* Read before the packet is published: then it may be gone. */
+			next = wgt_skb_cb(skb)->job_next;
+			local_bh_disable();
+			ok = decrypt ? wgt_receive_open(skb) : wgt_send_seal(skb);
+			local_bh_enable();
+			/* Publish the finished packet to whichever CPU flushes it. */
+			smp_store_release(&wgt_skb_cb(skb)->state,
+					  ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
+		}
 
 		flush(peer, decrypt);
 		wgt_peer_put(peer);
@@ -147,53 +152,90 @@ static void crypt_worker(struct work_struct *work)
 	}
 }
 
-static void submit(struct wgt_peer *peer, struct sk_buff *skb,
-		   struct wgt_noise_keypair *kp, bool decrypt)
+/*
+ * Queue a job, the packets linked from @first by job_next, in their peer's
+ * order and on one CPU's ring. Each packet holds a keypair and a peer
+ * reference (already in its cb and taken by the caller, respectively).
+ */
+static void submit(struct wgt_peer *peer, struct sk_buff *first, unsigned int n, bool decrypt)
 {
 	struct sk_buff_head *queue = ordered_queue(peer, decrypt);
+	struct sk_buff *skb, *next;
 	struct crypt_cpu *c;
 	int cpu;
 
-	wgt_skb_cb(skb)->keypair = kp;
-	wgt_skb_cb(skb)->decrypt = decrypt;
-	wgt_skb_cb(skb)->state = WGT_CRYPT_PENDING;
-
 	spin_lock_bh(&queue->lock);
-	if (unlikely(skb_queue_len(queue) >= WGT_MAX_ORDERED_PACKETS)) {
+	if (unlikely(skb_queue_len(queue) + n > WGT_MAX_ORDERED_PACKETS)) {
 		spin_unlock_bh(&queue->lock);
-		wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
-		kfree_skb(skb);
-		wgt_noise_keypair_put(kp);
-		wgt_peer_put(peer);
+		for (skb = first; skb; skb = next) {
+			next = wgt_skb_cb(skb)->job_next;
+			wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
+			wgt_noise_keypair_put(wgt_skb_cb(skb)->keypair);
+			kfree_skb(skb);
+			wgt_peer_put(peer);
+		}
 		return;
 	}
-	__skb_queue_tail(queue, skb);
+	for (skb = first; skb; skb = wgt_skb_cb(skb)->job_next)
+		__skb_queue_tail(queue, skb);
 	spin_unlock_bh(&queue->lock);
 
 	cpu = next_cpu();
 	c = per_cpu_ptr(crypt_cpus, cpu);
-	if (likely(!ptr_ring_produce_bh(&c->ring, skb))) {
+	if (likely(!ptr_ring_produce_bh(&c->ring, first))) {
 		queue_work_on(cpu, crypt_wq, &c->work);
 		return;
 	}
 	/*
-	 * The ring is full: fail the packet where it stands, so its place in
-	 * the order is released.  The submitter's own reference keeps @peer.
+	 * The ring is full: fail the packets where they stand, so their places
+	 * in the order are released. The submitter's own reference keeps @peer.
 	 */
-	wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
-	/* As in crypt_worker(): visible to a concurrent flush. */
-	smp_store_release(&wgt_skb_cb(skb)->state, WGT_CRYPT_FAILED);
+	for (skb = first; skb; skb = next) {
+		next = wgt_skb_cb(skb)->job_next;
+		wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
+		/* As in crypt_worker(): visible to a concurrent flush. */
+		smp_store_release(&wgt_skb_cb(skb)->state, WGT_CRYPT_FAILED);
+	}
 	flush(peer, decrypt);
 }
 
-void wgt_queue_encrypt(struct wgt_peer *peer, struct sk_buff *skb, struct wgt_noise_keypair *kp)
+static void job_init(struct sk_buff *skb, struct wgt_noise_keypair *kp, bool decrypt)
 {
-	submit(peer, skb, kp, false);
+	wgt_skb_cb(skb)->keypair = kp;
+	wgt_skb_cb(skb)->decrypt = decrypt;
+	wgt_skb_cb(skb)->state = WGT_CRYPT_PENDING;
+	wgt_skb_cb(skb)->job_next = NULL;
+}
+
+void wgt_queue_encrypt_list(struct wgt_peer *peer, struct sk_buff_head *packets,
+			    struct wgt_noise_keypair *kp)
+{
+	struct sk_buff *first, *last, *skb;
+	unsigned int n;
+
+	while (!skb_queue_empty(packets)) {
+		first = NULL;
+		last = NULL;
+		for (n = 0; n < WGT_CRYPT_JOB_PACKETS; n++) {
+			skb = __skb_dequeue(packets);
+			if (!skb)
+				break;
+			job_init(skb, wgt_noise_keypair_get(kp), false);
+			if (last)
+				wgt_skb_cb(last)->job_next = skb;
+			else
+				first = skb;
+			last = skb;
+		}
+		submit(peer, first, n, false);
+	}
+	wgt_noise_keypair_put(kp);
 }
 
 void wgt_queue_decrypt(struct wgt_peer *peer, struct sk_buff *skb, struct wgt_noise_keypair *kp)
 {
-	submit(peer, skb, kp, true);
+	job_init(skb, kp, true);
+	submit(peer, skb, 1, true);
 }
 
 int wgt_queueing_init(void)

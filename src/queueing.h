@@ -27,13 +27,20 @@ int wgt_queueing_init(void);
 void wgt_queueing_uninit(void);
 
 /*
- * Hand a staged packet with its nonce set to the engine for sealing.  Takes
- * over @skb, a reference to @kp and one to @peer.
+ * Hand staged packets with their nonces set to the engine for sealing, in
+ * jobs of up to WGT_CRYPT_JOB_PACKETS (a GSO burst stays on one CPU, and
+ * consecutive bursts go to different ones). Takes over every packet on
+ * @packets with one @peer reference each (taken by the caller), and the
+ * caller's reference to @kp.
  */
-void wgt_queue_encrypt(struct wgt_peer *peer, struct sk_buff *skb, struct wgt_noise_keypair *kp);
+void wgt_queue_encrypt_list(struct wgt_peer *peer, struct sk_buff_head *packets,
+			    struct wgt_noise_keypair *kp);
 
 /* Hand a received data message to the engine for opening; as above. */
 void wgt_queue_decrypt(struct wgt_peer *peer, struct sk_buff *skb, struct wgt_noise_keypair *kp);
+
+/* Packets per sealing job: a 64 KiB GSO burst at the default MTU is 47. */
+#define WGT_CRYPT_JOB_PACKETS 64
 
 /* Per-peer ordered queues: bounded, so a stalled peer cannot eat memory. */
 #define WGT_MAX_ORDERED_PACKETS 1024

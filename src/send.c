@@ -246,13 +246,14 @@ void wgt_send_staged(struct wgt_peer *peer)
 		wgt_skb_cb(skb)->nonce = nonce;
 		wgt_skb_cb(skb)->plain_len = skb->len;
 	}
-	/* Each packet takes its own references into the engine. */
-	while ((skb = __skb_dequeue(&packets)) != NULL) {
+	/* Each packet takes a peer reference of its own into the engine. */
+	skb_queue_walk(&packets, skb)
 		kref_get(&peer->refcount);
-		wgt_queue_encrypt(peer, skb, wgt_noise_keypair_get(kp));
-	}
 	if (unlikely(keypair_wants_rekey(kp)))
 		wgt_send_handshake_initiation(peer, false);
+	/* The engine takes a keypair reference per packet, and ours. */
+	wgt_queue_encrypt_list(peer, &packets, kp);
+	return;
 out:
 	wgt_noise_keypair_put(kp);
 	return;

@@ -29,6 +29,7 @@ enum wgt_crypt_state {
  *	receive: the outer header's DS field, for ECN decapsulation.
  * @state: enum wgt_crypt_state, published with release/acquire.
  * @decrypt: the engine opens rather than seals this packet.
+ * @job_next: the next packet of the same crypto-engine job, or NULL.
  */
 struct wgt_skb_cb {
 	u64 nonce;
@@ -38,6 +39,7 @@ struct wgt_skb_cb {
 	u8 ds;
 	u8 state;
 	bool decrypt;
+	struct sk_buff *job_next;
 };
 
 static inline struct wgt_skb_cb *wgt_skb_cb(struct sk_buff *skb)
