@@ -67,15 +67,8 @@ static int wgt_stop(struct net_device *dev)
 	return 0;
 }
 
-static int wgt_init(struct net_device *dev)
-{
-	struct wgt_device *wg = netdev_priv(dev);
-
-	return gro_cells_init(&wg->gro_cells, dev);
-}
-
 /*
- * Unregistering, or a registration failing after wgt_init() (RTNL held):
+ * Unregistering, or a registration failing (RTNL held):
  * nothing may reach the peers after this.
  */
 static void wgt_uninit(struct net_device *dev)
@@ -86,11 +79,9 @@ static void wgt_uninit(struct net_device *dev)
 	wgt_peer_remove_all(wg);
 	mutex_unlock(&wg->update_lock);
 	wgt_socket_reinit(wg, NULL, NULL);
-	gro_cells_destroy(&wg->gro_cells);
 }
 
 static const struct net_device_ops netdev_ops = {
-	.ndo_init		= wgt_init,
 	.ndo_open		= wgt_open,
 	.ndo_stop		= wgt_stop,
 	.ndo_uninit		= wgt_uninit,

@@ -13,7 +13,6 @@
 #include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <linux/wgtun.h>
-#include <net/gro_cells.h>
 
 #include "allowedips.h"
 #include "cookie.h"
@@ -62,7 +61,6 @@
  * @listen_port: configured UDP port, host order; 0 = random at open, then
  *	the port actually bound.
  * @fwmark: mark for outgoing UDP packets, 0 = none.
- * @gro_cells: hands decrypted packets to the stack with GRO.
  * @handshakes_queued: incoming handshake messages waiting for a worker.
  * @last_under_load: jiffies when the queue last looked like a flood.
  * @drops: drops before a peer was known, by enum wgtun_drop_attr.
@@ -91,7 +89,6 @@ struct wgt_device {
 	u16 listen_port;
 	u32 fwmark;
 
-	struct gro_cells gro_cells;
 	atomic_t handshakes_queued;
 	unsigned long last_under_load;
 	atomic64_t drops[WGTUN_A_DROP_MAX + 1];

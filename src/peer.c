@@ -17,6 +17,7 @@
 #include "device.h"
 #include "liveness.h"
 #include "peer.h"
+#include "queueing.h"
 #include "send.h"
 #include "timers.h"
 
@@ -88,8 +89,7 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, co
 	INIT_LIST_HEAD(&peer->allowedips);
 	rwlock_init(&peer->endpoint_lock);
 	skb_queue_head_init(&peer->staged);
-	skb_queue_head_init(&peer->tx_ordered);
-	skb_queue_head_init(&peer->rx_ordered);
+	wgt_queue_peer_init(peer);
 	INIT_WORK(&peer->handshake_work, wgt_send_handshake_work);
 	INIT_WORK(&peer->clear_work, wgt_timers_clear_work);
 	wgt_timers_init(peer);
@@ -100,7 +100,7 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, co
 
 	ret = wgt_pubkey_table_insert(&wg->pubkeys, &peer->noise);
 	if (ret)
-		goto err_noise;
+		goto err_queue;
 	/* Packets in the crypto engine keep the peer, and so the interface. */
 	dev_hold(wg->dev);
 	list_add_tail(&peer->list, &wg->peers);
@@ -108,7 +108,10 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, co
 	pr_debug("%s: peer %llu created\n", wg->dev->name, peer->internal_id);
 	return peer;
 
-err_noise:
+err_queue:
+	wgt_queue_peer_stop(peer);
+	/* The NAPI context was on the interface's list: wait out its readers. */
+	synchronize_net();
 	wgt_noise_remote_uninit(&peer->noise);
 err_dst:
 	dst_cache_destroy(&peer->endpoint_cache);
@@ -139,6 +142,7 @@ static void peer_unlink(struct wgt_peer *peer)
  */
 static void peer_shutdown(struct wgt_peer *peer)
 {
+	wgt_queue_peer_stop(peer);
 	wgt_liveness_stop(peer);
 	wgt_timers_stop(peer);
 	/* Queued work holds a reference of its own: cancelled, it is ours to drop. */

@@ -10,6 +10,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/kref.h>
+#include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -79,7 +80,9 @@ struct wgt_peer_stats {
  * @rx_ordered: received packets in the crypto engine, in arrival order.
  * @tx_flushing: a CPU is sending @tx_ordered's finished packets; under
  *	@tx_ordered's lock. Only that CPU sends this peer's data packets.
- * @rx_flushing: the same for @rx_ordered and delivery.
+ * @rx_stopped: delivery has stopped for good (removal); under
+ *	@rx_ordered's lock.
+ * @napi: delivers @rx_ordered's opened packets, in order and with GRO.
  * @handshake_work: sends an initiation from process context.
  * @clear_work: zeroes the session keys from process context.
  * @timer_retransmit: resends an unanswered initiation.
@@ -119,7 +122,8 @@ struct wgt_peer {
 	struct sk_buff_head tx_ordered;
 	struct sk_buff_head rx_ordered;
 	bool tx_flushing;
-	bool rx_flushing;
+	bool rx_stopped;
+	struct napi_struct napi;
 	struct work_struct handshake_work;
 	struct work_struct clear_work;
 

@@ -4,15 +4,19 @@
  *
  * Ownership: while a packet is in the engine it holds a reference to its
  * keypair (skb cb) and to its peer.  Both are dropped when the packet leaves
- * its peer's ordered queue, by whichever CPU flushes it.  A worker that
- * marks a packet done takes its own peer reference first, because the
- * packet (and with it the packet's reference) may be gone the moment the
- * mark is visible to another CPU's flush.
+ * its peer's ordered queue: sent by whichever CPU flushes the transmit
+ * queue, delivered by the peer's NAPI poll, or freed after the peer's
+ * delivery stopped.  A worker that marks a packet done takes its own peer
+ * reference first, because the packet (and with it the packet's reference)
+ * may be gone the moment the mark is visible to another CPU.
  */
 
 #include <linux/cpumask.h>
+#include <linux/moduleparam.h>
+#include <linux/netdevice.h>
 #include <linux/percpu.h>
 #include <linux/ptr_ring.h>
+#include <linux/rtnetlink.h>
 #include <linux/workqueue.h>
 
 #include "device.h"
@@ -29,6 +33,15 @@ struct crypt_cpu {
 	struct ptr_ring ring;
 	struct work_struct work;
 };
+
+/*
+ * Packets per sealing job, 1 to WGT_CRYPT_JOB_PACKETS: a run of staged
+ * packets is split into jobs of this many, each on the next CPU. Larger
+ * jobs cost fewer hand-offs; smaller ones spread a burst over more CPUs.
+ */
+static unsigned int job_packets = WGT_CRYPT_JOB_PACKETS;
+module_param(job_packets, uint, 0644);
+MODULE_PARM_DESC(job_packets, "packets per sealing job (1-64, default 64; tuning, see BENCHMARKS.md)");
 
 static struct crypt_cpu __percpu *crypt_cpus;
 static struct workqueue_struct *crypt_wq;
@@ -47,79 +60,139 @@ static int next_cpu(void)
 	return cpu;
 }
 
-static struct sk_buff_head *ordered_queue(struct wgt_peer *peer, bool decrypt)
-{
-	return decrypt ? &peer->rx_ordered : &peer->tx_ordered;
-}
-
-static bool *flushing_flag(struct wgt_peer *peer, bool decrypt)
-{
-	return decrypt ? &peer->rx_flushing : &peer->tx_flushing;
-}
-
-/* Send or deliver a run of finished packets, in order, outside the queue's lock. */
-static void pass_on(struct wgt_peer *peer, struct sk_buff_head *done, bool decrypt,
-		    struct wgt_send_tally *tally)
+/* Send a run of sealed packets, in order, outside the queue's lock. */
+static void tx_pass_on(struct wgt_peer *peer, struct sk_buff_head *done,
+		       struct wgt_send_tally *tally)
 {
 	struct wgt_noise_keypair *kp;
 	struct sk_buff *skb;
-	bool ok;
 
 	local_bh_disable();
 	while ((skb = __skb_dequeue(done)) != NULL) {
 		kp = wgt_skb_cb(skb)->keypair;
-		ok = wgt_skb_cb(skb)->state == WGT_CRYPT_DONE;
-		if (decrypt)
-			wgt_receive_opened(peer, skb, kp, ok);
-		else
-			wgt_send_sealed(peer, skb, ok, tally);
+		wgt_send_sealed(peer, skb, wgt_skb_cb(skb)->state == WGT_CRYPT_DONE, tally);
 		wgt_noise_keypair_put(kp);
 		wgt_peer_put(peer);
 	}
 	local_bh_enable();
 }
 
-/*
- * Pass on every finished packet at the head of @peer's queue, in order.
- * One CPU at a time does that for a queue: a CPU that finds another at it
- * leaves it the packets, and the one at it looks at the head again (under
- * the lock) each time it has passed a run on, so no finished packet is left
- * behind. Sending happens outside the lock, so the CPUs sealing the next
- * packets do not wait on it. The caller holds a peer reference of its own.
- */
-static void flush(struct wgt_peer *peer, bool decrypt)
+/* Move the finished packets at the head of @queue, at most @max, to @done. */
+static unsigned int take_finished(struct sk_buff_head *queue, struct sk_buff_head *done,
+				  unsigned int max)
 {
-	struct sk_buff_head *queue = ordered_queue(peer, decrypt);
-	bool *flushing = flushing_flag(peer, decrypt);
+	unsigned int n = 0;
+	struct sk_buff *skb;
+
+	while (n < max && (skb = skb_peek(queue)) != NULL) {
+		/* Pairs with the release in crypt_worker(): the cipher's writes first. */
+		if (smp_load_acquire(&wgt_skb_cb(skb)->state) == WGT_CRYPT_PENDING)
+			break;
+		__skb_unlink(skb, queue);
+		__skb_queue_tail(done, skb);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Send every sealed packet at the head of @peer's transmit queue, in order.
+ * One CPU at a time does that: a CPU that finds another at it leaves it the
+ * packets, and the one at it looks at the head again (under the lock) each
+ * time it has sent a run, so no finished packet is left behind. Sending
+ * happens outside the lock, so the CPUs sealing the next packets do not wait
+ * on it. The caller holds a peer reference of its own.
+ */
+static void tx_flush(struct wgt_peer *peer)
+{
+	struct sk_buff_head *queue = &peer->tx_ordered;
 	struct wgt_send_tally tally = { };
 	struct sk_buff_head done;
-	struct sk_buff *skb;
 
 	__skb_queue_head_init(&done);
 	spin_lock_bh(&queue->lock);
-	if (*flushing) {
+	if (peer->tx_flushing) {
 		spin_unlock_bh(&queue->lock);
 		return;
 	}
-	*flushing = true;
-	for (;;) {
-		while ((skb = skb_peek(queue)) != NULL) {
-			/* Pairs with the release in crypt_worker(): the cipher's writes first. */
-			if (smp_load_acquire(&wgt_skb_cb(skb)->state) == WGT_CRYPT_PENDING)
-				break;
-			__skb_unlink(skb, queue);
-			__skb_queue_tail(&done, skb);
-		}
-		if (skb_queue_empty(&done))
-			break;
+	peer->tx_flushing = true;
+	while (take_finished(queue, &done, UINT_MAX)) {
 		spin_unlock_bh(&queue->lock);
-		pass_on(peer, &done, decrypt, &tally);
+		tx_pass_on(peer, &done, &tally);
 		spin_lock_bh(&queue->lock);
 	}
-	*flushing = false;
+	peer->tx_flushing = false;
 	spin_unlock_bh(&queue->lock);
-	if (!decrypt)
-		wgt_send_tally_timers(peer, &tally);
+	wgt_send_tally_timers(peer, &tally);
+}
+
+/* Free packets the engine opened for a peer that is going away. */
+static void rx_discard(struct wgt_peer *peer, struct sk_buff_head *done)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(done)) != NULL) {
+		wgt_noise_keypair_put(wgt_skb_cb(skb)->keypair);
+		kfree_skb(skb);
+		wgt_peer_put(peer);
+	}
+}
+
+/*
+ * A received packet of @peer is opened (or failed): let the peer's NAPI poll
+ * deliver the finished head of the queue. Once delivery has stopped for good
+ * (wgt_queue_peer_stop()), free that head here instead. The caller holds a
+ * peer reference of its own.
+ */
+static void rx_ready(struct wgt_peer *peer)
+{
+	struct sk_buff_head *queue = &peer->rx_ordered;
+	struct sk_buff_head done;
+
+	__skb_queue_head_init(&done);
+	spin_lock_bh(&queue->lock);
+	if (likely(!peer->rx_stopped))
+		napi_schedule(&peer->napi);
+	else
+		take_finished(queue, &done, UINT_MAX);
+	/* With bottom halves back on, this CPU runs the poll it scheduled. */
+	spin_unlock_bh(&queue->lock);
+	rx_discard(peer, &done);
+}
+
+/* NAPI poll: deliver up to @budget opened packets, in order, with GRO. */
+static int rx_poll(struct napi_struct *napi, int budget)
+{
+	struct wgt_peer *peer = container_of(napi, struct wgt_peer, napi);
+	struct wgt_noise_keypair *kp;
+	struct sk_buff_head done;
+	struct sk_buff *skb;
+	unsigned int n;
+
+	__skb_queue_head_init(&done);
+	spin_lock(&peer->rx_ordered.lock);
+	n = take_finished(&peer->rx_ordered, &done, budget);
+	spin_unlock(&peer->rx_ordered.lock);
+
+	while ((skb = __skb_dequeue(&done)) != NULL) {
+		kp = wgt_skb_cb(skb)->keypair;
+		wgt_receive_opened(peer, skb, kp, wgt_skb_cb(skb)->state == WGT_CRYPT_DONE);
+		wgt_noise_keypair_put(kp);
+		/* Not the last reference: the peer list's is dropped after napi_disable(). */
+		wgt_peer_put(peer);
+	}
+	if (n < budget)
+		napi_complete_done(napi, n);
+	return n;
+}
+
+/* Finished packets of @peer's queue for @decrypt move on (sent, or delivered). */
+static void pass_finished(struct wgt_peer *peer, bool decrypt)
+{
+	if (decrypt)
+		rx_ready(peer);
+	else
+		tx_flush(peer);
 }
 
 static void crypt_worker(struct work_struct *work)
@@ -146,7 +219,7 @@ static void crypt_worker(struct work_struct *work)
 					  ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
 		}
 
-		flush(peer, decrypt);
+		pass_finished(peer, decrypt);
 		wgt_peer_put(peer);
 		cond_resched();
 	}
@@ -159,7 +232,7 @@ static void crypt_worker(struct work_struct *work)
  */
 static void submit(struct wgt_peer *peer, struct sk_buff *first, unsigned int n, bool decrypt)
 {
-	struct sk_buff_head *queue = ordered_queue(peer, decrypt);
+	struct sk_buff_head *queue = decrypt ? &peer->rx_ordered : &peer->tx_ordered;
 	struct sk_buff *skb, *next;
 	struct crypt_cpu *c;
 	int cpu;
@@ -196,7 +269,7 @@ static void submit(struct wgt_peer *peer, struct sk_buff *first, unsigned int n,
 		/* As in crypt_worker(): visible to a concurrent flush. */
 		smp_store_release(&wgt_skb_cb(skb)->state, WGT_CRYPT_FAILED);
 	}
-	flush(peer, decrypt);
+	pass_finished(peer, decrypt);
 }
 
 static void job_init(struct sk_buff *skb, struct wgt_noise_keypair *kp, bool decrypt)
@@ -210,16 +283,17 @@ static void job_init(struct sk_buff *skb, struct wgt_noise_keypair *kp, bool dec
 void wgt_queue_encrypt_list(struct wgt_peer *peer, struct sk_buff_head *packets,
 			    struct wgt_noise_keypair *kp)
 {
+	unsigned int n, max = clamp(READ_ONCE(job_packets), 1U, WGT_CRYPT_JOB_PACKETS);
 	struct sk_buff *first, *last, *skb;
-	unsigned int n;
 
 	while (!skb_queue_empty(packets)) {
 		first = NULL;
 		last = NULL;
-		for (n = 0; n < WGT_CRYPT_JOB_PACKETS; n++) {
+		for (n = 0; n < max; n++) {
 			skb = __skb_dequeue(packets);
 			if (!skb)
 				break;
+			kref_get(&peer->refcount);
 			job_init(skb, wgt_noise_keypair_get(kp), false);
 			if (last)
 				wgt_skb_cb(last)->job_next = skb;
@@ -236,6 +310,40 @@ void wgt_queue_decrypt(struct wgt_peer *peer, struct sk_buff *skb, struct wgt_no
 {
 	job_init(skb, kp, true);
 	submit(peer, skb, 1, true);
+}
+
+void wgt_queue_peer_init(struct wgt_peer *peer)
+{
+	ASSERT_RTNL();
+	skb_queue_head_init(&peer->tx_ordered);
+	skb_queue_head_init(&peer->rx_ordered);
+	netif_napi_add(peer->wg->dev, &peer->napi, rx_poll);
+	napi_enable(&peer->napi);
+}
+
+void wgt_queue_peer_stop(struct wgt_peer *peer)
+{
+	struct sk_buff_head done;
+
+	ASSERT_RTNL();
+	spin_lock_bh(&peer->rx_ordered.lock);
+	peer->rx_stopped = true;
+	spin_unlock_bh(&peer->rx_ordered.lock);
+	/* Waits for a poll in progress; none starts after it. */
+	napi_disable(&peer->napi);
+
+	/* What that poll left; later ones are freed by rx_ready(). */
+	__skb_queue_head_init(&done);
+	spin_lock_bh(&peer->rx_ordered.lock);
+	take_finished(&peer->rx_ordered, &done, UINT_MAX);
+	spin_unlock_bh(&peer->rx_ordered.lock);
+	rx_discard(peer, &done);
+
+	/*
+	 * Off the interface's NAPI list; readers of that list under RCU are
+	 * covered by the grace period before the peer's memory is freed.
+	 */
+	__netif_napi_del(&peer->napi);
 }
 
 int wgt_queueing_init(void)

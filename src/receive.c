@@ -4,9 +4,10 @@
  *
  * wgt_receive() runs in the UDP socket's softirq.  It checks the message
  * type and length, then:
- *  - transport data is opened right there: find the keypair by receiver
- *    index, decrypt in place, check the replay window, check the inner
- *    source against the peer's allowed IPs, and hand it to GRO;
+ *  - transport data: find the keypair by receiver index and hand the packet
+ *    to the crypto engine (queueing.h), which opens it in place on some CPU;
+ *    the peer's NAPI poll then checks the replay window and the inner source
+ *    against the peer's allowed IPs, in arrival order, and hands it to GRO;
  *  - handshake messages (and cookie replies) are queued to a module-wide
  *    per-CPU queue and processed by workers in process context, because
  *    their Curve25519 work is expensive and a flood must not starve data.
@@ -249,7 +250,6 @@ static void deliver(struct wgt_peer *peer, struct sk_buff *skb, u8 outer_ds)
 {
 	struct net_device *dev = peer->wg->dev;
 	struct wgt_peer *routed;
-	unsigned int len;
 	u8 inner_ds;
 
 	skb_reset_network_header(skb);
@@ -289,11 +289,9 @@ static void deliver(struct wgt_peer *peer, struct sk_buff *skb, u8 outer_ds)
 		goto drop;
 	}
 
-	len = skb->len;
-	if (likely(gro_cells_receive(&peer->wg->gro_cells, skb) == NET_RX_SUCCESS))
-		dev_sw_netstats_rx_add(dev, len);
-	else
-		DEV_STATS_INC(dev, rx_dropped);
+	/* In the peer's NAPI poll (queueing.c): GRO merges what it delivers. */
+	dev_sw_netstats_rx_add(dev, skb->len);
+	napi_gro_receive(&peer->napi, skb);
 	return;
 
 drop:

@@ -246,12 +246,9 @@ void wgt_send_staged(struct wgt_peer *peer)
 		wgt_skb_cb(skb)->nonce = nonce;
 		wgt_skb_cb(skb)->plain_len = skb->len;
 	}
-	/* Each packet takes a peer reference of its own into the engine. */
-	skb_queue_walk(&packets, skb)
-		kref_get(&peer->refcount);
 	if (unlikely(keypair_wants_rekey(kp)))
 		wgt_send_handshake_initiation(peer, false);
-	/* The engine takes a keypair reference per packet, and ours. */
+	/* The engine takes peer and keypair references per packet, and our keypair's. */
 	wgt_queue_encrypt_list(peer, &packets, kp);
 	return;
 out:
