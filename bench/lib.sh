@@ -112,14 +112,17 @@ bench_keys() {
 	umask 022
 }
 
-# pair_setup IMPL NS1 NS2: two namespaces on a veth and a tunnel of IMPL
-# between them (192.0.2.1 in NS1, 192.0.2.2 in NS2; outer 198.51.100.0/24).
+# pair_setup IMPL NS1 NS2 [IMPL2]: two namespaces on a veth and a tunnel of
+# IMPL between them (192.0.2.1 in NS1, 192.0.2.2 in NS2; outer
+# 198.51.100.0/24); with IMPL2, NS2's end is that one instead.
 # The peer in NS1 may also route 10.0.0.0/8 (the allowed-IPs benchmark).
 pair_setup() {
-	local impl=$1 a=$2 b=$3 tool kind
+	local impl=$1 a=$2 b=$3 impl2=${4:-$1} tool kind tool2 kind2
 
 	tool=$(tool_of "$impl")
 	kind=$(kind_of "$impl")
+	tool2=$(tool_of "$impl2")
+	kind2=$(kind_of "$impl2")
 	setup_netns "$a" "$b"
 	ip link add veth0 netns "$a" type veth peer name veth0 netns "$b"
 	ip -n "$a" addr add 198.51.100.1/24 dev veth0
@@ -127,18 +130,18 @@ pair_setup() {
 	ip -n "$a" link set veth0 up
 	ip -n "$b" link set veth0 up
 	ip -n "$a" link add wg0 type "$kind"
-	ip -n "$b" link add wg0 type "$kind"
+	ip -n "$b" link add wg0 type "$kind2"
 	ip -n "$a" addr add 192.0.2.1/24 dev wg0
 	ip -n "$b" addr add 192.0.2.2/24 dev wg0
 	ip netns exec "$a" "$tool" set wg0 private-key "$BT/a.key" listen-port 51820 \
 		peer "$PUB_B" endpoint 198.51.100.2:51820 allowed-ips 192.0.2.2/32,10.0.0.0/8
-	ip netns exec "$b" "$tool" set wg0 private-key "$BT/b.key" listen-port 51820 \
+	ip netns exec "$b" "$tool2" set wg0 private-key "$BT/b.key" listen-port 51820 \
 		peer "$PUB_A" endpoint 198.51.100.1:51820 allowed-ips 192.0.2.1/32
 	ip -n "$a" link set wg0 up
 	ip -n "$b" link set wg0 up
 	ip -n "$a" route add 10.0.0.0/8 dev wg0
 	ip netns exec "$a" ping -q -c 2 -i 0.2 -W 5 192.0.2.2 > /dev/null ||
-		die "$impl tunnel $a -> $b does not pass traffic"
+		die "$impl/$impl2 tunnel $a -> $b does not pass traffic"
 }
 
 # rx_packets NS DEV

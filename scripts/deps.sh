@@ -6,7 +6,8 @@
 #   scripts/deps.sh                 what make check needs
 #   scripts/deps.sh --extra         that, and what make style (checkpatch from
 #                                   linux-source-6.1) and make check-debug (the
-#                                   debug kernel build) need
+#                                   debug kernel build) need, and perf for
+#                                   bench/profile.sh
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +20,7 @@ packages=(
 	procps util-linux psmisc jq libssl-dev cppcheck libclang-rt-14-dev python3
 )
 case ${1:-} in
---extra) packages+=(linux-source-6.1 bison flex bc libelf-dev) ;;
+--extra) packages+=(linux-source-6.1 bison flex bc libelf-dev linux-perf) ;;
 '') ;;
 *) echo "usage: $0 [--extra]" >&2; exit 2 ;;
 esac
