@@ -13,6 +13,13 @@
 #                 to N ns (GRO holds a poll's packets up to that long for
 #                 later ones to merge with), one per N in PROFILE_GRO
 #                 (comma-separated, default none); job_packets=64
+#   wgtun-iN      wgtun    -> wgtun, module parameter inline_rx_bytes=N, one
+#                 per N in PROFILE_INLINE (comma-separated, default none)
+#   wgtun-tN      wgtun    -> wgtun, module parameter inline_tx_bytes=N, one
+#                 per N in PROFILE_INLINE_TX (comma-separated, default none)
+#   (every wgtun-* tunnel runs with the other knobs at their defaults:
+#   job_packets=64, inline_rx_bytes=1500, inline_tx_bytes=0,
+#   gro_flush_timeout=0)
 #   tx-wgtun      wgtun    -> in-tree   (wgtun seals, in-tree opens)
 #   rx-wgtun      in-tree  -> wgtun     (in-tree seals, wgtun opens)
 #
@@ -30,6 +37,8 @@ STREAMS=${PROFILE_STREAMS:-1}
 TOP=${PROFILE_TOP:-40}
 JOBS=${PROFILE_JOBS:-64}
 GRO=${PROFILE_GRO:-}
+INLINE=${PROFILE_INLINE:-}
+INLINE_TX=${PROFILE_INLINE_TX:-}
 MIXED=${PROFILE_MIXED:-1}
 PERF=${PROFILE_PERF:-1}
 
@@ -47,6 +56,8 @@ pair_setup intree i1 i2
 pair_setup wgtun t1 t2
 for j in ${JOBS//,/ }; do impls+=("wgtun-j$j"); done
 for g in ${GRO//,/ }; do impls+=("wgtun-g$g"); done
+for i in ${INLINE//,/ }; do impls+=("wgtun-i$i"); done
+for i in ${INLINE_TX//,/ }; do impls+=("wgtun-t$i"); done
 if ((MIXED)); then
 	pair_setup wgtun x1 x2 intree
 	pair_setup intree y1 y2 wgtun
@@ -62,7 +73,7 @@ sleep 1
 ns_of() {
 	case $1 in
 	intree) echo i ;;
-	wgtun-[jg]*) echo t ;;
+	wgtun-*) echo t ;;
 	tx-wgtun) echo x ;;
 	rx-wgtun) echo y ;;
 	esac
@@ -93,14 +104,18 @@ run_iperf() {
 }
 
 profile() {
-	local impl=$1 r=$2 n rx0 rx1 segs sent mbps job gro end
+	local impl=$1 r=$2 n rx0 rx1 segs sent mbps job gro inl intx end
 
 	n=$(ns_of "$impl")
-	if [[ $impl == wgtun-[jg]* ]]; then
-		job=64 gro=0
+	if [[ $impl == wgtun-* ]]; then
+		job=64 gro=0 inl=1500 intx=0
 		[[ $impl == wgtun-j* ]] && job=${impl#wgtun-j}
 		[[ $impl == wgtun-g* ]] && gro=${impl#wgtun-g}
+		[[ $impl == wgtun-i* ]] && inl=${impl#wgtun-i}
+		[[ $impl == wgtun-t* ]] && intx=${impl#wgtun-t}
 		echo "$job" > /sys/module/wgtun/parameters/job_packets
+		echo "$inl" > /sys/module/wgtun/parameters/inline_rx_bytes
+		echo "$intx" > /sys/module/wgtun/parameters/inline_tx_bytes
 		for end in t1 t2; do
 			ip netns exec "$end" sh -c "echo $gro > /sys/class/net/wg0/gro_flush_timeout"
 		done

@@ -43,6 +43,27 @@ static unsigned int job_packets = WGT_CRYPT_JOB_PACKETS;
 module_param(job_packets, uint, 0644);
 MODULE_PARM_DESC(job_packets, "packets per sealing job (1-64, default 64; tuning, see BENCHMARKS.md)");
 
+/*
+ * A lone packet up to these sizes is sealed (tx) or opened (rx) by the CPU
+ * that submits it, in its place in the peer's order, instead of going to
+ * another CPU's ring. Received data messages are lone packets: up to
+ * inline_rx_bytes they are opened in the receiving softirq, so the peer's
+ * NAPI poll, which runs after it, finds the whole batch opened and GRO merges
+ * it; the hand-off per packet goes too. On the transmit side a lone packet
+ * (a datagram, an ACK) stays on the rings by default: a sender of small
+ * datagrams would otherwise seal them all on its own CPU. Runs of staged
+ * packets (GSO bursts) always go to the rings. Measured in BENCHMARKS.md
+ * (session 3); 0 turns a direction off.
+ */
+static unsigned int inline_rx_bytes = 1500;
+module_param(inline_rx_bytes, uint, 0644);
+MODULE_PARM_DESC(inline_rx_bytes,
+		 "open received data messages up to this size in the receiving softirq (default 1500, 0 = never)");
+static unsigned int inline_tx_bytes;
+module_param(inline_tx_bytes, uint, 0644);
+MODULE_PARM_DESC(inline_tx_bytes,
+		 "seal lone outgoing packets up to this size on the sending CPU (default 0 = never)");
+
 static struct crypt_cpu __percpu *crypt_cpus;
 static struct workqueue_struct *crypt_wq;
 static DEFINE_PER_CPU(int, last_cpu);
@@ -195,12 +216,24 @@ static void pass_finished(struct wgt_peer *peer, bool decrypt)
 		tx_flush(peer);
 }
 
+/* Seal or open @skb and publish the result; the packet may be gone after. */
+static void crypt_one(struct sk_buff *skb, bool decrypt)
+{
+	bool ok;
+
+	local_bh_disable();
+	ok = decrypt ? wgt_receive_open(skb) : wgt_send_seal(skb);
+	local_bh_enable();
+	/* Publish the finished packet to whichever CPU passes it on. */
+	smp_store_release(&wgt_skb_cb(skb)->state, ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
+}
+
 static void crypt_worker(struct work_struct *work)
 {
 	struct crypt_cpu *c = container_of(work, struct crypt_cpu, work);
 	struct sk_buff *skb, *next;
 	struct wgt_peer *peer;
-	bool decrypt, ok;
+	bool decrypt;
 
 	while ((skb = ptr_ring_consume_bh(&c->ring)) != NULL) {
 		decrypt = wgt_skb_cb(skb)->decrypt;
@@ -211,12 +244,7 @@ static void crypt_worker(struct work_struct *work)
 		for (; skb; skb = next) {
 			/* Read before the packet is published: then it may be gone. */
 			next = wgt_skb_cb(skb)->job_next;
-			local_bh_disable();
-			ok = decrypt ? wgt_receive_open(skb) : wgt_send_seal(skb);
-			local_bh_enable();
-			/* Publish the finished packet to whichever CPU flushes it. */
-			smp_store_release(&wgt_skb_cb(skb)->state,
-					  ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
+			crypt_one(skb, decrypt);
 		}
 
 		pass_finished(peer, decrypt);
@@ -252,6 +280,16 @@ static void submit(struct wgt_peer *peer, struct sk_buff *first, unsigned int n,
 	for (skb = first; skb; skb = wgt_skb_cb(skb)->job_next)
 		__skb_queue_tail(queue, skb);
 	spin_unlock_bh(&queue->lock);
+
+	if (n == 1 && first->len <= (decrypt ? READ_ONCE(inline_rx_bytes) :
+					      READ_ONCE(inline_tx_bytes))) {
+		/* Our own reference: once published, the packet's may go. */
+		kref_get(&peer->refcount);
+		crypt_one(first, decrypt);
+		pass_finished(peer, decrypt);
+		wgt_peer_put(peer);
+		return;
+	}
 
 	cpu = next_cpu();
 	c = per_cpu_ptr(crypt_cpus, cpu);

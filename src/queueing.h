@@ -12,7 +12,11 @@
  * taken off under the queue's lock and sent outside it. Opened packets are
  * delivered by the peer's NAPI poll, which the finishing CPU schedules: the
  * poll takes the finished head of the queue and hands it to GRO, so a burst
- * reaches the stack merged.
+ * reaches the stack merged. A received data message up to the
+ * inline_rx_bytes module parameter (1500: every one of a standard MTU) skips
+ * the ring: the receiving softirq opens it on the spot, still in its place in
+ * the order (inline_tx_bytes does the same for lone outgoing packets; off by
+ * default).
  *
  * Module-wide: one workqueue and one ring per CPU serve every interface.
  */
