@@ -361,21 +361,14 @@ void wgt_queue_peer_init(struct wgt_peer *peer)
 
 void wgt_queue_peer_stop(struct wgt_peer *peer)
 {
-	struct sk_buff_head done;
-
 	ASSERT_RTNL();
 	spin_lock_bh(&peer->rx_ordered.lock);
 	peer->rx_stopped = true;
 	spin_unlock_bh(&peer->rx_ordered.lock);
 	/* Waits for a poll in progress; none starts after it. */
 	napi_disable(&peer->napi);
-
-	/* What that poll left; later ones are freed by rx_ready(). */
-	__skb_queue_head_init(&done);
-	spin_lock_bh(&peer->rx_ordered.lock);
-	take_finished(&peer->rx_ordered, &done, UINT_MAX);
-	spin_unlock_bh(&peer->rx_ordered.lock);
-	rx_discard(peer, &done);
+	/* Stopped, this frees what that poll left, as it will what finishes later. */
+	rx_ready(peer);
 
 	/*
 	 * Off the interface's NAPI list; readers of that list under RCU are

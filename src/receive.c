@@ -5,7 +5,8 @@
  * wgt_receive() runs in the UDP socket's softirq.  It checks the message
  * type and length, then:
  *  - transport data: find the keypair by receiver index and hand the packet
- *    to the crypto engine (queueing.h), which opens it in place on some CPU;
+ *    to the crypto engine (queueing.h), which opens it in place, right here
+ *    up to inline_rx_bytes and on another CPU's ring above that;
  *    the peer's NAPI poll then checks the replay window and the inner source
  *    against the peer's allowed IPs, in arrival order, and hands it to GRO;
  *  - handshake messages (and cookie replies) are queued to a module-wide
