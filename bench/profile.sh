@@ -79,13 +79,13 @@ ns_of() {
 	esac
 }
 
-# tunnel_counters IMPL NS: both ends' interface error counters, and wgtun's
-# drop counters where an end is wgtun.
+# tunnel_counters NS: both ends' (NS1, NS2) interface error counters, and
+# wgtun's drop counters where an end is wgtun.
 tunnel_counters() {
 	local end ns
 
 	for end in 1 2; do
-		ns=$2$end
+		ns=$1$end
 		printf '%s: tx_dropped %s rx_errors %s; ' "$ns" \
 			"$(ip netns exec "$ns" cat /sys/class/net/wg0/statistics/tx_dropped)" \
 			"$(ip netns exec "$ns" cat /sys/class/net/wg0/statistics/rx_errors)"
@@ -98,9 +98,13 @@ tunnel_counters() {
 	done
 }
 
+# run_iperf NS [WRAPPER...]: the transfer from NS1 to NS2, under WRAPPER if given.
 run_iperf() {
-	ip netns exec "${1}1" timeout $((T + 30)) iperf3 -c 192.0.2.2 -J -t "$T" -P "$STREAMS" \
-		> "$BT/iperf.json"
+	local n=$1
+
+	shift
+	"$@" ip netns exec "${n}1" timeout $((T + 30)) \
+		iperf3 -c 192.0.2.2 -J -t "$T" -P "$STREAMS" > "$BT/iperf.json"
 }
 
 profile() {
@@ -125,10 +129,8 @@ profile() {
 	NSTAT_HISTORY=$BT/nstat-${n}1 ip netns exec "${n}1" nstat -n > /dev/null
 	rx0=$(rx_packets "${n}2" wg0)
 	if ((PERF)); then
-		perf record -q -a -e cpu-clock -F 499 -o "$BT/perf.data" -- \
-			ip netns exec "${n}1" timeout $((T + 30)) \
-			iperf3 -c 192.0.2.2 -J -t "$T" -P "$STREAMS" \
-			> "$BT/iperf.json" 2> "$BT/perf.err" || die "perf: $(cat "$BT/perf.err")"
+		run_iperf "$n" perf record -q -a -e cpu-clock -F 499 -o "$BT/perf.data" -- \
+			2> "$BT/perf.err" || die "perf: $(cat "$BT/perf.err")"
 	else
 		run_iperf "$n" || die "iperf3 over $impl failed"
 	fi
@@ -136,7 +138,6 @@ profile() {
 	segs=$(NSTAT_HISTORY=$BT/nstat-${n}2 ip netns exec "${n}2" nstat TcpOutSegs |
 		awk '$1 == "TcpOutSegs" { print $2 }')
 	# The sender's retransmissions (losses or reordering it saw), per 1,000 segments.
-	NSTAT_HISTORY=$BT/nstat-${n}1 ip netns exec "${n}1" nstat -a > /dev/null
 	sent=$(NSTAT_HISTORY=$BT/nstat-${n}1 ip netns exec "${n}1" nstat -s TcpOutSegs TcpRetransSegs |
 		awk '{ v[$1] = $2 } END { printf "%d %d", v["TcpOutSegs"], v["TcpRetransSegs"] }')
 	mbps=$(jq '.end.sum_received.bits_per_second / 1e6' "$BT/iperf.json")
@@ -147,7 +148,7 @@ profile() {
 	record "profile_tcp$STREAMS" "$impl" retrans_per_1k "$r" \
 		"$(awk -v s="${sent% *}" -v r="${sent#* }" \
 			'BEGIN { printf "%.2f", s ? 1000 * r / s : 0 }')" ratio
-	log "$impl round $r: drops and counters: $(tunnel_counters "$impl" "$n")"
+	log "$impl round $r: drops and counters: $(tunnel_counters "$n")"
 	((PERF)) || return 0
 	log "$impl round $r: top $TOP symbols (self time, all CPUs)"
 	perf report -q -i "$BT/perf.data" --no-children --sort sym --stdio \
