@@ -53,7 +53,7 @@ MODULE_PARM_DESC(job_packets, "packets per sealing job (1-64, default 64; tuning
  * (a datagram, an ACK) stays on the rings by default: a sender of small
  * datagrams would otherwise seal them all on its own CPU. Runs of staged
  * packets (GSO bursts) always go to the rings. Measured in BENCHMARKS.md
- * (session 3); 0 turns a direction off.
+ * (sessions 3 and 4); 0 turns a direction off.
  */
 static unsigned int inline_rx_bytes = 1500;
 module_param(inline_rx_bytes, uint, 0644);
@@ -228,6 +228,34 @@ static void crypt_one(struct sk_buff *skb, bool decrypt)
 	smp_store_release(&wgt_skb_cb(skb)->state, ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
 }
 
+/*
+ * The next job for @own's worker: from its own ring, else from another
+ * CPU's. A CPU busy with something else (the application producing the
+ * packets, say) runs its worker late, and the jobs dealt to it would wait
+ * for it while other CPUs idle; taking them keeps every CPU working. The
+ * order is the peers' queues' business, not the rings', so it does not
+ * matter who runs a job. The rings are never resized, so a lockless look
+ * at whether one is empty is safe (a stale answer only costs a retry later).
+ */
+static struct sk_buff *next_job(struct crypt_cpu *own)
+{
+	struct sk_buff *skb = ptr_ring_consume_bh(&own->ring);
+	struct crypt_cpu *c;
+	int cpu;
+
+	if (skb)
+		return skb;
+	for_each_online_cpu(cpu) {
+		c = per_cpu_ptr(crypt_cpus, cpu);
+		if (c == own || __ptr_ring_empty(&c->ring))
+			continue;
+		skb = ptr_ring_consume_bh(&c->ring);
+		if (skb)
+			return skb;
+	}
+	return NULL;
+}
+
 static void crypt_worker(struct work_struct *work)
 {
 	struct crypt_cpu *c = container_of(work, struct crypt_cpu, work);
@@ -235,7 +263,7 @@ static void crypt_worker(struct work_struct *work)
 	struct wgt_peer *peer;
 	bool decrypt;
 
-	while ((skb = ptr_ring_consume_bh(&c->ring)) != NULL) {
+	while ((skb = next_job(c)) != NULL) {
 		decrypt = wgt_skb_cb(skb)->decrypt;
 		peer = wgt_peer_from_remote(wgt_skb_cb(skb)->keypair->remote);
 		kref_get(&peer->refcount);

@@ -16,7 +16,8 @@
  * inline_rx_bytes module parameter (1500: every one of a standard MTU) skips
  * the ring: the receiving softirq opens it on the spot, still in its place in
  * the order (inline_tx_bytes does the same for lone outgoing packets; off by
- * default).
+ * default). A worker that runs out of its own CPU's jobs takes other CPUs'
+ * waiting ones.
  *
  * Module-wide: one workqueue and one ring per CPU serve every interface.
  */
