@@ -64,6 +64,15 @@ bench_modules() {
 	modprobe dummy
 	modprobe wireguard
 	modprobe wgtun
+	# WGTUN_PARAM_NAME=VALUE on the host sets wgtun's parameter name (lower
+	# case) for the run: the engine's tuning knobs, for comparing settings.
+	local v p
+	for v in $(compgen -v WGTUN_PARAM_ || true); do
+		p=/sys/module/wgtun/parameters/$(tr '[:upper:]' '[:lower:]' <<< "${v#WGTUN_PARAM_}")
+		[[ -w $p ]] || die "$v: no writable wgtun parameter $p"
+		echo "${!v}" > "$p"
+		echo "# wgtun parameter ${p##*/}=${!v}"
+	done
 	# Some packet paths flip static keys (socket timestamps, for ping) and
 	# thread=multi emulation has been seen to trip over live code patching
 	# under load (notes/vm-testing.md). A ping held open for the whole run

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 1800
 #
-# Where a TCP transfer's time goes, wgtun and the in-tree module in one boot;
-# not in the default list (bench/run bench/profile.sh). Tunnels, each a pair
-# of namespaces on its own veth:
+# Where a TCP transfer's (or a UDP flood's) time goes, wgtun and the in-tree
+# module in one boot; not in the default list (bench/run bench/profile.sh).
+# Tunnels, each a pair of namespaces on its own veth:
 #
 #   intree        in-tree  -> in-tree
 #   wgtun-jN      wgtun    -> wgtun, module parameter job_packets=N, one
@@ -30,6 +30,8 @@
 # merges); with PROFILE_PERF=1 (default) a system-wide perf profile
 # (cpu-clock, kernel symbols from /proc/kallsyms) whose top symbols go to the
 # log. Throughput under perf is lower than without; compare within a run.
+# PROFILE_UDP=SIZE profiles an iperf3 UDP flood of SIZE-byte inner packets
+# instead (unlimited rate): datagrams/s received and the share lost.
 . "$(dirname "$0")/lib.sh"
 
 T=${BENCH_SECONDS:-5}
@@ -41,6 +43,7 @@ INLINE=${PROFILE_INLINE:-}
 INLINE_TX=${PROFILE_INLINE_TX:-}
 MIXED=${PROFILE_MIXED:-1}
 PERF=${PROFILE_PERF:-1}
+UDP=${PROFILE_UDP:-0}
 
 if ((PERF)); then
 	command -v perf > /dev/null || die "perf missing in the guest (Debian package linux-perf)"
@@ -100,15 +103,16 @@ tunnel_counters() {
 
 # run_iperf NS [WRAPPER...]: the transfer from NS1 to NS2, under WRAPPER if given.
 run_iperf() {
-	local n=$1
+	local n=$1 load=(-P "$STREAMS")
 
 	shift
+	((UDP)) && load=(-u -b 0 -l $((UDP - 28)))
 	"$@" ip netns exec "${n}1" timeout $((T + 30)) \
-		iperf3 -c 192.0.2.2 -J -t "$T" -P "$STREAMS" > "$BT/iperf.json"
+		iperf3 -c 192.0.2.2 -J -t "$T" "${load[@]}" > "$BT/iperf.json"
 }
 
 profile() {
-	local impl=$1 r=$2 n rx0 rx1 segs sent mbps job gro inl intx end
+	local impl=$1 r=$2 n rx0 rx1 segs sent job gro inl intx end
 
 	n=$(ns_of "$impl")
 	if [[ $impl == wgtun-* ]]; then
@@ -140,19 +144,33 @@ profile() {
 	# The sender's retransmissions (losses or reordering it saw), per 1,000 segments.
 	sent=$(NSTAT_HISTORY=$BT/nstat-${n}1 ip netns exec "${n}1" nstat -s TcpOutSegs TcpRetransSegs |
 		awk '{ v[$1] = $2 } END { printf "%d %d", v["TcpOutSegs"], v["TcpRetransSegs"] }')
-	mbps=$(jq '.end.sum_received.bits_per_second / 1e6' "$BT/iperf.json")
-	record "profile_tcp$STREAMS" "$impl" mbit_s "$r" "$(printf '%.1f' "$mbps")" Mbit/s
-	record "profile_tcp$STREAMS" "$impl" acks_per_rx "$r" \
-		"$(awk -v a="${segs:-0}" -v p="$((rx1 - rx0))" \
-			'BEGIN { printf "%.3f", p ? a / p : 0 }')" ratio
-	record "profile_tcp$STREAMS" "$impl" retrans_per_1k "$r" \
-		"$(awk -v s="${sent% *}" -v r="${sent#* }" \
-			'BEGIN { printf "%.2f", s ? 1000 * r / s : 0 }')" ratio
+	if ((UDP)); then
+		record "profile_udp$UDP" "$impl" pps "$r" "$(jq \
+			'.end.sum | (.packets - .lost_packets) / .seconds | floor' "$BT/iperf.json")" packets/s
+		record "profile_udp$UDP" "$impl" lost_pct "$r" \
+			"$(jq '.end.sum.lost_percent * 10 | floor / 10' "$BT/iperf.json")" percent
+	else
+		profile_tcp "$impl" "$r" "$((rx1 - rx0))" "$segs" "$sent"
+	fi
 	log "$impl round $r: drops and counters: $(tunnel_counters "$n")"
 	((PERF)) || return 0
 	log "$impl round $r: top $TOP symbols (self time, all CPUs)"
 	perf report -q -i "$BT/perf.data" --no-children --sort sym --stdio \
 		2> /dev/null | awk -v n="$TOP" 'NF && n-- > 0'
+}
+
+# profile_tcp IMPL R RXPACKETS SEGS "SENT RETRANS": a TCP round's figures.
+profile_tcp() {
+	local impl=$1 r=$2 rx=$3 segs=$4 sent=$5 mbps
+
+	mbps=$(jq '.end.sum_received.bits_per_second / 1e6' "$BT/iperf.json")
+	record "profile_tcp$STREAMS" "$impl" mbit_s "$r" "$(printf '%.1f' "$mbps")" Mbit/s
+	record "profile_tcp$STREAMS" "$impl" acks_per_rx "$r" \
+		"$(awk -v a="${segs:-0}" -v p="$rx" \
+			'BEGIN { printf "%.3f", p ? a / p : 0 }')" ratio
+	record "profile_tcp$STREAMS" "$impl" retrans_per_1k "$r" \
+		"$(awk -v s="${sent% *}" -v r="${sent#* }" \
+			'BEGIN { printf "%.2f", s ? 1000 * r / s : 0 }')" ratio
 }
 
 for ((r = 1; r <= BENCH_ROUNDS; r++)); do
