@@ -16,13 +16,15 @@
 #   the in-tree module only if its measured per-interface cost says it fits.
 #
 # peers: one interface with PEERS_N (10,000) peers, random public keys, one
-#   /32 each, loaded with one setconf: memory per peer and load time.
+#   /32 each, loaded with one setconf: memory per peer, load and removal
+#   time; PEERS_ROUNDS (1) rounds, interleaved.
 . "$(dirname "$0")/lib.sh"
 
 SCALE_ROUNDS=${SCALE_ROUNDS:-3}
 SCALE_N=${SCALE_N:-1000}
 SCALE_BIG=${SCALE_BIG:-10000}
 PEERS_N=${PEERS_N:-10000}
+PEERS_ROUNDS=${PEERS_ROUNDS:-1}
 
 bench_modules
 bench_keys
@@ -109,9 +111,9 @@ if ((SCALE_BIG)); then
 	fi
 fi
 
-# peers IMPL: one interface, PEERS_N peers, one setconf.
+# peers IMPL ROUND: one interface, PEERS_N peers, one setconf.
 peers() {
-	local impl=$1 tool m0 m1 c0 c1 mem
+	local impl=$1 r=$2 tool m0 m1 c0 c1 mem
 
 	tool=$(tool_of "$impl")
 	{
@@ -131,16 +133,19 @@ peers() {
 	mem=$((m1 - m0))
 	got=$(ip netns exec p "$tool" show p0 peers | wc -l)
 	[[ $got == "$PEERS_N" ]] || die "$impl: $got peers loaded, want $PEERS_N"
-	record "peers$PEERS_N" "$impl" load_s 1 "$c1" s
-	record "peers$PEERS_N" "$impl" kmem_per_peer 1 "$(awk -v m="$mem" -v n="$PEERS_N" \
+	record "peers$PEERS_N" "$impl" load_s "$r" "$c1" s
+	record "peers$PEERS_N" "$impl" kmem_per_peer "$r" "$(awk -v m="$mem" -v n="$PEERS_N" \
 		'BEGIN { printf "%.2f", m / n }')" KiB
 	c0=$(now)
 	ip -n p link del p0
-	record "peers$PEERS_N" "$impl" delete_s 1 "$(elapsed "$c0")" s
+	record "peers$PEERS_N" "$impl" delete_s "$r" "$(elapsed "$c0")" s
 	ip netns del p
 	settle
 }
 
-peers wgtun
-peers intree
+for ((r = 1; r <= PEERS_ROUNDS; r++)); do
+	for impl in $(impls_for_round "$r"); do
+		peers "$impl" "$r"
+	done
+done
 log ok
