@@ -27,9 +27,10 @@
 # larger kernel, but under software emulation every call costs, and the
 # suite runs for hours.
 #
-# Measured on the project's 2-core machine: the first build takes about 90
-# minutes (see .cache/debug-kernel/build-time); later runs reuse
-# it. Changing this script's config list rebuilds (incrementally).
+# Measured on the project's 2-core machine: the first build takes 45 to 90
+# minutes of running time (.cache/debug-kernel/build-time has the last
+# one's wall time); later runs reuse it. Changing this script's config list
+# rebuilds (incrementally).
 #
 # The suite runs from copies of the repository in .cache/debug-kernel/tree/
 # (tree1/ ... for further guests), whose selftests/kernels.conf names only
