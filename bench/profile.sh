@@ -112,7 +112,7 @@ run_iperf() {
 }
 
 profile() {
-	local impl=$1 r=$2 n rx0 rx1 segs sent job gro inl intx end
+	local impl=$1 r=$2 n rx0 rx1 job gro inl intx end
 
 	n=$(ns_of "$impl")
 	if [[ $impl == wgtun-* ]]; then
@@ -139,18 +139,13 @@ profile() {
 		run_iperf "$n" || die "iperf3 over $impl failed"
 	fi
 	rx1=$(rx_packets "${n}2" wg0)
-	segs=$(NSTAT_HISTORY=$BT/nstat-${n}2 ip netns exec "${n}2" nstat TcpOutSegs |
-		awk '$1 == "TcpOutSegs" { print $2 }')
-	# The sender's retransmissions (losses or reordering it saw), per 1,000 segments.
-	sent=$(NSTAT_HISTORY=$BT/nstat-${n}1 ip netns exec "${n}1" nstat -s TcpOutSegs TcpRetransSegs |
-		awk '{ v[$1] = $2 } END { printf "%d %d", v["TcpOutSegs"], v["TcpRetransSegs"] }')
 	if ((UDP)); then
 		record "profile_udp$UDP" "$impl" pps "$r" "$(jq \
 			'.end.sum | (.packets - .lost_packets) / .seconds | floor' "$BT/iperf.json")" packets/s
 		record "profile_udp$UDP" "$impl" lost_pct "$r" \
 			"$(jq '.end.sum.lost_percent * 10 | floor / 10' "$BT/iperf.json")" percent
 	else
-		profile_tcp "$impl" "$r" "$((rx1 - rx0))" "$segs" "$sent"
+		profile_tcp "$impl" "$r" "$n" "$((rx1 - rx0))"
 	fi
 	log "$impl round $r: drops and counters: $(tunnel_counters "$n")"
 	((PERF)) || return 0
@@ -159,10 +154,15 @@ profile() {
 		2> /dev/null | awk -v n="$TOP" 'NF && n-- > 0'
 }
 
-# profile_tcp IMPL R RXPACKETS SEGS "SENT RETRANS": a TCP round's figures.
+# profile_tcp IMPL R NS RXPACKETS: a TCP round's figures, read right after it.
 profile_tcp() {
-	local impl=$1 r=$2 rx=$3 segs=$4 sent=$5 mbps
+	local impl=$1 r=$2 n=$3 rx=$4 segs sent mbps
 
+	segs=$(NSTAT_HISTORY=$BT/nstat-${n}2 ip netns exec "${n}2" nstat TcpOutSegs |
+		awk '$1 == "TcpOutSegs" { print $2 }')
+	# The sender's retransmissions (losses or reordering it saw), per 1,000 segments.
+	sent=$(NSTAT_HISTORY=$BT/nstat-${n}1 ip netns exec "${n}1" nstat -s TcpOutSegs TcpRetransSegs |
+		awk '{ v[$1] = $2 } END { printf "%d %d", v["TcpOutSegs"], v["TcpRetransSegs"] }')
 	mbps=$(jq '.end.sum_received.bits_per_second / 1e6' "$BT/iperf.json")
 	record "profile_tcp$STREAMS" "$impl" mbit_s "$r" "$(printf '%.1f' "$mbps")" Mbit/s
 	record "profile_tcp$STREAMS" "$impl" acks_per_rx "$r" \
