@@ -330,6 +330,7 @@ check() {
 		echo "debug-kernel: guest $g: ${tests[*]} (log: $top/guest.$g.log)"
 		# The leak scan last, in the same boot, after everything else.
 		(cd "$tree" && WGTUN_TIMEOUT_SCALE=${WGTUN_TIMEOUT_SCALE:-16} \
+			WGTUN_GUEST_APPEND=${WGTUN_GUEST_APPEND-acpi=noirq} \
 			selftests/run --kernel all --keep-going "${tests[@]}" 59-kmemleak.sh) \
 			> "$top/guest.$g.log" 2>&1 &
 		pids+=($!)
