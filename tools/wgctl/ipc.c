@@ -25,7 +25,7 @@
 
 /* Room for the largest dump skb the kernel builds (32 KiB) with margin. */
 #define RECV_BUF_LEN	(64 * 1024)
-/* One SET message; far below the default socket send buffer. */
+/* One SET message at most; far below the default socket send buffer. */
 #define SET_MSG_LEN	(32 * 1024)
 #define DUMP_RETRIES	100
 
@@ -38,6 +38,7 @@ struct ipc {
 	uint16_t family;
 	uint32_t events_group;
 	char *buf;
+	size_t dirty;		/* bytes of buf written so far: what to wipe */
 };
 
 typedef int (*msg_cb)(const struct nlmsghdr *nlh, void *data);
@@ -65,8 +66,9 @@ static void ipc_close(struct ipc *ipc)
 	if (ipc->nl)
 		mnl_socket_close(ipc->nl);
 	ipc->nl = NULL;
+	/* Only what was written: wiping the rest would fault in fresh pages. */
 	if (ipc->buf)
-		wgt_wipe(ipc->buf, RECV_BUF_LEN);
+		wgt_wipe(ipc->buf, ipc->dirty);
 	free(ipc->buf);
 	ipc->buf = NULL;
 }
@@ -139,6 +141,19 @@ static int handle_done(const struct nlmsghdr *nlh)
 	return err > 0 ? -err : err;
 }
 
+/* One datagram into ipc->buf, as recvfrom(); records how much it wrote. */
+static ssize_t ipc_recv(struct ipc *ipc)
+{
+	ssize_t got = mnl_socket_recvfrom(ipc->nl, ipc->buf, RECV_BUF_LEN);
+
+	/* A failed read may still have filled the buffer (ENOSPC: truncated). */
+	if (got < 0 || (size_t)got > RECV_BUF_LEN)
+		ipc->dirty = RECV_BUF_LEN;
+	else if ((size_t)got > ipc->dirty)
+		ipc->dirty = got;
+	return got;
+}
+
 /*
  * Reads replies to request @seq until its ack or DONE.  Sets *intr when a
  * message carries NLM_F_DUMP_INTR.  Data messages go to @cb; once @cb fails
@@ -151,7 +166,7 @@ static int ipc_run(struct ipc *ipc, uint32_t seq, msg_cb cb, void *data, bool *i
 	ssize_t got;
 
 	for (;;) {
-		got = mnl_socket_recvfrom(ipc->nl, ipc->buf, RECV_BUF_LEN);
+		got = ipc_recv(ipc);
 		if (got < 0)
 			return -errno;
 		len = (int)got;
@@ -182,6 +197,12 @@ static int ipc_run(struct ipc *ipc, uint32_t seq, msg_cb cb, void *data, bool *i
 
 static int ipc_send(struct ipc *ipc, struct nlmsghdr *nlh)
 {
+	char *p = (char *)nlh;
+
+	/* Requests are built in the receive buffer too. */
+	if (p >= ipc->buf && p < ipc->buf + RECV_BUF_LEN &&
+	    (size_t)(p - ipc->buf) + nlh->nlmsg_len > ipc->dirty)
+		ipc->dirty = (size_t)(p - ipc->buf) + nlh->nlmsg_len;
 	if (mnl_socket_sendto(ipc->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	return 0;
@@ -785,8 +806,25 @@ int ipc_set_build(struct ipc_set_iter *it, void *buf, size_t len, uint16_t famil
 	return 1;
 }
 
+/*
+ * A generous bound on the SET message for @dev, so that the common small
+ * change builds in (and then wipes) a small buffer rather than faulting in
+ * SET_MSG_LEN: a process per interface is how many routers configure.  The
+ * builder splits whatever does not fit, so an underestimate costs only an
+ * extra message; the first peer and one allowed IP always fit.
+ */
+static size_t set_msg_len(const struct wgt_device *dev)
+{
+	size_t len = 512, i;
+
+	for (i = 0; i < dev->npeers && len < SET_MSG_LEN; i++)
+		len += 256 + 64 * dev->peers[i].nips;
+	return len < SET_MSG_LEN ? len : SET_MSG_LEN;
+}
+
 int ipc_set_device(const struct wgt_device *dev)
 {
+	size_t msg_len = set_msg_len(dev);
 	struct ipc_set_iter it;
 	struct ipc ipc;
 	char *msg;
@@ -797,7 +835,7 @@ int ipc_set_device(const struct wgt_device *dev)
 		snprintf(ipc_extack, sizeof(ipc_extack), "invalid interface name");
 		return -EINVAL;
 	}
-	msg = malloc(SET_MSG_LEN);
+	msg = malloc(msg_len);
 	if (!msg)
 		return -ENOMEM;
 	err = ipc_open(&ipc);
@@ -806,7 +844,7 @@ int ipc_set_device(const struct wgt_device *dev)
 	ipc_set_iter_init(&it, dev);
 	for (;;) {
 		seq = ++ipc.seq;
-		built = ipc_set_build(&it, msg, SET_MSG_LEN, ipc.family, seq);
+		built = ipc_set_build(&it, msg, msg_len, ipc.family, seq);
 		if (built <= 0) {
 			err = built;
 			break;
@@ -819,7 +857,7 @@ int ipc_set_device(const struct wgt_device *dev)
 	}
 	ipc_close(&ipc);
 out_free:
-	wgt_wipe(msg, SET_MSG_LEN);
+	wgt_wipe(msg, msg_len);
 	free(msg);
 	return err;
 }
@@ -969,7 +1007,7 @@ int ipc_monitor(int (*cb)(const struct wgt_device *event, void *data), void *dat
 		goto out;
 	}
 	while (!stop) {
-		got = mnl_socket_recvfrom(ipc.nl, ipc.buf, RECV_BUF_LEN);
+		got = ipc_recv(&ipc);
 		if (got < 0) {
 			if (errno == ENOBUFS) {	/* events were lost; go on */
 				fputs("Warning: events were lost (receive buffer full)\n", stderr);
