@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libmnl glue for the wgtun generic netlink family and for rtnetlink.
+ * The wgtun generic netlink family and rtnetlink, over the helpers in nl.c.
  *
- * libmnl's callback runner turns an error message into a bare errno, which
- * would lose the kernel's extended-ack text; so replies are walked here with
- * our own loop that keeps NLMSGERR_ATTR_MSG.  Sockets ask for capped acks
+ * Replies are walked by our own loop, which keeps the kernel's extended-ack
+ * text (NLMSGERR_ATTR_MSG) rather than reducing an error to a bare errno.  Sockets ask for capped acks
  * (NETLINK_CAP_ACK) so that a rejected 32 KiB SET is not echoed back.
  */
 #include <errno.h>
@@ -14,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -22,6 +20,7 @@
 
 #include "encoding.h"
 #include "ipc.h"
+#include "nl.h"
 
 /* Room for the largest dump skb the kernel builds (32 KiB) with margin. */
 #define RECV_BUF_LEN	(64 * 1024)
@@ -32,8 +31,7 @@
 char ipc_extack[512];
 
 struct ipc {
-	struct mnl_socket *nl;
-	uint32_t portid;
+	struct nl_sock nl;
 	uint32_t seq;
 	uint16_t family;
 	uint32_t events_group;
@@ -63,9 +61,7 @@ bool ipc_nlmsg_ok(const struct nlmsghdr *nlh, int len)
 
 static void ipc_close(struct ipc *ipc)
 {
-	if (ipc->nl)
-		mnl_socket_close(ipc->nl);
-	ipc->nl = NULL;
+	nl_socket_close(&ipc->nl);
 	/* Only what was written: wiping the rest would fault in fresh pages. */
 	if (ipc->buf)
 		wgt_wipe(ipc->buf, ipc->dirty);
@@ -78,20 +74,19 @@ static int ipc_open_bus(struct ipc *ipc, int bus)
 	int one = 1, err;
 
 	memset(ipc, 0, sizeof(*ipc));
+	ipc->nl.fd = -1;
 	ipc_extack[0] = '\0';
 	ipc->buf = malloc(RECV_BUF_LEN);
 	if (!ipc->buf)
 		return -ENOMEM;
-	ipc->nl = mnl_socket_open(bus);
-	if (!ipc->nl || mnl_socket_bind(ipc->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (nl_socket_open(&ipc->nl, bus) < 0) {
 		err = -errno;
 		ipc_close(ipc);
 		return err;
 	}
 	/* Both are best effort: old kernels simply lack the extras. */
-	mnl_socket_setsockopt(ipc->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(ipc->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	ipc->portid = mnl_socket_get_portid(ipc->nl);
+	nl_socket_setsockopt(&ipc->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	nl_socket_setsockopt(&ipc->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	ipc->seq = (uint32_t)time(NULL);
 	return 0;
 }
@@ -101,19 +96,19 @@ static void save_extack(const void *tlvs, size_t len)
 {
 	const struct nlattr *attr;
 
-	mnl_attr_for_each_payload(tlvs, len) {
-		if (mnl_attr_get_type(attr) != NLMSGERR_ATTR_MSG)
+	nl_attr_for_each_payload(attr, tlvs, len) {
+		if (nl_attr_get_type(attr) != NLMSGERR_ATTR_MSG)
 			continue;
 		snprintf(ipc_extack, sizeof(ipc_extack), "%.*s",
-			 (int)strnlen(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr)),
-			 (const char *)mnl_attr_get_payload(attr));
+			 (int)strnlen(nl_attr_get_payload(attr), nl_attr_get_payload_len(attr)),
+			 (const char *)nl_attr_get_payload(attr));
 	}
 }
 
 static int handle_error(const struct nlmsghdr *nlh)
 {
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	size_t plen = mnl_nlmsg_get_payload_len(nlh), off = sizeof(*e);
+	const struct nlmsgerr *e = nl_nlmsg_get_payload(nlh);
+	size_t plen = nl_nlmsg_get_payload_len(nlh), off = sizeof(*e);
 
 	if (plen < sizeof(*e))
 		return -EBADMSG;
@@ -129,14 +124,14 @@ static int handle_error(const struct nlmsghdr *nlh)
 
 static int handle_done(const struct nlmsghdr *nlh)
 {
-	size_t plen = mnl_nlmsg_get_payload_len(nlh);
+	size_t plen = nl_nlmsg_get_payload_len(nlh);
 	int err;
 
 	if (plen < sizeof(int))
 		return 0;
-	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	memcpy(&err, nl_nlmsg_get_payload(nlh), sizeof(err));
 	if (err && (nlh->nlmsg_flags & NLM_F_ACK_TLVS) && plen > sizeof(int))
-		save_extack((const char *)mnl_nlmsg_get_payload(nlh) + sizeof(int),
+		save_extack((const char *)nl_nlmsg_get_payload(nlh) + sizeof(int),
 			    plen - sizeof(int));
 	return err > 0 ? -err : err;
 }
@@ -144,7 +139,7 @@ static int handle_done(const struct nlmsghdr *nlh)
 /* One datagram into ipc->buf, as recvfrom(); records how much it wrote. */
 static ssize_t ipc_recv(struct ipc *ipc)
 {
-	ssize_t got = mnl_socket_recvfrom(ipc->nl, ipc->buf, RECV_BUF_LEN);
+	ssize_t got = nl_socket_recvfrom(&ipc->nl, ipc->buf, RECV_BUF_LEN);
 
 	/* A failed read may still have filled the buffer (ENOSPC: truncated). */
 	if (got < 0 || (size_t)got > RECV_BUF_LEN)
@@ -171,8 +166,8 @@ static int ipc_run(struct ipc *ipc, uint32_t seq, msg_cb cb, void *data, bool *i
 			return -errno;
 		len = (int)got;
 		for (nlh = (const struct nlmsghdr *)ipc->buf; ipc_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != ipc->portid)
+		     nlh = nl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != ipc->nl.portid)
 				continue;
 			if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) && intr)
 				*intr = true;
@@ -203,7 +198,7 @@ static int ipc_send(struct ipc *ipc, struct nlmsghdr *nlh)
 	if (p >= ipc->buf && p < ipc->buf + RECV_BUF_LEN &&
 	    (size_t)(p - ipc->buf) + nlh->nlmsg_len > ipc->dirty)
 		ipc->dirty = (size_t)(p - ipc->buf) + nlh->nlmsg_len;
-	if (mnl_socket_sendto(ipc->nl, nlh, nlh->nlmsg_len) < 0)
+	if (nl_socket_sendto(&ipc->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	return 0;
 }
@@ -216,16 +211,16 @@ static int parse_mcast_groups(const struct nlattr *groups, struct ipc *ipc)
 	const char *name;
 	uint32_t id;
 
-	mnl_attr_for_each_nested(grp, groups) {
+	nl_attr_for_each_nested(grp, groups) {
 		name = NULL;
 		id = 0;
-		mnl_attr_for_each_nested(a, grp) {
-			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
-			    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
-				name = mnl_attr_get_str(a);
-			else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
-				 !mnl_attr_validate(a, MNL_TYPE_U32))
-				id = mnl_attr_get_u32(a);
+		nl_attr_for_each_nested(a, grp) {
+			if (nl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    !nl_attr_validate(a, NL_TYPE_NUL_STRING))
+				name = nl_attr_get_str(a);
+			else if (nl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+				 !nl_attr_validate(a, NL_TYPE_U32))
+				id = nl_attr_get_u32(a);
 		}
 		if (name && !strcmp(name, WGTUN_MCGRP_EVENTS))
 			ipc->events_group = id;
@@ -238,11 +233,11 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	struct ipc *ipc = data;
 	const struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
-		    !mnl_attr_validate(a, MNL_TYPE_U16))
-			ipc->family = mnl_attr_get_u16(a);
-		else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GROUPS)
+	nl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (nl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
+		    !nl_attr_validate(a, NL_TYPE_U16))
+			ipc->family = nl_attr_get_u16(a);
+		else if (nl_attr_get_type(a) == CTRL_ATTR_MCAST_GROUPS)
 			parse_mcast_groups(a, ipc);
 	}
 	return 0;
@@ -251,13 +246,13 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 static struct nlmsghdr *genl_header(void *buf, uint16_t type, uint8_t cmd, uint8_t version,
 				    uint16_t flags, uint32_t seq)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = nl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g = nl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->cmd = cmd;
 	g->version = version;
 	return nlh;
@@ -274,7 +269,7 @@ static int ipc_open(struct ipc *ipc)
 		return err;
 	seq = ++ipc->seq;
 	nlh = genl_header(ipc->buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK, seq);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WGTUN_GENL_NAME);
+	nl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WGTUN_GENL_NAME);
 	err = ipc_send(ipc, nlh);
 	if (!err)
 		err = ipc_run(ipc, seq, family_cb, ipc, NULL);
@@ -295,7 +290,7 @@ static int ipc_open(struct ipc *ipc)
 
 static bool attr_is_key(const struct nlattr *a)
 {
-	return mnl_attr_get_payload_len(a) == WGT_KEY_LEN;
+	return nl_attr_get_payload_len(a) == WGT_KEY_LEN;
 }
 
 static void parse_drops(const struct nlattr *nest, uint64_t drops[WGT_NDROPS])
@@ -303,10 +298,10 @@ static void parse_drops(const struct nlattr *nest, uint64_t drops[WGT_NDROPS])
 	const struct nlattr *a;
 	uint16_t type;
 
-	mnl_attr_for_each_nested(a, nest) {
-		type = mnl_attr_get_type(a);
-		if (type < WGT_NDROPS && !mnl_attr_validate(a, MNL_TYPE_U64))
-			drops[type] = mnl_attr_get_u64(a);
+	nl_attr_for_each_nested(a, nest) {
+		type = nl_attr_get_type(a);
+		if (type < WGT_NDROPS && !nl_attr_validate(a, NL_TYPE_U64))
+			drops[type] = nl_attr_get_u64(a);
 	}
 }
 
@@ -318,27 +313,27 @@ static int parse_allowedip(const struct nlattr *nest, struct wgt_peer *peer)
 	uint16_t alen = 0;
 	bool have_cidr = false;
 
-	mnl_attr_for_each_nested(a, nest) {
-		switch (mnl_attr_get_type(a)) {
+	nl_attr_for_each_nested(a, nest) {
+		switch (nl_attr_get_type(a)) {
 		case WGTUN_A_ALLOWEDIP_FAMILY:
-			if (mnl_attr_validate(a, MNL_TYPE_U16))
+			if (nl_attr_validate(a, NL_TYPE_U16))
 				return -EINVAL;
-			ip.family = mnl_attr_get_u16(a);
+			ip.family = nl_attr_get_u16(a);
 			break;
 		case WGTUN_A_ALLOWEDIP_IPADDR:
-			addr = mnl_attr_get_payload(a);
-			alen = mnl_attr_get_payload_len(a);
+			addr = nl_attr_get_payload(a);
+			alen = nl_attr_get_payload_len(a);
 			break;
 		case WGTUN_A_ALLOWEDIP_CIDR_MASK:
-			if (mnl_attr_validate(a, MNL_TYPE_U8))
+			if (nl_attr_validate(a, NL_TYPE_U8))
 				return -EINVAL;
-			ip.cidr = mnl_attr_get_u8(a);
+			ip.cidr = nl_attr_get_u8(a);
 			have_cidr = true;
 			break;
 		case WGTUN_A_ALLOWEDIP_FLAGS:
-			if (mnl_attr_validate(a, MNL_TYPE_U32))
+			if (nl_attr_validate(a, NL_TYPE_U32))
 				return -EINVAL;
-			ip.nlflags = mnl_attr_get_u32(a);
+			ip.nlflags = nl_attr_get_u32(a);
 			break;
 		}
 	}
@@ -361,39 +356,39 @@ static int parse_allowedip(const struct nlattr *nest, struct wgt_peer *peer)
  */
 struct scalar_attr {
 	uint16_t type;
-	enum mnl_attr_data_type mnl;
+	enum nl_attr_data_type dtype;
 	size_t offset;
 	uint32_t has;
 	bool boolean;
 };
 
-#define SCALAR(attr, mnltype, strct, field, hasbit)				\
-	{ attr, mnltype, offsetof(struct strct, field), hasbit,		\
+#define SCALAR(attr, dtype, strct, field, hasbit)				\
+	{ attr, dtype, offsetof(struct strct, field), hasbit,		\
 	  __builtin_types_compatible_p(__typeof__(((struct strct *)0)->field), bool) }
 
 static const struct scalar_attr peer_scalars[] = {
-	SCALAR(WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL, MNL_TYPE_U16, wgt_peer, keepalive,
+	SCALAR(WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL, NL_TYPE_U16, wgt_peer, keepalive,
 	       WGT_PEER_HAS_KEEPALIVE),
-	SCALAR(WGTUN_A_PEER_RX_BYTES, MNL_TYPE_U64, wgt_peer, rx_bytes, WGT_PEER_HAS_TRANSFER),
-	SCALAR(WGTUN_A_PEER_TX_BYTES, MNL_TYPE_U64, wgt_peer, tx_bytes, WGT_PEER_HAS_TRANSFER),
-	SCALAR(WGTUN_A_PEER_RX_PACKETS, MNL_TYPE_U64, wgt_peer, rx_packets, WGT_PEER_HAS_PACKETS),
-	SCALAR(WGTUN_A_PEER_TX_PACKETS, MNL_TYPE_U64, wgt_peer, tx_packets, WGT_PEER_HAS_PACKETS),
-	SCALAR(WGTUN_A_PEER_ALIVE, MNL_TYPE_U8, wgt_peer, alive, WGT_PEER_HAS_ALIVE),
-	SCALAR(WGTUN_A_PEER_LAST_RX_AGE, MNL_TYPE_U32, wgt_peer, last_rx_age,
+	SCALAR(WGTUN_A_PEER_RX_BYTES, NL_TYPE_U64, wgt_peer, rx_bytes, WGT_PEER_HAS_TRANSFER),
+	SCALAR(WGTUN_A_PEER_TX_BYTES, NL_TYPE_U64, wgt_peer, tx_bytes, WGT_PEER_HAS_TRANSFER),
+	SCALAR(WGTUN_A_PEER_RX_PACKETS, NL_TYPE_U64, wgt_peer, rx_packets, WGT_PEER_HAS_PACKETS),
+	SCALAR(WGTUN_A_PEER_TX_PACKETS, NL_TYPE_U64, wgt_peer, tx_packets, WGT_PEER_HAS_PACKETS),
+	SCALAR(WGTUN_A_PEER_ALIVE, NL_TYPE_U8, wgt_peer, alive, WGT_PEER_HAS_ALIVE),
+	SCALAR(WGTUN_A_PEER_LAST_RX_AGE, NL_TYPE_U32, wgt_peer, last_rx_age,
 	       WGT_PEER_HAS_LAST_RX_AGE),
 };
 
 static const struct scalar_attr device_scalars[] = {
-	SCALAR(WGTUN_A_DEVICE_IFINDEX, MNL_TYPE_U32, wgt_device, ifindex, WGT_DEV_HAS_IFINDEX),
-	SCALAR(WGTUN_A_DEVICE_LISTEN_PORT, MNL_TYPE_U16, wgt_device, listen_port,
+	SCALAR(WGTUN_A_DEVICE_IFINDEX, NL_TYPE_U32, wgt_device, ifindex, WGT_DEV_HAS_IFINDEX),
+	SCALAR(WGTUN_A_DEVICE_LISTEN_PORT, NL_TYPE_U16, wgt_device, listen_port,
 	       WGT_DEV_HAS_LISTEN_PORT),
-	SCALAR(WGTUN_A_DEVICE_FWMARK, MNL_TYPE_U32, wgt_device, fwmark, WGT_DEV_HAS_FWMARK),
-	SCALAR(WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS, MNL_TYPE_U8, wgt_device,
+	SCALAR(WGTUN_A_DEVICE_FWMARK, NL_TYPE_U32, wgt_device, fwmark, WGT_DEV_HAS_FWMARK),
+	SCALAR(WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS, NL_TYPE_U8, wgt_device,
 	       carrier_follows_peers, WGT_DEV_HAS_CARRIER_FOLLOWS),
-	SCALAR(WGTUN_A_DEVICE_LIVENESS_TIMEOUT, MNL_TYPE_U32, wgt_device, liveness_timeout,
+	SCALAR(WGTUN_A_DEVICE_LIVENESS_TIMEOUT, NL_TYPE_U32, wgt_device, liveness_timeout,
 	       WGT_DEV_HAS_LIVENESS),
-	SCALAR(WGTUN_A_DEVICE_CARRIER, MNL_TYPE_U8, wgt_device, carrier, WGT_DEV_HAS_CARRIER),
-	SCALAR(WGTUN_A_DEVICE_EVENT, MNL_TYPE_U32, wgt_device, event, WGT_DEV_HAS_EVENT),
+	SCALAR(WGTUN_A_DEVICE_CARRIER, NL_TYPE_U8, wgt_device, carrier, WGT_DEV_HAS_CARRIER),
+	SCALAR(WGTUN_A_DEVICE_EVENT, NL_TYPE_U32, wgt_device, event, WGT_DEV_HAS_EVENT),
 };
 
 /*
@@ -407,21 +402,21 @@ static int parse_scalar(const struct nlattr *a, const struct scalar_attr *table,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (table[i].type != mnl_attr_get_type(a))
+		if (table[i].type != nl_attr_get_type(a))
 			continue;
-		if (mnl_attr_validate(a, table[i].mnl))
+		if (nl_attr_validate(a, table[i].dtype))
 			return -EINVAL;
 		field = (char *)obj + table[i].offset;
 		if (table[i].boolean)
-			*(bool *)field = mnl_attr_get_u8(a) != 0;
-		else if (table[i].mnl == MNL_TYPE_U8)
-			*(uint8_t *)field = mnl_attr_get_u8(a);
-		else if (table[i].mnl == MNL_TYPE_U16)
-			*(uint16_t *)field = mnl_attr_get_u16(a);
-		else if (table[i].mnl == MNL_TYPE_U32)
-			*(uint32_t *)field = mnl_attr_get_u32(a);
+			*(bool *)field = nl_attr_get_u8(a) != 0;
+		else if (table[i].dtype == NL_TYPE_U8)
+			*(uint8_t *)field = nl_attr_get_u8(a);
+		else if (table[i].dtype == NL_TYPE_U16)
+			*(uint16_t *)field = nl_attr_get_u16(a);
+		else if (table[i].dtype == NL_TYPE_U32)
+			*(uint32_t *)field = nl_attr_get_u32(a);
 		else
-			*(uint64_t *)field = mnl_attr_get_u64(a);
+			*(uint64_t *)field = nl_attr_get_u64(a);
 		*has |= table[i].has;
 		return 1;
 	}
@@ -430,13 +425,13 @@ static int parse_scalar(const struct nlattr *a, const struct scalar_attr *table,
 
 static int parse_endpoint(const struct nlattr *a, struct wgt_peer *peer)
 {
-	uint16_t len = mnl_attr_get_payload_len(a);
+	uint16_t len = nl_attr_get_payload_len(a);
 	sa_family_t fam;
 
 	if (len != sizeof(peer->endpoint.sin) && len != sizeof(peer->endpoint.sin6))
 		return -EINVAL;
 	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
-	memcpy(&peer->endpoint, mnl_attr_get_payload(a), len);
+	memcpy(&peer->endpoint, nl_attr_get_payload(a), len);
 	fam = peer->endpoint.sa.sa_family;
 	if ((fam == AF_INET && len == sizeof(peer->endpoint.sin)) ||
 	    (fam == AF_INET6 && len == sizeof(peer->endpoint.sin6)))
@@ -454,32 +449,32 @@ static int parse_peer_attr(const struct nlattr *a, struct wgt_peer *peer)
 			   peer, &peer->has);
 	if (err)
 		return err < 0 ? err : 0;
-	switch (mnl_attr_get_type(a)) {
+	switch (nl_attr_get_type(a)) {
 	case WGTUN_A_PEER_PRESHARED_KEY:
 		if (!attr_is_key(a))
 			return -EINVAL;
-		memcpy(peer->preshared_key, mnl_attr_get_payload(a), WGT_KEY_LEN);
+		memcpy(peer->preshared_key, nl_attr_get_payload(a), WGT_KEY_LEN);
 		if (!wgt_key_is_zero(peer->preshared_key))
 			peer->has |= WGT_PEER_HAS_PRESHARED_KEY;
 		break;
 	case WGTUN_A_PEER_FLAGS:
-		if (mnl_attr_validate(a, MNL_TYPE_U32))
+		if (nl_attr_validate(a, NL_TYPE_U32))
 			return -EINVAL;
-		peer->nlflags |= mnl_attr_get_u32(a);
+		peer->nlflags |= nl_attr_get_u32(a);
 		break;
 	case WGTUN_A_PEER_ENDPOINT:
 		return parse_endpoint(a, peer);
 	case WGTUN_A_PEER_LAST_HANDSHAKE_TIME:
-		if (mnl_attr_get_payload_len(a) != sizeof(ts))
+		if (nl_attr_get_payload_len(a) != sizeof(ts))
 			return -EINVAL;
-		memcpy(&ts, mnl_attr_get_payload(a), sizeof(ts));
+		memcpy(&ts, nl_attr_get_payload(a), sizeof(ts));
 		peer->handshake_sec = ts.tv_sec;
 		peer->handshake_nsec = ts.tv_nsec;
 		peer->has |= WGT_PEER_HAS_HANDSHAKE;
 		break;
 	case WGTUN_A_PEER_ALLOWEDIPS:
 		peer->has |= WGT_PEER_HAS_ALLOWEDIPS;
-		mnl_attr_for_each_nested(ipn, a) {
+		nl_attr_for_each_nested(ipn, a) {
 			err = parse_allowedip(ipn, peer);
 			if (err)
 				return err;
@@ -504,9 +499,9 @@ static int parse_peer(const struct nlattr *nest, struct wgt_device *dev)
 	struct wgt_peer *peer;
 	int err;
 
-	mnl_attr_for_each_nested(a, nest) {
-		if (mnl_attr_get_type(a) == WGTUN_A_PEER_PUBLIC_KEY && attr_is_key(a))
-			key = mnl_attr_get_payload(a);
+	nl_attr_for_each_nested(a, nest) {
+		if (nl_attr_get_type(a) == WGTUN_A_PEER_PUBLIC_KEY && attr_is_key(a))
+			key = nl_attr_get_payload(a);
 	}
 	if (!key)
 		return -EINVAL;
@@ -519,7 +514,7 @@ static int parse_peer(const struct nlattr *nest, struct wgt_device *dev)
 		memcpy(peer->public_key, key, WGT_KEY_LEN);
 		peer->has |= WGT_PEER_HAS_PUBLIC_KEY;
 	}
-	mnl_attr_for_each_nested(a, nest) {
+	nl_attr_for_each_nested(a, nest) {
 		err = parse_peer_attr(a, peer);
 		if (err)
 			return err;
@@ -536,37 +531,37 @@ static int parse_device_attr(const struct nlattr *a, struct wgt_device *dev)
 			   dev, &dev->has);
 	if (err)
 		return err < 0 ? err : 0;
-	switch (mnl_attr_get_type(a)) {
+	switch (nl_attr_get_type(a)) {
 	case WGTUN_A_DEVICE_IFNAME:
-		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+		if (nl_attr_validate(a, NL_TYPE_NUL_STRING))
 			return -EINVAL;
-		snprintf(dev->name, sizeof(dev->name), "%s", mnl_attr_get_str(a));
+		snprintf(dev->name, sizeof(dev->name), "%s", nl_attr_get_str(a));
 		break;
 	case WGTUN_A_DEVICE_PRIVATE_KEY:
 	case WGTUN_A_DEVICE_PUBLIC_KEY:
 		if (!attr_is_key(a))
 			return -EINVAL;
-		if (mnl_attr_get_type(a) == WGTUN_A_DEVICE_PRIVATE_KEY) {
-			memcpy(dev->private_key, mnl_attr_get_payload(a), WGT_KEY_LEN);
+		if (nl_attr_get_type(a) == WGTUN_A_DEVICE_PRIVATE_KEY) {
+			memcpy(dev->private_key, nl_attr_get_payload(a), WGT_KEY_LEN);
 			if (!wgt_key_is_zero(dev->private_key))
 				dev->has |= WGT_DEV_HAS_PRIVATE_KEY;
 		} else {
-			memcpy(dev->public_key, mnl_attr_get_payload(a), WGT_KEY_LEN);
+			memcpy(dev->public_key, nl_attr_get_payload(a), WGT_KEY_LEN);
 			if (!wgt_key_is_zero(dev->public_key))
 				dev->has |= WGT_DEV_HAS_PUBLIC_KEY;
 		}
 		break;
 	case WGTUN_A_DEVICE_FLAGS:
-		if (mnl_attr_validate(a, MNL_TYPE_U32))
+		if (nl_attr_validate(a, NL_TYPE_U32))
 			return -EINVAL;
-		dev->nlflags |= mnl_attr_get_u32(a);
+		dev->nlflags |= nl_attr_get_u32(a);
 		break;
 	case WGTUN_A_DEVICE_DROPS:
 		parse_drops(a, dev->drops);
 		dev->has |= WGT_DEV_HAS_DROPS;
 		break;
 	case WGTUN_A_DEVICE_PEERS:
-		mnl_attr_for_each_nested(p, a) {
+		nl_attr_for_each_nested(p, a) {
 			err = parse_peer(p, dev);
 			if (err)
 				return err;
@@ -582,14 +577,14 @@ int ipc_parse_device(const struct nlmsghdr *nlh, struct wgt_device *dev)
 	int err;
 
 	/*
-	 * libmnl walks attributes up to the aligned end of the message; the
+	 * nl_attr_for_each() walks up to the aligned end of the message; the
 	 * kernel's messages are always aligned, so anything else is refused
 	 * rather than read past.
 	 */
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN ||
 	    nlh->nlmsg_len != NLMSG_ALIGN(nlh->nlmsg_len))
 		return -EINVAL;
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+	nl_attr_for_each(a, nlh, GENL_HDRLEN) {
 		err = parse_device_attr(a, dev);
 		if (err)
 			return err;
@@ -631,7 +626,7 @@ int ipc_get_device(const char *name, struct wgt_device **out)
 		seq = ++ipc.seq;
 		nlh = genl_header(ipc.buf, ipc.family, WGTUN_CMD_GET_DEVICE, WGTUN_GENL_VERSION,
 				  NLM_F_DUMP, seq);
-		mnl_attr_put_strz(nlh, WGTUN_A_DEVICE_IFNAME, name);
+		nl_attr_put_strz(nlh, WGTUN_A_DEVICE_IFNAME, name);
 		intr = false;
 		err = ipc_send(&ipc, nlh);
 		if (!err)
@@ -670,20 +665,20 @@ static bool put_device_head(struct nlmsghdr *nlh, size_t len, const struct wgt_d
 	bool ok = true;
 
 	if (dev->nlflags)
-		ok &= mnl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_FLAGS, dev->nlflags);
+		ok &= nl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_FLAGS, dev->nlflags);
 	if (dev->has & WGT_DEV_HAS_PRIVATE_KEY)
-		ok &= mnl_attr_put_check(nlh, len, WGTUN_A_DEVICE_PRIVATE_KEY, WGT_KEY_LEN,
+		ok &= nl_attr_put_check(nlh, len, WGTUN_A_DEVICE_PRIVATE_KEY, WGT_KEY_LEN,
 					 dev->private_key);
 	if (dev->has & WGT_DEV_HAS_LISTEN_PORT)
-		ok &= mnl_attr_put_u16_check(nlh, len, WGTUN_A_DEVICE_LISTEN_PORT,
+		ok &= nl_attr_put_u16_check(nlh, len, WGTUN_A_DEVICE_LISTEN_PORT,
 					     dev->listen_port);
 	if (dev->has & WGT_DEV_HAS_FWMARK)
-		ok &= mnl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_FWMARK, dev->fwmark);
+		ok &= nl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_FWMARK, dev->fwmark);
 	if (dev->has & WGT_DEV_HAS_CARRIER_FOLLOWS)
-		ok &= mnl_attr_put_u8_check(nlh, len, WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS,
+		ok &= nl_attr_put_u8_check(nlh, len, WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS,
 					    dev->carrier_follows_peers);
 	if (dev->has & WGT_DEV_HAS_LIVENESS)
-		ok &= mnl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_LIVENESS_TIMEOUT,
+		ok &= nl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_LIVENESS_TIMEOUT,
 					     dev->liveness_timeout);
 	return ok;
 }
@@ -694,35 +689,35 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t len, const struct wgt_pee
 	bool ok = true;
 
 	if (peer->has & WGT_PEER_HAS_PRESHARED_KEY)
-		ok &= mnl_attr_put_check(nlh, len, WGTUN_A_PEER_PRESHARED_KEY, WGT_KEY_LEN,
+		ok &= nl_attr_put_check(nlh, len, WGTUN_A_PEER_PRESHARED_KEY, WGT_KEY_LEN,
 					 peer->preshared_key);
 	if (peer->has & WGT_PEER_HAS_ENDPOINT)
-		ok &= mnl_attr_put_check(nlh, len, WGTUN_A_PEER_ENDPOINT,
+		ok &= nl_attr_put_check(nlh, len, WGTUN_A_PEER_ENDPOINT,
 					 peer->endpoint.sa.sa_family == AF_INET ?
 					 sizeof(peer->endpoint.sin) : sizeof(peer->endpoint.sin6),
 					 &peer->endpoint);
 	if (peer->has & WGT_PEER_HAS_KEEPALIVE)
-		ok &= mnl_attr_put_u16_check(nlh, len, WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
+		ok &= nl_attr_put_u16_check(nlh, len, WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
 					     peer->keepalive);
 	return ok;
 }
 
 static bool put_allowedip(struct nlmsghdr *nlh, size_t len, const struct wgt_allowedip *ip)
 {
-	struct nlattr *nest = mnl_attr_nest_start_check(nlh, len, 0);
+	struct nlattr *nest = nl_attr_nest_start_check(nlh, len, 0);
 
 	if (!nest)
 		return false;
-	if (!mnl_attr_put_u16_check(nlh, len, WGTUN_A_ALLOWEDIP_FAMILY, ip->family) ||
-	    !mnl_attr_put_check(nlh, len, WGTUN_A_ALLOWEDIP_IPADDR,
+	if (!nl_attr_put_u16_check(nlh, len, WGTUN_A_ALLOWEDIP_FAMILY, ip->family) ||
+	    !nl_attr_put_check(nlh, len, WGTUN_A_ALLOWEDIP_IPADDR,
 				ip->family == AF_INET ? 4 : 16, &ip->addr) ||
-	    !mnl_attr_put_u8_check(nlh, len, WGTUN_A_ALLOWEDIP_CIDR_MASK, ip->cidr) ||
+	    !nl_attr_put_u8_check(nlh, len, WGTUN_A_ALLOWEDIP_CIDR_MASK, ip->cidr) ||
 	    (ip->nlflags &&
-	     !mnl_attr_put_u32_check(nlh, len, WGTUN_A_ALLOWEDIP_FLAGS, ip->nlflags))) {
-		mnl_attr_nest_cancel(nlh, nest);
+	     !nl_attr_put_u32_check(nlh, len, WGTUN_A_ALLOWEDIP_FLAGS, ip->nlflags))) {
+		nl_attr_nest_cancel(nlh, nest);
 		return false;
 	}
-	mnl_attr_nest_end(nlh, nest);
+	nl_attr_nest_end(nlh, nest);
 	return true;
 }
 
@@ -738,33 +733,33 @@ static bool put_peer(struct nlmsghdr *nlh, size_t len, struct ipc_set_iter *it, 
 	uint32_t flags = peer->nlflags;
 	size_t first_ip = it->ip;
 
-	nest = mnl_attr_nest_start_check(nlh, len, 0);
+	nest = nl_attr_nest_start_check(nlh, len, 0);
 	if (!nest)
 		return false;
 	if (it->peer_started)
 		flags &= ~WGTUN_PEER_F_REPLACE_ALLOWEDIPS;
-	if (!mnl_attr_put_check(nlh, len, WGTUN_A_PEER_PUBLIC_KEY, WGT_KEY_LEN, peer->public_key) ||
-	    (flags && !mnl_attr_put_u32_check(nlh, len, WGTUN_A_PEER_FLAGS, flags)) ||
+	if (!nl_attr_put_check(nlh, len, WGTUN_A_PEER_PUBLIC_KEY, WGT_KEY_LEN, peer->public_key) ||
+	    (flags && !nl_attr_put_u32_check(nlh, len, WGTUN_A_PEER_FLAGS, flags)) ||
 	    (!it->peer_started && !put_peer_head(nlh, len, peer)))
 		goto cancel;
 	if (!(peer->nlflags & WGTUN_PEER_F_REMOVE_ME) && it->ip < peer->nips) {
-		ips = mnl_attr_nest_start_check(nlh, len, WGTUN_A_PEER_ALLOWEDIPS);
+		ips = nl_attr_nest_start_check(nlh, len, WGTUN_A_PEER_ALLOWEDIPS);
 		if (!ips)
 			goto cancel;
 		while (it->ip < peer->nips && put_allowedip(nlh, len, &peer->ips[it->ip]))
 			it->ip++;
 		if (it->ip == first_ip) {
-			mnl_attr_nest_cancel(nlh, ips);
+			nl_attr_nest_cancel(nlh, ips);
 			goto cancel;
 		}
-		mnl_attr_nest_end(nlh, ips);
+		nl_attr_nest_end(nlh, ips);
 	}
-	mnl_attr_nest_end(nlh, nest);
+	nl_attr_nest_end(nlh, nest);
 	it->peer_started = true;
 	*progress = true;
 	return (peer->nlflags & WGTUN_PEER_F_REMOVE_ME) || it->ip >= peer->nips;
 cancel:
-	mnl_attr_nest_cancel(nlh, nest);
+	nl_attr_nest_cancel(nlh, nest);
 	return false;
 }
 
@@ -779,13 +774,13 @@ int ipc_set_build(struct ipc_set_iter *it, void *buf, size_t len, uint16_t famil
 	if (it->done)
 		return 0;
 	nlh = genl_header(buf, family, WGTUN_CMD_SET_DEVICE, WGTUN_GENL_VERSION, NLM_F_ACK, seq);
-	if (!mnl_attr_put_strz_check(nlh, len, WGTUN_A_DEVICE_IFNAME, dev->name))
+	if (!nl_attr_put_strz_check(nlh, len, WGTUN_A_DEVICE_IFNAME, dev->name))
 		return -EMSGSIZE;
 	if (first && !put_device_head(nlh, len, dev))
 		return -EMSGSIZE;
 	it->first = false;
 	if (it->peer < dev->npeers) {
-		peers = mnl_attr_nest_start_check(nlh, len, WGTUN_A_DEVICE_PEERS);
+		peers = nl_attr_nest_start_check(nlh, len, WGTUN_A_DEVICE_PEERS);
 		if (!peers)
 			return -EMSGSIZE;
 		while (it->peer < dev->npeers && put_peer(nlh, len, it, &progress)) {
@@ -794,9 +789,9 @@ int ipc_set_build(struct ipc_set_iter *it, void *buf, size_t len, uint16_t famil
 			it->peer_started = false;
 		}
 		if (progress)
-			mnl_attr_nest_end(nlh, peers);
+			nl_attr_nest_end(nlh, peers);
 		else
-			mnl_attr_nest_cancel(nlh, peers);
+			nl_attr_nest_cancel(nlh, peers);
 		/* A message with nothing in it would repeat forever. */
 		if (!progress && !first)
 			return -EMSGSIZE;
@@ -873,10 +868,10 @@ static const char *link_kind(const struct nlattr *linkinfo)
 {
 	const struct nlattr *a;
 
-	mnl_attr_for_each_nested(a, linkinfo) {
-		if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
-		    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
-			return mnl_attr_get_str(a);
+	nl_attr_for_each_nested(a, linkinfo) {
+		if (nl_attr_get_type(a) == IFLA_INFO_KIND &&
+		    !nl_attr_validate(a, NL_TYPE_NUL_STRING))
+			return nl_attr_get_str(a);
 	}
 	return NULL;
 }
@@ -900,11 +895,11 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWLINK ||
 	    nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg)))
 		return 0;
-	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
-		if (mnl_attr_get_type(a) == IFLA_IFNAME &&
-		    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
-			name = mnl_attr_get_str(a);
-		else if (mnl_attr_get_type(a) == IFLA_LINKINFO)
+	nl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
+		if (nl_attr_get_type(a) == IFLA_IFNAME &&
+		    !nl_attr_validate(a, NL_TYPE_NUL_STRING))
+			name = nl_attr_get_str(a);
+		else if (nl_attr_get_type(a) == IFLA_LINKINFO)
 			kind = link_kind(a);
 	}
 	if (!name || !kind || strcmp(kind, "wgtun"))
@@ -952,11 +947,11 @@ int ipc_list_devices(char ***names)
 		return err;
 	for (tries = 0; tries < DUMP_RETRIES; tries++) {
 		memset(&list, 0, sizeof(list));
-		nlh = mnl_nlmsg_put_header(ipc.buf);
+		nlh = nl_nlmsg_put_header(ipc.buf);
 		nlh->nlmsg_type = RTM_GETLINK;
 		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 		nlh->nlmsg_seq = ++ipc.seq;
-		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi = nl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 		ifi->ifi_family = AF_UNSPEC;
 		intr = false;
 		err = ipc_send(&ipc, nlh);
@@ -1001,7 +996,7 @@ int ipc_monitor(int (*cb)(const struct wgt_device *event, void *data), void *dat
 		err = -EPROTONOSUPPORT;
 		goto out;
 	}
-	if (mnl_socket_setsockopt(ipc.nl, NETLINK_ADD_MEMBERSHIP, &ipc.events_group,
+	if (nl_socket_setsockopt(&ipc.nl, NETLINK_ADD_MEMBERSHIP, &ipc.events_group,
 				  sizeof(ipc.events_group)) < 0) {
 		err = -errno;
 		goto out;
@@ -1018,7 +1013,7 @@ int ipc_monitor(int (*cb)(const struct wgt_device *event, void *data), void *dat
 		}
 		len = (int)got;
 		for (nlh = (const struct nlmsghdr *)ipc.buf; !stop && ipc_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
+		     nlh = nl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_type != ipc.family)
 				continue;
 			ev = wgt_device_new();

@@ -60,8 +60,8 @@ int ipc_set_build(struct ipc_set_iter *it, void *buf, size_t len, uint16_t famil
 		  uint32_t seq);
 
 /*
- * mnl_nlmsg_ok() with the length compared unsigned: libmnl casts nlmsg_len
- * to int, so a length above 2 GiB passes its check.
+ * Whether a whole message lies in the @len bytes left.  nlmsg_len is
+ * compared unsigned: cast to int, a length above 2 GiB would pass.
  */
 bool ipc_nlmsg_ok(const struct nlmsghdr *nlh, int len);
 

@@ -6,12 +6,12 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <libmnl/libmnl.h>
 
 #include "device.h"
 #include "fuzz.h"
 #include "ipc.h"
 #include "json.h"
+#include "nl.h"
 #include "show.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	/* Aligned copy, as a receive buffer would be. */
 	memcpy(copy, data, size);
-	for (nlh = copy; ipc_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+	for (nlh = copy; ipc_nlmsg_ok(nlh, len); nlh = nl_nlmsg_next(nlh, &len))
 		if (ipc_parse_device(nlh, dev))
 			break;
 	show_dump(fuzz_null, dev, true);

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
 #include "config.h"
@@ -22,6 +21,7 @@
 #include "encoding.h"
 #include "ipc.h"
 #include "json.h"
+#include "nl.h"
 #include "show.h"
 #include "subcommands.h"
 
@@ -654,16 +654,16 @@ static void split_check_msg(const struct nlmsghdr *nlh, struct split_stats *st)
 	const struct nlattr *a, *p, *pa;
 
 	st->messages++;
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(a) == WGTUN_A_DEVICE_FLAGS &&
-		    (mnl_attr_get_u32(a) & WGTUN_DEVICE_F_REPLACE_PEERS))
+	nl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (nl_attr_get_type(a) == WGTUN_A_DEVICE_FLAGS &&
+		    (nl_attr_get_u32(a) & WGTUN_DEVICE_F_REPLACE_PEERS))
 			st->replace_peers++;
-		if (mnl_attr_get_type(a) != WGTUN_A_DEVICE_PEERS)
+		if (nl_attr_get_type(a) != WGTUN_A_DEVICE_PEERS)
 			continue;
-		mnl_attr_for_each_nested(p, a) {
-			mnl_attr_for_each_nested(pa, p) {
-				if (mnl_attr_get_type(pa) == WGTUN_A_PEER_FLAGS &&
-				    (mnl_attr_get_u32(pa) & WGTUN_PEER_F_REPLACE_ALLOWEDIPS))
+		nl_attr_for_each_nested(p, a) {
+			nl_attr_for_each_nested(pa, p) {
+				if (nl_attr_get_type(pa) == WGTUN_A_PEER_FLAGS &&
+				    (nl_attr_get_u32(pa) & WGTUN_PEER_F_REPLACE_ALLOWEDIPS))
 					st->peers_with_replace++;
 			}
 		}
