@@ -16,7 +16,7 @@ conf=$repo/selftests/kernels.conf
 packages=(
 	make gcc libc6-dev pkg-config git rsync cpio gzip xz-utils coreutils
 	qemu-system-x86 busybox-static kmod iproute2 iperf3 iputils-ping
-	wireguard-tools wireguard-go bird2 frr dkms sparse libmnl-dev clang socat
+	wireguard-tools wireguard-go bird2 frr dkms sparse clang socat
 	procps util-linux psmisc jq libssl-dev cppcheck libclang-rt-14-dev python3
 )
 case ${1:-} in
