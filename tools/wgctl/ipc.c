@@ -3,8 +3,9 @@
  * The wgtun generic netlink family and rtnetlink, over the helpers in nl.c.
  *
  * Replies are walked by our own loop, which keeps the kernel's extended-ack
- * text (NLMSGERR_ATTR_MSG) rather than reducing an error to a bare errno.  Sockets ask for capped acks
- * (NETLINK_CAP_ACK) so that a rejected 32 KiB SET is not echoed back.
+ * text (NLMSGERR_ATTR_MSG) rather than reducing an error to a bare errno.
+ * Sockets ask for capped acks (NETLINK_CAP_ACK) so that a rejected SET of up
+ * to 32 KiB is not echoed back.
  */
 #include <errno.h>
 #include <stddef.h>
