@@ -707,7 +707,7 @@ static int set_device(struct wgt_device *wg, struct genl_info *info)
 	}
 
 	if (attrs[WGTUN_A_DEVICE_FWMARK]) {
-		wg->fwmark = nla_get_u32(attrs[WGTUN_A_DEVICE_FWMARK]);
+		WRITE_ONCE(wg->fwmark, nla_get_u32(attrs[WGTUN_A_DEVICE_FWMARK]));
 		/* Cached routes were chosen under the old mark. */
 		list_for_each_entry(peer, &wg->peers, list)
 			wgt_socket_clear_peer_endpoint_src(peer);

@@ -72,7 +72,11 @@ struct wgt_peer_stats {
  * @list: entry in @wg->peers; under @wg->update_lock.
  * @endpoint: current endpoint; written under @endpoint_lock (writer),
  *	read under it too (read side), since it is larger than a word.
- * @endpoint_lock: protects @endpoint and resets of @endpoint_cache.
+ * @endpoint_lock: protects @endpoint, @endpoint_gen and resets of
+ *	@endpoint_cache.
+ * @endpoint_gen: bumped with every reset of @endpoint_cache (new endpoint,
+ *	new fwmark), so that a sender whose route lookup raced with a reset
+ *	does not cache what it found.
  * @endpoint_cache: cached route to @endpoint.
  * @staged: packets waiting for a usable session; its own lock.
  * @tx_ordered: packets in the crypto engine on their way out, in nonce
@@ -116,6 +120,7 @@ struct wgt_peer {
 
 	struct wgt_endpoint endpoint;
 	rwlock_t endpoint_lock;
+	u32 endpoint_gen;
 	struct dst_cache endpoint_cache;
 
 	struct sk_buff_head staged;

@@ -25,49 +25,81 @@
 #include "socket.h"
 
 /* Copy the endpoint out under its lock: it is larger than a word. */
-static void endpoint_read(struct wgt_peer *peer, struct wgt_endpoint *ep)
+static u32 endpoint_read(struct wgt_peer *peer, struct wgt_endpoint *ep)
 {
+	u32 gen;
+
 	read_lock_bh(&peer->endpoint_lock);
 	*ep = peer->endpoint;
+	gen = peer->endpoint_gen;
+	read_unlock_bh(&peer->endpoint_lock);
+	return gen;
+}
+
+/*
+ * The route to a peer is looked up without the endpoint lock held, so a
+ * reset (a new endpoint, a new fwmark) may come between the lookup and the
+ * caching of its result.  A route is cached only if no reset happened since
+ * the sender read the endpoint (@gen): under the read lock, so that a reset
+ * either comes after (and clears it) or was seen.  @peer is NULL for a
+ * reply to a packet, which has no cache.
+ */
+static void cache_route4(struct wgt_peer *peer, u32 gen, struct rtable *rt, __be32 saddr)
+{
+	read_lock_bh(&peer->endpoint_lock);
+	if (peer->endpoint_gen == gen)
+		dst_cache_set_ip4(&peer->endpoint_cache, &rt->dst, saddr);
 	read_unlock_bh(&peer->endpoint_lock);
 }
 
-/* Remember the source a route chose, unless the endpoint moved meanwhile. */
-static void endpoint_update_src(struct wgt_peer *peer, const struct wgt_endpoint *used)
+#if IS_ENABLED(CONFIG_IPV6)
+static void cache_route6(struct wgt_peer *peer, u32 gen, struct dst_entry *dst,
+			 const struct in6_addr *saddr)
 {
-	struct wgt_endpoint *ep = &peer->endpoint;
+	read_lock_bh(&peer->endpoint_lock);
+	if (peer->endpoint_gen == gen)
+		dst_cache_set_ip6(&peer->endpoint_cache, dst, saddr);
+	read_unlock_bh(&peer->endpoint_lock);
+}
+#endif
 
+/*
+ * Remember the source a route chose, unless the endpoint was reset meanwhile
+ * (every change of @peer->endpoint but this one bumps @peer->endpoint_gen).
+ */
+static void endpoint_update_src(struct wgt_peer *peer, const struct wgt_endpoint *used, u32 gen)
+{
 	write_lock_bh(&peer->endpoint_lock);
-	if (used->addr.sa_family == AF_INET && ep->addr.sa_family == AF_INET &&
-	    ep->addr4.sin_addr.s_addr == used->addr4.sin_addr.s_addr &&
-	    ep->addr4.sin_port == used->addr4.sin_port) {
-		ep->src4 = used->src4;
-		ep->src_if4 = used->src_if4;
-	} else if (used->addr.sa_family == AF_INET6 && ep->addr.sa_family == AF_INET6 &&
-		   ipv6_addr_equal(&ep->addr6.sin6_addr, &used->addr6.sin6_addr) &&
-		   ep->addr6.sin6_port == used->addr6.sin6_port) {
-		ep->src6 = used->src6;
+	if (peer->endpoint_gen == gen) {
+		if (used->addr.sa_family == AF_INET) {
+			peer->endpoint.src4 = used->src4;
+			peer->endpoint.src_if4 = used->src_if4;
+		} else {
+			peer->endpoint.src6 = used->src6;
+		}
 	}
 	write_unlock_bh(&peer->endpoint_lock);
 }
 
 static int send4(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint *ep,
-		 u8 ds, struct dst_cache *cache)
+		 u8 ds, struct wgt_peer *peer, u32 gen)
 {
+	u32 mark = READ_ONCE(wg->fwmark);
 	struct flowi4 fl = {
 		.saddr = ep->src4.s_addr,
 		.daddr = ep->addr4.sin_addr.s_addr,
 		.fl4_dport = ep->addr4.sin_port,
-		.flowi4_mark = wg->fwmark,
+		.flowi4_mark = mark,
 		.flowi4_proto = IPPROTO_UDP,
 	};
+	struct dst_cache *cache = peer ? &peer->endpoint_cache : NULL;
 	struct rtable *rt = NULL;
 	struct sock *sk;
 	int ret = 0;
 
 	skb_mark_not_on_list(skb);
 	skb->dev = wg->dev;
-	skb->mark = wg->fwmark;
+	skb->mark = mark;
 
 	rcu_read_lock_bh();
 	sk = rcu_dereference_bh(wg->sock4);
@@ -113,7 +145,7 @@ static int send4(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint
 			goto err;
 		}
 		if (cache)
-			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
+			cache_route4(peer, gen, rt, fl.saddr);
 	}
 	ep->src4.s_addr = fl.saddr;
 	skb->ignore_df = 1;
@@ -130,24 +162,26 @@ out:
 }
 
 static int send6(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint *ep,
-		 u8 ds, struct dst_cache *cache)
+		 u8 ds, struct wgt_peer *peer, u32 gen)
 {
 #if IS_ENABLED(CONFIG_IPV6)
+	u32 mark = READ_ONCE(wg->fwmark);
 	struct flowi6 fl = {
 		.saddr = ep->src6,
 		.daddr = ep->addr6.sin6_addr,
 		.fl6_dport = ep->addr6.sin6_port,
-		.flowi6_mark = wg->fwmark,
+		.flowi6_mark = mark,
 		.flowi6_oif = ep->addr6.sin6_scope_id,
 		.flowi6_proto = IPPROTO_UDP,
 	};
+	struct dst_cache *cache = peer ? &peer->endpoint_cache : NULL;
 	struct dst_entry *dst = NULL;
 	struct sock *sk;
 	int ret = 0;
 
 	skb_mark_not_on_list(skb);
 	skb->dev = wg->dev;
-	skb->mark = wg->fwmark;
+	skb->mark = mark;
 
 	rcu_read_lock_bh();
 	sk = rcu_dereference_bh(wg->sock6);
@@ -183,7 +217,7 @@ static int send6(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint
 			goto err;
 		}
 		if (cache)
-			dst_cache_set_ip6(cache, dst, &fl.saddr);
+			cache_route6(peer, gen, dst, &fl.saddr);
 	}
 	ep->src6 = fl.saddr;
 	skb->ignore_df = 1;
@@ -206,20 +240,21 @@ int wgt_socket_send_skb_to_peer(struct wgt_peer *peer, struct sk_buff *skb, u8 d
 {
 	struct wgt_endpoint ep;
 	size_t len = skb->len;
+	u32 gen;
 	int ret;
 
-	endpoint_read(peer, &ep);
+	gen = endpoint_read(peer, &ep);
 	if (ep.addr.sa_family == AF_INET) {
-		ret = send4(peer->wg, skb, &ep, ds, &peer->endpoint_cache);
+		ret = send4(peer->wg, skb, &ep, ds, peer, gen);
 	} else if (ep.addr.sa_family == AF_INET6) {
-		ret = send6(peer->wg, skb, &ep, ds, &peer->endpoint_cache);
+		ret = send6(peer->wg, skb, &ep, ds, peer, gen);
 	} else {
 		kfree_skb(skb);
 		return -EDESTADDRREQ;
 	}
 	if (likely(!ret)) {
 		atomic64_add(len, &peer->stats.tx_bytes);
-		endpoint_update_src(peer, &ep);
+		endpoint_update_src(peer, &ep, gen);
 	}
 	return ret;
 }
@@ -260,8 +295,8 @@ int wgt_socket_send_buffer_as_reply(struct wgt_device *wg, struct sk_buff *in_sk
 		return -ENOMEM;
 	/* No route cache: replies go to strangers, do not remember them. */
 	if (ep.addr.sa_family == AF_INET)
-		return send4(wg, skb, &ep, 0, NULL);
-	return send6(wg, skb, &ep, 0, NULL);
+		return send4(wg, skb, &ep, 0, NULL, 0);
+	return send6(wg, skb, &ep, 0, NULL, 0);
 }
 
 int wgt_socket_endpoint_from_skb(struct wgt_endpoint *ep, const struct sk_buff *skb)
@@ -324,6 +359,7 @@ bool wgt_socket_set_peer_endpoint(struct wgt_peer *peer, const struct wgt_endpoi
 	write_lock_bh(&peer->endpoint_lock);
 	moved = !endpoint_addr_eq(&peer->endpoint, ep);
 	peer->endpoint = *ep;
+	peer->endpoint_gen++;
 	dst_cache_reset(&peer->endpoint_cache);
 	write_unlock_bh(&peer->endpoint_lock);
 	return moved;
@@ -342,6 +378,7 @@ void wgt_socket_clear_peer_endpoint_src(struct wgt_peer *peer)
 {
 	write_lock_bh(&peer->endpoint_lock);
 	memset(&peer->endpoint.src6, 0, sizeof(peer->endpoint.src6));
+	peer->endpoint_gen++;
 	dst_cache_reset_now(&peer->endpoint_cache);
 	write_unlock_bh(&peer->endpoint_lock);
 }
