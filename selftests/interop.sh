@@ -99,9 +99,9 @@ ix_transfer() {
 	local listener=$!
 	sleep 0.5
 	if [[ $dst == *:* ]]; then
-		ip netns exec "$from" timeout 120 socat -u "OPEN:$IX_TMP/in" "TCP6:[$dst]:$port"
+		ip netns exec "$from" timeout "$(scaled 120)" socat -u "OPEN:$IX_TMP/in" "TCP6:[$dst]:$port"
 	else
-		ip netns exec "$from" timeout 120 socat -u "OPEN:$IX_TMP/in" "TCP4:$dst:$port"
+		ip netns exec "$from" timeout "$(scaled 120)" socat -u "OPEN:$IX_TMP/in" "TCP4:$dst:$port"
 	fi
 	wait "$listener"
 	sent=$(sha256sum < "$IX_TMP/in")

@@ -5,9 +5,10 @@
 #   . "$(dirname "$0")/../lib.sh"
 #
 # A test is a bash script run as root in the guest, cwd = repository root,
-# with KVER, WGTUN_REPO and WGTUN_DEBUG_KO set. It passes by exiting 0. The
-# harness cleans up after it and checks the kernel log, so a test need not;
-# it must not clear the kernel log itself (no dmesg -c).
+# with KVER, WGTUN_REPO, WGTUN_DEBUG_KO and WGTUN_TIMEOUT_SCALE set. It
+# passes by exiting 0. The harness cleans up after it and checks the kernel
+# log, so a test need not; it must not clear the kernel log itself (no
+# dmesg -c).
 
 set -Eeuo pipefail
 
@@ -21,6 +22,12 @@ die() {
 
 log() {
 	echo "# $*"
+}
+
+# scaled SECONDS: a limit inside a test, stretched like the harness' own
+# (WGTUN_TIMEOUT_SCALE: the debug kernel runs several times slower).
+scaled() {
+	echo $(($1 * ${WGTUN_TIMEOUT_SCALE:-1}))
 }
 
 # assert MESSAGE COMMAND [ARG...]: run the command, fail the test with

@@ -58,7 +58,7 @@ ip link add wg0 type wgtun
 ip link set wg0 up
 n2 ip link add wg9 type wgtun
 n2 ip link set wg9 up
-timeout 30 rmmod wgtun || die "rmmod wgtun with interfaces present"
+timeout "$(scaled 30)" rmmod wgtun || die "rmmod wgtun with interfaces present"
 [[ ! -d /sys/module/wgtun ]] || die "wgtun still loaded"
 link_exists wg0 && die "wg0 survived rmmod"
 link_exists wg9 n2 && die "wg9 in n2 survived rmmod"

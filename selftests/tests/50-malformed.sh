@@ -41,7 +41,7 @@ n1 ip link set veth3 up
 n3 ip link set veth4 up
 
 log "capturing authentic transport packets (receiver index, replay material)"
-n1 python3 "$fuzz" capture --ifname veth1 --port 51820 --count 200 --timeout 60 \
+n1 python3 "$fuzz" capture --ifname veth1 --port 51820 --count 200 --timeout "$(scaled 60)" \
 	--out "$IX_TMP/captured" > "$IX_TMP/capture.json" &
 cap=$!
 sleep 1
