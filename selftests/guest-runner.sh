@@ -172,6 +172,14 @@ make_static_nodes
 make_run_dirs
 say "guest: $kver up after $(cut -d' ' -f1 /proc/uptime)s, running ${#TESTS[@]} test(s)"
 dmesg -c > "$LOGDIR/boot.dmesg"
+# A kernel report before any test means the boot itself went wrong, and the
+# detectors may be off for all of it (KASAN's first report turns lockdep
+# off): counted as a failure of its own, "boot".
+boot_bad=$(grep -E "$KERNEL_BAD" "$LOGDIR/boot.dmesg" | head -n1) || true
+if [[ -n $boot_bad ]]; then
+	record "FAIL boot kernel: $boot_bad"
+	say "FAIL $kver boot (kernel: $boot_bad)"
+fi
 export KVER=$kver WGTUN_REPO=$repo WGTUN_DEBUG_KO LOGDIR
 export WGTUN_TIMEOUT_SCALE=${WGTUN_TIMEOUT_SCALE:-1}
 
