@@ -79,7 +79,8 @@ ix_peers() {
 
 # ix_ping FROM DST: a few pings get through (the first may wait for a handshake).
 ix_ping() {
-	ip netns exec "$1" ping -q -c 3 -i 0.3 -W 5 "$2" > /dev/null
+	# The wait covers a handshake first, slow under the debug kernel.
+	ip netns exec "$1" ping -q -c 3 -i 0.3 -W "$(scaled 5)" "$2" > /dev/null
 }
 
 # ix_noping FROM DST: nothing gets through within a few seconds.
