@@ -175,7 +175,10 @@ dmesg -c > "$LOGDIR/boot.dmesg"
 # A kernel report before any test means the boot itself went wrong, and the
 # detectors may be off for all of it (KASAN's first report turns lockdep
 # off): counted as a failure of its own, "boot".
-boot_bad=$(grep -E "$KERNEL_BAD" "$LOGDIR/boot.dmesg" | head -n1) || true
+# (A debug kernel announces lockdep and kmemleak at boot: not reports.)
+boot_bad=$(grep -E "$KERNEL_BAD" "$LOGDIR/boot.dmesg" |
+	grep -Ev 'RCU lockdep checking is enabled|kmemleak: Kernel memory leak detector initialized' |
+	head -n1) || true
 if [[ -n $boot_bad ]]; then
 	record "FAIL boot kernel: $boot_bad"
 	say "FAIL $kver boot (kernel: $boot_bad)"
