@@ -41,8 +41,8 @@ static u32 endpoint_read(struct wgt_peer *peer, struct wgt_endpoint *ep)
  * reset (a new endpoint, a new fwmark) may come between the lookup and the
  * caching of its result.  A route is cached only if no reset happened since
  * the sender read the endpoint (@gen): under the read lock, so that a reset
- * either comes after (and clears it) or was seen.  @peer is NULL for a
- * reply to a packet, which has no cache.
+ * either comes after (and clears it) or was seen.  (send4() and send6() get
+ * a NULL peer for a reply to a packet, which has no cache to fill.)
  */
 static void cache_route4(struct wgt_peer *peer, u32 gen, struct rtable *rt, __be32 saddr)
 {
