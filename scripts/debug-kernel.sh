@@ -273,16 +273,30 @@ prepare_tree() {
 	make -s -C "$tree/selftests/tools" > /dev/null 2>&1 || true
 }
 
-# Seconds test $1 took last time under the debug kernel, else its time limit
-# (the "# timeout:" line, 120 s without one) as a rough stand-in.
+# Seconds test $1 took the last time it passed under the debug kernel
+# ($top/times, kept across runs), else its last time in any state, else its
+# time limit (the "# timeout:" line, 120 s without one) as a rough stand-in.
 test_weight() {
 	local name=${1%.sh} t
 
-	t=$(cat "$top"/tree*/.cache/logs/*/results 2>/dev/null |
-		awk -v n="$name" '$1 == "TIME" && $2 == n { t = $3 } END { print t }')
+	t=$(cat "$top/times" "$top"/tree*/.cache/logs/*/results 2>/dev/null |
+		awk -v n="$name" '$1 == "TIME" && $2 == n { t = $3; exit } END { print t }')
 	[[ -n $t ]] || t=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' \
 		"$repo/selftests/tests/$name.sh" | head -n1)
 	echo "${t:-120}"
+}
+
+# record_times RESULTS: the times of the tests that passed in RESULTS
+# replace theirs in $top/times (one line per test), for the next run's dealing.
+record_times() {
+	local new
+
+	[[ -f $1 ]] || return 0
+	new=$(awk '$1 == "TIME" { t[$2] = $3 } $1 == "PASS" && ($2 in t) { print "TIME", $2, t[$2] }' "$1")
+	[[ -n $new ]] || return 0
+	{ echo "$new"; cat "$top/times" 2>/dev/null || true; } |
+		awk '!seen[$2]++' > "$top/times.new"
+	mv "$top/times.new" "$top/times"
 }
 
 # The tests over $guests lists, longest first, each to the list with the
@@ -344,6 +358,9 @@ check() {
 	done
 	for g in "${!pids[@]}"; do
 		wait "${pids[g]}" || true
+		tree=$top/tree
+		((g)) && tree=$top/tree$g
+		record_times "$tree/.cache/logs/$krel/results"
 		echo "== guest $g"
 		cat "$top/guest.$g.log"
 		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$top/guest.$g.log" | tail -n1)
