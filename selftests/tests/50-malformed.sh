@@ -41,12 +41,17 @@ n1 ip link set veth3 up
 n3 ip link set veth4 up
 
 log "capturing authentic transport packets (receiver index, replay material)"
+# The pings go on until the capture has its packets (a slow guest may take
+# longer to start the capture than a fixed count of pings lasts).
 n1 python3 "$fuzz" capture --ifname veth1 --port 51820 --count 200 --timeout "$(scaled 60)" \
 	--out "$IX_TMP/captured" > "$IX_TMP/capture.json" &
 cap=$!
-sleep 1
-n2 ping -q -c 400 -i 0.02 -s 200 192.0.2.1 > /dev/null || true
+ip netns exec n2 ping -q -i 0.02 -s 200 192.0.2.1 > /dev/null 2>&1 &
+capping=$!
+on_exit "kill $capping 2>/dev/null"
 wait "$cap" || die "capture found no transport packets: $(cat "$IX_TMP/capture.json")"
+kill "$capping" 2>/dev/null
+wait "$capping" 2>/dev/null || true
 log "captured $(wc -l < "$IX_TMP/captured") packets"
 
 declare -A dev0 peer0 dev1 peer1
