@@ -10,6 +10,15 @@
 # carrying traffic; TCP throughput during each flood is printed as a fraction
 # of the throughput just before it.
 #
+# Cookies and the rate limiter only engage once initiations arrive faster
+# than the handshake worker takes them (a queue of 512).  A guest too slow to
+# send that fast (a debug kernel under emulation sends under 300 a second)
+# leaves wgtun handshaking every one of them, which is right; the counters
+# show it (no cookie, no rate limiting, no full queue, every initiation
+# handshaken), and then the flood runs again with the flooder on CPU 0 at
+# nice -20, ahead of the handshake worker that the packets it sends queue
+# to on that CPU.  The checks below hold for whichever flood ran last.
+#
 #   n3 (flooder) veth4 203.0.113.2/25 ------ veth3 203.0.113.1/25 (n1)
 #                veth6 203.0.113.130/25 ---- veth5 203.0.113.129/25 (n2)
 #   n1 wg0 (wgtun) 192.0.2.1 ======== tunnel ======== n2 wg0 (in-tree) 192.0.2.2
@@ -56,18 +65,22 @@ devdrop() {
 }
 
 # flood_during NAME DST PORT PUBKEY: flood while measuring; sets flood_json
-# and during.
+# and during.  The flooder runs under the command prefix in flood_prefix,
+# for flood_secs seconds.
+flood_prefix=()
+flood_secs=$((secs + 3))
 flood_during() {
 	local name=$1 dst=$2 port=$3 pub=$4 fl
 
 	if [[ -x $flood ]]; then
 		python3 "$fuzz" pool --pubkey "$pub" --pool 4096 --bad-every 8 --seed "$RANDOM" \
 			--out "$IX_TMP/pool"
-		n3 "$flood" "$dst" "$port" "$IX_TMP/pool" 148 8 $((secs + 3)) \
-			> "$IX_TMP/flood-$name.json" &
+		n3 "${flood_prefix[@]}" "$flood" "$dst" "$port" "$IX_TMP/pool" 148 8 \
+			"$flood_secs" > "$IX_TMP/flood-$name.json" &
 	else
-		n3 python3 "$fuzz" flood --dst "$dst" --port "$port" --pubkey "$pub" \
-			--seconds $((secs + 3)) --bad-every 8 --seed "$RANDOM" \
+		n3 "${flood_prefix[@]}" python3 "$fuzz" flood --dst "$dst" --port "$port" \
+			--pubkey "$pub" \
+			--seconds "$flood_secs" --bad-every 8 --seed "$RANDOM" \
 			> "$IX_TMP/flood-$name.json" &
 	fi
 	fl=$!
@@ -84,38 +97,58 @@ fraction() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'
 }
 
-lost0=$(n1 cat /sys/class/net/veth3/statistics/rx_dropped)
-qf0=$(devdrop queue_full)
-rl0=$(devdrop ratelimited)
-bm0=$(devdrop bad_mac)
-hs0=$(devdrop handshake)
-
-log "wgtun under flood"
-before=$(throughput)
-flood_during wgtun 203.0.113.1 51820 "$IX_PUB1"
-wg_json=$flood_json
-wg_frac=$(fraction "$during" "$before")
-log "wgtun: before $before bit/s, during $during bit/s"
-
 # The handshake queue drains: wait until the counters stop moving.
 settle() {
 	local a b=x i
 
-	for ((i = 0; i < 30; i++)); do
+	for ((i = 0; i < $(scaled 30); i++)); do
 		a=$(n1 wgctl show wg0 --json | jq -c '(if type == "array" then .[0] else . end) | .drops')
 		[[ $a == "$b" ]] && return 0
 		b=$a
 		sleep 1
 	done
-	die "drop counters still moving after 30 s"
+	die "drop counters still moving after $(scaled 30) s"
 }
-settle
-lost=$(($(n1 cat /sys/class/net/veth3/statistics/rx_dropped) - lost0))
-rl=$(($(devdrop ratelimited) - rl0))
-bm=$(($(devdrop bad_mac) - bm0))
-hs=$(($(devdrop handshake) - hs0))
-qf=$(($(devdrop queue_full) - qf0))
-log "wgtun counters: ratelimited +$rl, bad_mac +$bm, handshake +$hs, queue_full +$qf; lost on the veth $lost"
+
+# wgtun_flood: flood wgtun while measuring; sets wg_json, wg_frac, and the
+# counters' increments lost, rl, bm, hs, qf.
+wgtun_flood() {
+	local lost0 qf0 rl0 bm0 hs0 before
+
+	lost0=$(n1 cat /sys/class/net/veth3/statistics/rx_dropped)
+	qf0=$(devdrop queue_full)
+	rl0=$(devdrop ratelimited)
+	bm0=$(devdrop bad_mac)
+	hs0=$(devdrop handshake)
+	before=$(throughput)
+	flood_during wgtun 203.0.113.1 51820 "$IX_PUB1"
+	wg_json=$flood_json
+	wg_frac=$(fraction "$during" "$before")
+	log "wgtun: before $before bit/s, during $during bit/s"
+	settle
+	lost=$(($(n1 cat /sys/class/net/veth3/statistics/rx_dropped) - lost0))
+	rl=$(($(devdrop ratelimited) - rl0))
+	bm=$(($(devdrop bad_mac) - bm0))
+	hs=$(($(devdrop handshake) - hs0))
+	qf=$(($(devdrop queue_full) - qf0))
+	log "wgtun counters: ratelimited +$rl, bad_mac +$bm, handshake +$hs," \
+		"queue_full +$qf; lost on the veth $lost"
+}
+
+log "wgtun under flood"
+wgtun_flood
+sent=$(jq .sent <<< "$wg_json")
+if ((rl == 0 && qf == 0 && bm + hs >= sent - lost)) &&
+	[[ $(jq .cookies <<< "$wg_json") == 0 ]]; then
+	log "wgtun kept up with $(jq .rate <<< "$wg_json") initiations/s (every one handshaken or"
+	log "refused for its mac1, none rate limited): again with the flooder ahead of the worker"
+	echo "flood_throughput_fraction_equal_priority=$wg_frac"
+	# Ahead of the worker, the flooder also starves the softirq thread
+	# that frees what it sent, and sends less: give it longer.
+	flood_prefix=(nice -n -20 taskset -c 0)
+	flood_secs=$((3 * (secs + 3)))
+	wgtun_flood
+fi
 
 log "in-tree wireguard under the same flood"
 before2=$(throughput)
@@ -131,7 +164,8 @@ echo "flood_rate_wgtun=$(jq .rate <<< "$wg_json") flood_rate_intree=$(jq .rate <
 sent=$(jq .sent <<< "$wg_json")
 bad=$(jq .bad_mac_sent <<< "$wg_json")
 cookies=$(jq .cookies <<< "$wg_json")
-((sent > 1000)) || die "flooder sent only $sent initiations"
+# Fewer than the 512 queued initiations that mean "under load" test nothing.
+((sent > 512)) || die "flooder sent only $sent initiations"
 ((cookies > 0)) || die "wgtun sent no cookie reply to $sent initiations"
 ((rl > 0)) || die "the ratelimited counter did not move"
 # Every initiation ends in exactly one counter: bad_mac for a wrong mac1;
