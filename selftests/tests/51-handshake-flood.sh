@@ -99,15 +99,16 @@ fraction() {
 
 # The handshake queue drains: wait until the counters stop moving.
 settle() {
-	local a b=x i
+	local a b=x i limit
 
-	for ((i = 0; i < $(scaled 30); i++)); do
+	limit=$(scaled 30)
+	for ((i = 0; i < limit; i++)); do
 		a=$(n1 wgctl show wg0 --json | jq -c '(if type == "array" then .[0] else . end) | .drops')
 		[[ $a == "$b" ]] && return 0
 		b=$a
 		sleep 1
 	done
-	die "drop counters still moving after $(scaled 30) s"
+	die "drop counters still moving after $limit s"
 }
 
 # wgtun_flood: flood wgtun while measuring; sets wg_json, wg_frac, and the
