@@ -21,6 +21,14 @@
 /* All wgtun interfaces of all namespaces; protected by RTNL. */
 static LIST_HEAD(device_list);
 
+/* Configuration generations, drawn by all interfaces from one sequence. */
+static atomic64_t config_gens = ATOMIC64_INIT(0);
+
+void wgt_device_changed(struct wgt_device *wg)
+{
+	wg->gen = atomic64_inc_return(&config_gens);
+}
+
 static int wgt_open(struct net_device *dev)
 {
 	struct wgt_device *wg = netdev_priv(dev);
@@ -144,6 +152,7 @@ static int wgt_newlink(struct net *src_net, struct net_device *dev,
 	wg->dev = dev;
 	wg->creating_net = src_net;
 	wg->liveness_timeout = WGTUN_LIVENESS_TIMEOUT_DEFAULT;
+	wgt_device_changed(wg);
 	mutex_init(&wg->update_lock);
 	INIT_LIST_HEAD(&wg->peers);
 	wgt_allowedips_init(&wg->allowedips);

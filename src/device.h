@@ -67,7 +67,9 @@
  * @carrier_follows_peers: carrier only while a peer is alive (liveness.h).
  * @liveness_timeout: seconds of silence after which a peer is not alive.
  * @alive_peers: how many peers are alive.
- * @gen: bumped on every configuration change, for NLM_F_DUMP_INTR.
+ * @gen: configuration generation, new at each change (wgt_device_changed);
+ *	no two interfaces ever share a value, so a dump can tell both a change
+ *	and another interface at the same index (NLM_F_DUMP_INTR).
  * @peer_seq: source of peers' internal ids.
  */
 struct wgt_device {
@@ -109,6 +111,12 @@ static inline void wgt_device_drop(struct wgt_device *wg, enum wgtun_drop_attr w
 
 int wgt_device_init(void);
 void wgt_device_uninit(void);
+
+/**
+ * wgt_device_changed - give @wg a new configuration generation
+ * @wg: the interface; the caller holds its update_lock, or is creating it
+ */
+void wgt_device_changed(struct wgt_device *wg);
 
 /**
  * wgt_device_lookup - find a wgtun interface by ifindex or name

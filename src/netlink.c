@@ -112,7 +112,9 @@ static struct wgt_device *lookup_from_attrs(struct net *net, struct nlattr **att
 
 /**
  * struct dump_ctx - where a device dump stands between two calls
- * @wg: the device (a net_device reference is held until done).
+ * @ifindex: the device's index.  No reference is kept between two calls: a
+ *	dump the caller stops reading must not keep the interface from being
+ *	deleted, so each call looks the device up again.
  * @next_peer: peer to continue with, NULL to start with the first.
  * @next_ip: allowed-IPs node of @next_peer to continue with, NULL for the
  *	peer's beginning.
@@ -122,10 +124,12 @@ static struct wgt_device *lookup_from_attrs(struct net *net, struct nlattr **att
  * @finished: every peer went out.
  *
  * The cursors are plain pointers: they are only followed while @gen equals
- * the device's, which proves nothing was added or removed since.
+ * the device's.  Generations are unique across devices, so that proves the
+ * device found by @ifindex is the same one and nothing was added to or
+ * removed from it since.
  */
 struct dump_ctx {
-	struct wgt_device *wg;
+	int ifindex;
 	struct wgt_peer *next_peer;
 	struct wgt_allowedips_node *next_ip;
 	u64 gen;
@@ -150,8 +154,9 @@ static int get_start(struct netlink_callback *cb)
 	if (IS_ERR(wg))
 		return PTR_ERR(wg);
 	memset(ctx, 0, sizeof(*ctx));
-	ctx->wg = wg;
+	ctx->ifindex = wg->dev->ifindex;
 	ctx->admin = netlink_ns_capable(cb->skb, net->user_ns, CAP_NET_ADMIN);
+	dev_put(wg->dev);
 	return 0;
 }
 
@@ -321,9 +326,8 @@ cancel:
 	return -EMSGSIZE;
 }
 
-static int put_peers(struct sk_buff *skb, struct dump_ctx *ctx)
+static int put_peers(struct sk_buff *skb, struct wgt_device *wg, struct dump_ctx *ctx)
 {
-	struct wgt_device *wg = ctx->wg;
 	struct wgt_peer *peer = ctx->next_peer;
 	struct nlattr *nest;
 	int emitted = 0;
@@ -357,24 +361,20 @@ static int put_peers(struct sk_buff *skb, struct dump_ctx *ctx)
 	return 0;
 }
 
-static int get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+/* One message of the dump of @wg, which the caller keeps locked. */
+static int dump_device(struct sk_buff *skb, struct netlink_callback *cb, struct wgt_device *wg)
 {
 	struct dump_ctx *ctx = dump_ctx(cb);
-	struct wgt_device *wg = ctx->wg;
-	int ret = 0;
+	int ret;
 	void *hdr;
 
-	if (ctx->finished)
-		return 0;
+	lockdep_assert_held(&wg->update_lock);
 
-	mutex_lock(&wg->update_lock);
 	cb->seq = wg->gen;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &genl_family, NLM_F_MULTI, WGTUN_CMD_GET_DEVICE);
-	if (!hdr) {
-		ret = -EMSGSIZE;
-		goto out;
-	}
+	if (!hdr)
+		return -EMSGSIZE;
 	genl_dump_check_consistent(cb, hdr);
 
 	if (nla_put_u32(skb, WGTUN_A_DEVICE_IFINDEX, wg->dev->ifindex) ||
@@ -392,7 +392,7 @@ static int get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		goto end;
 	}
 
-	ret = put_peers(skb, ctx);
+	ret = put_peers(skb, wg, ctx);
 	if (ret == -ENOBUFS) {
 		/* A peer larger than a whole message cannot happen by design. */
 		WARN_ON_ONCE(1);
@@ -400,24 +400,31 @@ static int get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 end:
 	genlmsg_end(skb, hdr);
-	ret = skb->len;
-	goto out;
+	return skb->len;
 
 cancel:
 	genlmsg_cancel(skb, hdr);
-	ret = -EMSGSIZE;
-out:
-	mutex_unlock(&wg->update_lock);
-	return ret;
+	return -EMSGSIZE;
 }
 
-static int get_done(struct netlink_callback *cb)
+static int get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct dump_ctx *ctx = dump_ctx(cb);
+	struct wgt_device *wg;
+	int ret;
 
-	if (ctx->wg)
-		dev_put(ctx->wg->dev);
-	return 0;
+	if (ctx->finished)
+		return 0;
+	wg = wgt_device_lookup(sock_net(cb->skb->sk), ctx->ifindex, NULL);
+	if (IS_ERR(wg)) {
+		NL_SET_ERR_MSG_MOD(cb->extack, "the interface was deleted during the dump");
+		return PTR_ERR(wg);
+	}
+	mutex_lock(&wg->update_lock);
+	ret = dump_device(skb, cb, wg);
+	mutex_unlock(&wg->update_lock);
+	dev_put(wg->dev);
+	return ret;
 }
 
 /* ---- set ----------------------------------------------------------------- */
@@ -684,7 +691,7 @@ static int set_device(struct wgt_device *wg, struct genl_info *info)
 			return -EOPNOTSUPP;
 		}
 	}
-	wg->gen++;
+	wgt_device_changed(wg);
 
 	if (attrs[WGTUN_A_DEVICE_LISTEN_PORT]) {
 		u16 port = nla_get_u16(attrs[WGTUN_A_DEVICE_LISTEN_PORT]);
@@ -762,10 +769,19 @@ static int set_doit(struct sk_buff *skb, struct genl_info *info)
 
 	rtnl_lock();
 	mutex_lock(&wg->update_lock);
-	ret = set_device(wg, info);
+	/*
+	 * The interface may have been deleted (its peers already removed, and
+	 * new ones would keep it from ever being freed) or moved to another
+	 * namespace while this request waited for RTNL.
+	 */
+	if (wg->dev->reg_state != NETREG_REGISTERED || !net_eq(dev_net(wg->dev), net)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "the interface was deleted or moved meanwhile");
+		ret = -ENODEV;
+	} else {
+		ret = set_device(wg, info);
+	}
 	mutex_unlock(&wg->update_lock);
 	rtnl_unlock();
-
 	dev_put(wg->dev);
 	return ret;
 }
@@ -853,7 +869,6 @@ static const struct genl_ops genl_ops[] = {
 		.cmd = WGTUN_CMD_GET_DEVICE,
 		.start = get_start,
 		.dumpit = get_dumpit,
-		.done = get_done,
 	},
 	{
 		/*

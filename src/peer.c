@@ -133,7 +133,7 @@ static void peer_unlink(struct wgt_peer *peer)
 	wgt_pubkey_table_remove(&wg->pubkeys, &peer->noise);
 	list_del_init(&peer->list);
 	wg->num_peers--;
-	wg->gen++;
+	wgt_device_changed(wg);
 }
 
 /*

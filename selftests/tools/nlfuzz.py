@@ -14,6 +14,11 @@
       As an unprivileged user: N well-formed SET requests carrying mutated
       attributes must each be refused with EPERM, and dumps of DEV must not
       carry the private or any preshared key.
+
+  nlfuzz.py hold --ifname DEV
+      Starts a dump of DEV without reading it, prints "holding", waits for a
+      line on standard input, then reads the dump and prints how it ended
+      (JSON: the messages it carried and "done" or the error's name).
 """
 
 import argparse
@@ -448,15 +453,40 @@ def run_secrets(args):
     return 0
 
 
+def run_hold(args):
+    """A dump its caller stops reading (selftests/tests/55-*)."""
+    fz = Fuzzer(args.seed, args.ifname)
+    fz.sock.send(fz.message(fz.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, CMD_GET, 1,
+                            nla(D_IFNAME, args.ifname[0].encode() + b"\0")))
+    print("holding", flush=True)
+    sys.stdin.readline()
+    messages, end = 0, None
+    while end is None:
+        got = fz.replies(True)
+        if not got:
+            end = "no reply"
+        for typ, _, seq, payload in got:
+            if seq != fz.seq:
+                continue
+            if typ in (NLMSG_DONE, NLMSG_ERROR):
+                err = -struct.unpack_from("=i", payload, 0)[0] if len(payload) >= 4 else 0
+                end = "done" if err == 0 else errno.errorcode.get(err, str(err))
+                break
+            messages += 1
+    print(json.dumps({"messages": messages, "end": end}))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["root", "unpriv", "secrets"])
+    ap.add_argument("mode", choices=["root", "unpriv", "secrets", "hold"])
     ap.add_argument("--ifname", action="append", required=True)
     ap.add_argument("--count", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    return {"root": run_root, "unpriv": run_unpriv, "secrets": run_secrets}[args.mode](args)
+    modes = {"root": run_root, "unpriv": run_unpriv, "secrets": run_secrets, "hold": run_hold}
+    return modes[args.mode](args)
 
 
 if __name__ == "__main__":
