@@ -752,6 +752,24 @@ static int set_device(struct wgt_device *wg, struct genl_info *info)
 	return 0;
 }
 
+/* The request's copies of keys are not left behind in freed memory. */
+static void wipe_request_keys(struct nlattr **attrs)
+{
+	struct nlattr *peer, *psk;
+	int rem;
+
+	if (attrs[WGTUN_A_DEVICE_PRIVATE_KEY])
+		memzero_explicit(nla_data(attrs[WGTUN_A_DEVICE_PRIVATE_KEY]),
+				 nla_len(attrs[WGTUN_A_DEVICE_PRIVATE_KEY]));
+	if (!attrs[WGTUN_A_DEVICE_PEERS])
+		return;
+	nla_for_each_nested(peer, attrs[WGTUN_A_DEVICE_PEERS], rem) {
+		psk = nla_find_nested(peer, WGTUN_A_PEER_PRESHARED_KEY);
+		if (psk)
+			memzero_explicit(nla_data(psk), nla_len(psk));
+	}
+}
+
 static int set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
@@ -761,11 +779,14 @@ static int set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN)) {
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "changing a wgtun interface requires CAP_NET_ADMIN");
-		return -EPERM;
+		ret = -EPERM;
+		goto out;
 	}
 	wg = lookup_from_attrs(net, info->attrs, info->extack);
-	if (IS_ERR(wg))
-		return PTR_ERR(wg);
+	if (IS_ERR(wg)) {
+		ret = PTR_ERR(wg);
+		goto out;
+	}
 
 	rtnl_lock();
 	mutex_lock(&wg->update_lock);
@@ -783,6 +804,8 @@ static int set_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_unlock(&wg->update_lock);
 	rtnl_unlock();
 	dev_put(wg->dev);
+out:
+	wipe_request_keys(info->attrs);
 	return ret;
 }
 

@@ -39,7 +39,10 @@ void wgt_device_free(struct wgt_device *dev)
 	free(dev);
 }
 
-/* Grows an array to hold one more element of @size; doubles to stay linear. */
+/*
+ * Grows an array to hold one more element of @size; doubles to stay linear.
+ * Not realloc(): the old block may hold keys, and is wiped before it is freed.
+ */
 static void *grow(void *array, size_t *cap, size_t used, size_t size)
 {
 	size_t ncap;
@@ -50,10 +53,14 @@ static void *grow(void *array, size_t *cap, size_t used, size_t size)
 	ncap = *cap ? *cap * 2 : 4;
 	if (ncap > SIZE_MAX / size)
 		return NULL;
-	n = realloc(array, ncap * size);
+	n = calloc(ncap, size);
 	if (!n)
 		return NULL;
-	memset((char *)n + *cap * size, 0, (ncap - *cap) * size);
+	if (array) {
+		memcpy(n, array, *cap * size);
+		wgt_wipe(array, *cap * size);
+		free(array);
+	}
 	*cap = ncap;
 	return n;
 }
