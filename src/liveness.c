@@ -117,6 +117,24 @@ void wgt_liveness_peer_configured(struct wgt_peer *peer)
 		liveness_arm(peer, jiffies + 1);
 }
 
+/*
+ * An alive peer's timer may be set for the old timeout's deadline: it fires
+ * now and re-arms itself for the new one.  A peer that is not alive starts
+ * knocking if carrier-follows-peers was just turned on.
+ */
+void wgt_liveness_reconfigured(struct wgt_device *wg)
+{
+	struct wgt_peer *peer;
+
+	lockdep_assert_held(&wg->update_lock);
+	list_for_each_entry(peer, &wg->peers, list) {
+		if (READ_ONCE(peer->alive))
+			liveness_arm(peer, jiffies);
+		else
+			wgt_liveness_peer_configured(peer);
+	}
+}
+
 void wgt_liveness_update_carrier(struct wgt_device *wg)
 {
 	struct net_device *dev = wg->dev;

@@ -28,6 +28,8 @@ void wgt_liveness_heard(struct wgt_peer *peer, bool session);
 bool wgt_liveness_alive(const struct wgt_peer *peer);
 /* Configuration changed: re-arm probing for a peer that is not alive. */
 void wgt_liveness_peer_configured(struct wgt_peer *peer);
+/* The timeout or carrier-follows-peers changed: every peer's timer follows. */
+void wgt_liveness_reconfigured(struct wgt_device *wg);
 /* Recompute carrier after peers, options or the link state changed. */
 void wgt_liveness_update_carrier(struct wgt_device *wg);
 

@@ -748,6 +748,9 @@ static int set_device(struct wgt_device *wg, struct genl_info *info)
 				return ret;
 		}
 	}
+	if (attrs[WGTUN_A_DEVICE_LIVENESS_TIMEOUT] ||
+	    attrs[WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS])
+		wgt_liveness_reconfigured(wg);
 	wgt_liveness_update_carrier(wg);
 	return 0;
 }

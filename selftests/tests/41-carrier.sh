@@ -5,7 +5,8 @@
 # carrier-follows-peers: with it on, n1's wg0 has carrier exactly while its
 # peer is alive (operstate down and NO-CARRIER otherwise), comes back by
 # itself when the peer returns (wgtun keeps knocking, no traffic needed); with
-# it off, the link behaves like an in-tree wireguard link.  Two wgtun ends,
+# it off, the link behaves like an in-tree wireguard link.  Turning it on, or
+# changing the timeout, at runtime applies to the peers already there.  Two wgtun ends,
 # topology in selftests/interop.sh; n1 has liveness-timeout 3.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../interop.sh"
@@ -150,4 +151,18 @@ n1 wgctl set wg0 peer "$IX_PUB2" endpoint 198.51.100.2:51821 allowed-ips 0.0.0.0
 sleep 3
 hs=$(n1 wgctl show wg0 --json | jq '.peers[0].latest_handshake')
 assert_eq "$hs" 0 "handshake time on a quiet, option-off peer (wireguard starts none)"
+
+# Turned on at runtime, the option covers the peers configured before it:
+# the idle peer is knocked on at once, as if it had just been configured.
+log "on at runtime, with an idle peer: wgtun knocks, carrier comes"
+n1 wgctl set wg0 carrier-follows-peers on liveness-timeout 3600
+wait_for 20 alive || die "option turned on with an idle peer: not alive 20 s later"
+check_up
+
+log "liveness timeout lowered at runtime: an alive peer's timer follows"
+n1 wgctl set wg0 liveness-timeout 3
+n2 ip link set wg0 down
+wait_for 30 rt_no_carrier n1 wg0 ||
+	die "carrier stayed up 30 s after the peer vanished (timeout lowered from 3600 to 3 s)"
+check_down
 log ok
