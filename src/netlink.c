@@ -218,6 +218,12 @@ static int put_endpoint(struct sk_buff *skb, struct wgt_peer *peer)
 	return ret;
 }
 
+/* Seconds since jiffies64 @last_rx; jiffies_to_msecs() would wrap at 49.7 days. */
+static u32 rx_age(u64 last_rx)
+{
+	return min_t(u64, div_u64(get_jiffies_64() - last_rx, HZ), U32_MAX);
+}
+
 /* Everything about a peer but its allowed IPs. */
 static int put_peer_attrs(struct sk_buff *skb, struct wgt_peer *peer, bool admin)
 {
@@ -249,8 +255,7 @@ static int put_peer_attrs(struct sk_buff *skb, struct wgt_peer *peer, bool admin
 			      atomic64_read(&peer->stats.tx_packets), WGTUN_A_PEER_UNSPEC) ||
 	    nla_put_u32(skb, WGTUN_A_PEER_PROTOCOL_VERSION, 1) ||
 	    nla_put_u8(skb, WGTUN_A_PEER_ALIVE, wgt_liveness_alive(peer)) ||
-	    (last_rx && nla_put_u32(skb, WGTUN_A_PEER_LAST_RX_AGE,
-				    jiffies_to_msecs(get_jiffies_64() - last_rx) / 1000)) ||
+	    (last_rx && nla_put_u32(skb, WGTUN_A_PEER_LAST_RX_AGE, rx_age(last_rx))) ||
 	    put_endpoint(skb, peer) ||
 	    put_drops(skb, WGTUN_A_PEER_DROPS, peer->stats.drops))
 		goto out;
