@@ -250,17 +250,22 @@ void wgt_rl_table_destroy(struct wgt_rl_table *t)
 
 bool wgt_rl_key_from_skb(struct sk_buff *skb, const struct net *net, struct wgt_rl_key *key)
 {
-	unsigned int off = skb_network_offset(skb);
+	/*
+	 * By the time a handshake is processed, skb->data is past the IP and
+	 * UDP headers (a negative network offset): check the IP header against
+	 * the linear area's end, not against skb->data.
+	 */
+	const unsigned char *end = skb_tail_pointer(skb);
+	const unsigned char *nh = skb_network_header(skb);
 
 	memset(key, 0, sizeof(*key));
 	key->net = net;
-	if (skb->protocol == htons(ETH_P_IP) && off + sizeof(struct iphdr) <= skb_headlen(skb)) {
+	if (skb->protocol == htons(ETH_P_IP) && nh + sizeof(struct iphdr) <= end) {
 		key->family = AF_INET;
 		memcpy(&key->addr, &ip_hdr(skb)->saddr, sizeof(ip_hdr(skb)->saddr));
 		return true;
 	}
-	if (skb->protocol == htons(ETH_P_IPV6) &&
-	    off + sizeof(struct ipv6hdr) <= skb_headlen(skb)) {
+	if (skb->protocol == htons(ETH_P_IPV6) && nh + sizeof(struct ipv6hdr) <= end) {
 		key->family = AF_INET6;
 		/* Only the /64: one host hands out addresses from its whole /64. */
 		memcpy(&key->addr, &ipv6_hdr(skb)->saddr, sizeof(key->addr));

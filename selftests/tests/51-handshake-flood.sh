@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 240
+# timeout: 300
 #
 # Handshake initiations with a valid mac1 (the responder's public key is
 # public) from a third namespace, as fast as the guest can send them, at
@@ -8,7 +8,9 @@
 # the same tunnel.  Cookie replies must come back, the rate limiter must
 # engage, wrong-mac1 messages must be counted, and the tunnel must keep
 # carrying traffic; TCP throughput during each flood is printed as a fraction
-# of the throughput just before it.
+# of the throughput just before it.  Last, a peer that handshakes during a
+# flood gets through (its retry carries the cookie, the rate limiter admits
+# it).
 #
 # Cookies and the rate limiter only engage once initiations arrive faster
 # than the handshake worker takes them (a queue of 512).  A guest too slow to
@@ -64,13 +66,13 @@ devdrop() {
 		jq "(if type == \"array\" then .[0] else . end) | .drops.$1"
 }
 
-# flood_during NAME DST PORT PUBKEY: flood while measuring; sets flood_json
-# and during.  The flooder runs under the command prefix in flood_prefix,
-# for flood_secs seconds.
+# flood_start NAME DST PORT PUBKEY: start a flood in the background (its pid
+# in fl, its summary to flood-NAME.json).  The flooder runs under the command
+# prefix in flood_prefix, for flood_secs seconds.
 flood_prefix=()
 flood_secs=$((secs + 3))
-flood_during() {
-	local name=$1 dst=$2 port=$3 pub=$4 fl
+flood_start() {
+	local name=$1 dst=$2 port=$3 pub=$4
 
 	if [[ -x $flood ]]; then
 		python3 "$fuzz" pool --pubkey "$pub" --pool 4096 --bad-every 8 --seed "$RANDOM" \
@@ -84,6 +86,14 @@ flood_during() {
 			> "$IX_TMP/flood-$name.json" &
 	fi
 	fl=$!
+}
+
+# flood_during NAME DST PORT PUBKEY: flood while measuring; sets flood_json
+# and during.
+flood_during() {
+	local name=$1
+
+	flood_start "$@"
 	sleep 1
 	during=$(throughput)
 	# The tunnel answers pings during the flood, too.
@@ -184,4 +194,20 @@ total=$((bm + rl + hs + qf))
 awk -v f="$wg_frac" 'BEGIN { exit !(f > 0.02) }' ||
 	die "throughput during the flood fell to $wg_frac of before"
 ix_ping n1 192.0.2.2 || die "tunnel broken after the floods"
+
+# Under load a peer proves its address with the cookie it was sent, and the
+# per-source rate limiter then lets its handshake through: a handshake that
+# n2 starts during a flood of wgtun completes before the flood ends (the
+# cookie comes back at once, n2 retries with it after REKEY_TIMEOUT, 5 s).
+log "a handshake started during a flood of wgtun completes under it"
+flood_prefix=()
+flood_secs=40
+flood_start cookie 203.0.113.1 51820 "$IX_PUB1"
+sleep 2
+ix_peers 4
+n2 ping -q -c 1 -w 25 192.0.2.1 > /dev/null ||
+	die "no handshake from n2 within 25 s of a flood of $flood_secs s"
+kill -0 "$fl" 2> /dev/null || die "the flood ended before the handshake was checked"
+wait "$fl" || die "flooder failed"
+log "during that flood: $(cat "$IX_TMP/flood-cookie.json")"
 log ok

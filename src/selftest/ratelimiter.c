@@ -17,6 +17,7 @@
 #include <linux/skbuff.h>
 #include <linux/socket.h>
 #include <linux/timekeeping.h>
+#include <linux/udp.h>
 #include <net/net_namespace.h>
 
 #include "../ratelimiter.h"
@@ -133,8 +134,19 @@ static bool test_keys(struct wgt_rl_table *t, u64 t0)
 	ok = ok && wgt_rl_key_from_skb(skb, &init_net, &k5);
 	skb->protocol = htons(ETH_P_ARP);
 	ok = ok && !wgt_rl_key_from_skb(skb, &init_net, &k6);
-	kfree_skb(skb);
 	CHECK(ok, "keys from skbs");
+
+	/* As the handshake worker sees it: IP and UDP headers pulled. */
+	skb->protocol = htons(ETH_P_IP);
+	skb_put_zero(skb, sizeof(struct udphdr) + 32);	/* and a message */
+	__skb_pull(skb, sizeof(*ip4) + sizeof(struct udphdr));
+	ok = wgt_rl_key_from_skb(skb, &init_net, &k6);
+	CHECK(ok && !memcmp(&k6, &k5, sizeof(k5)), "key from an skb past its headers");
+	/* An IP header cut short by the linear area's end is not read. */
+	skb_reset_network_header(skb);
+	skb_trim(skb, sizeof(*ip4) - 1);
+	CHECK(!wgt_rl_key_from_skb(skb, &init_net, &k6), "truncated IP header refused");
+	kfree_skb(skb);
 	CHECK(k5.family == AF_INET && !memcmp(&k5.addr, &v4src, sizeof(v4src)), "IPv4 key");
 	CHECK(k7.family == AF_INET6 && k7.addr == k5.addr, "IPv6 key");
 
