@@ -379,7 +379,12 @@ void wgt_socket_clear_peer_endpoint_src(struct wgt_peer *peer)
 	write_lock_bh(&peer->endpoint_lock);
 	memset(&peer->endpoint.src6, 0, sizeof(peer->endpoint.src6));
 	peer->endpoint_gen++;
-	dst_cache_reset_now(&peer->endpoint_cache);
+	/*
+	 * Not dst_cache_reset_now(): senders use the cache without this lock,
+	 * and freeing another CPU's entry under it would race their own use.
+	 * Each CPU drops its stale entry at its next lookup.
+	 */
+	dst_cache_reset(&peer->endpoint_cache);
 	write_unlock_bh(&peer->endpoint_lock);
 }
 
