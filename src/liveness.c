@@ -104,10 +104,19 @@ void wgt_liveness_stop(struct wgt_peer *peer)
 void wgt_liveness_heard(struct wgt_peer *peer, bool session)
 {
 	atomic64_set(&peer->last_rx, get_jiffies_64());
-	if (session && !READ_ONCE(peer->alive)) {
+	if (!session || READ_ONCE(peer->alive))
+		return;
+	/*
+	 * A handshake worker may complete a session for a peer being removed,
+	 * after wgt_liveness_stop(): it must not count the peer alive then.
+	 * Removal marks the peer dead and waits a grace period before stopping.
+	 */
+	rcu_read_lock_bh();
+	if (likely(!READ_ONCE(peer->is_dead))) {
 		set_alive(peer, true);
-		liveness_arm(peer, jiffies + timeout_jiffies(peer->wg));
+		mod_timer(&peer->timer_liveness, jiffies + timeout_jiffies(peer->wg));
 	}
+	rcu_read_unlock_bh();
 }
 
 void wgt_liveness_peer_configured(struct wgt_peer *peer)

@@ -208,6 +208,8 @@ static void peer_release(struct kref *ref)
 {
 	struct wgt_peer *peer = container_of(ref, struct wgt_peer, refcount);
 
+	/* A worker that held the last reference may have staged a keepalive. */
+	skb_queue_purge(&peer->staged);
 	call_rcu(&peer->rcu, peer_free_rcu);
 }
 
