@@ -32,8 +32,10 @@
  *	are split is repeated with its public key and without
  *	WGTUN_PEER_F_REPLACE_ALLOWEDIPS in the later messages.
  *	The whole message is validated against the policies before anything is
- *	applied; semantic errors found while applying (for example a peer with
- *	the interface's own public key) stop at that point and are reported by
+ *	applied.  Errors found while applying (an unknown flag, a peer without
+ *	a public key or with the interface's own, an allowed IP of the wrong
+ *	family or length, a listen port in use) stop at that point: what the
+ *	message changed before it stays changed.  The error is reported by
  *	extended ack, with the offending attribute flagged.
  *
  * WGTUN_CMD_EVENT (kernel to user only, multicast group "events")
