@@ -154,8 +154,9 @@ if ((rl == 0 && qf == 0 && bm + hs >= sent - lost)) &&
 	log "wgtun kept up with $(jq .rate <<< "$wg_json") initiations/s (every one handshaken or"
 	log "refused for its mac1, none rate limited): again with the flooder ahead of the worker"
 	echo "flood_throughput_fraction_equal_priority=$wg_frac"
-	# Ahead of the worker, the flooder also starves the softirq thread
-	# that frees what it sent, and sends less: give it longer.
+	# Ahead of the worker, the flooder also competes with the softirq
+	# thread that frees what it sent (with the C flooder, it waits for
+	# room rather than spin), and sends less: give it longer.
 	flood_prefix=(nice -n -20 taskset -c 0)
 	flood_secs=$((3 * (secs + 3)))
 	wgtun_flood
