@@ -7,7 +7,11 @@
       UDP port P over IPv4 and write their UDP payloads, hex, one per line.
 
   wgfuzz.py malformed --dst IP --port P --captured FILE --per-cell N --seed S
-      Send datagrams of every message type at every boundary length with
+                      [--ready FILE --go FILE]
+      With --ready and --go: make the random datagrams first, create the
+      ready file, and read the captured packets only once the go file exists
+      (so the captured session is as young as possible when its packets go
+      out).  Send datagrams of every message type at every boundary length with
       random content, transport packets carrying the live receiver indices of
       the captured packets, replays and bit-flipped copies of the captured
       packets.  Prints, as JSON, how many were sent and which drop counter
@@ -76,8 +80,11 @@ def capture(args):
         if struct.unpack("<I", payload[:4])[0] != MSG_DATA:
             continue
         got.append(payload.hex())
-    with open(args.out, "w") as f:
+    # Written whole, then renamed: a reader polling for the file never sees
+    # half of it.
+    with open(args.out + ".part", "w") as f:
         f.write("\n".join(got) + ("\n" if got else ""))
+    os.replace(args.out + ".part", args.out)
     print(json.dumps({"captured": len(got)}))
     return 0 if got else 1
 
@@ -99,9 +106,35 @@ def classify(data, live):
     return "malformed"
 
 
+def wait_file(path, seconds):
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def malformed(args):
     rng = random.Random(args.seed)
-    captured = []
+    # The random datagrams first: a slow guest takes a while to make 50,000,
+    # and the captured session must not age meanwhile.  Transport packets
+    # marked True get a live receiver index once one is known.
+    shapes = []
+    for word in TYPE_WORDS:
+        head = struct.pack("<I", word)
+        for length in LENGTHS:
+            for i in range(args.per_cell):
+                body = bytearray(rng.randbytes(length))
+                body[:min(4, length)] = head[:min(4, length)]
+                shapes.append((body, word == MSG_DATA and length >= 8 and i % 2 == 0))
+    if args.ready:
+        with open(args.ready, "w"):
+            pass
+    if args.go and not wait_file(args.go, args.wait):
+        print(f"{args.go} did not appear within {args.wait} s", file=sys.stderr)
+        return 1
+
     with open(args.captured) as f:
         captured = [bytes.fromhex(line.strip()) for line in f if line.strip()]
     if not captured:
@@ -111,15 +144,10 @@ def malformed(args):
     liveset = set(live)
 
     grams = []  # (bytes, expected counter)
-    for word in TYPE_WORDS:
-        head = struct.pack("<I", word)
-        for length in LENGTHS:
-            for i in range(args.per_cell):
-                body = bytearray(rng.randbytes(length))
-                body[:min(4, length)] = head[:min(4, length)]
-                if word == MSG_DATA and length >= 8 and i % 2 == 0:
-                    body[4:8] = struct.pack("<I", rng.choice(live))
-                grams.append((bytes(body), classify(body, liveset)))
+    for body, wants_live in shapes:
+        if wants_live:
+            body[4:8] = struct.pack("<I", rng.choice(live))
+        grams.append((bytes(body), classify(body, liveset)))
     # Authentic packets sent again: the replay window must catch every one.
     for i in range(args.replays):
         p = captured[i % len(captured)]
@@ -271,6 +299,9 @@ def main():
     m.add_argument("--per-cell", type=int, default=320)
     m.add_argument("--replays", type=int, default=2000)
     m.add_argument("--seed", type=int, default=1)
+    m.add_argument("--ready", help="create this file once the random datagrams are made")
+    m.add_argument("--go", help="wait for this file before reading --captured")
+    m.add_argument("--wait", type=float, default=600, help="seconds to wait for --go")
     f = sub.add_parser("flood")
     f.add_argument("--dst", required=True)
     f.add_argument("--port", type=int, required=True)
