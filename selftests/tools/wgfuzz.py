@@ -80,11 +80,8 @@ def capture(args):
         if struct.unpack("<I", payload[:4])[0] != MSG_DATA:
             continue
         got.append(payload.hex())
-    # Written whole, then renamed: a reader polling for the file never sees
-    # half of it.
-    with open(args.out + ".part", "w") as f:
+    with open(args.out, "w") as f:
         f.write("\n".join(got) + ("\n" if got else ""))
-    os.replace(args.out + ".part", args.out)
     print(json.dumps({"captured": len(got)}))
     return 0 if got else 1
 
