@@ -322,7 +322,7 @@ split_tests() {
 }
 
 check() {
-	local krel tests=() t g pids=() passed=0 failed=0 tree line
+	local krel tests=() t g pids=() passed=0 failed=0 skipped=0 tree line p f s
 
 	build
 	krel=$(release)
@@ -363,16 +363,18 @@ check() {
 		record_times "$tree/.cache/logs/$krel/results"
 		echo "== guest $g"
 		cat "$top/guest.$g.log"
-		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$top/guest.$g.log" | tail -n1)
+		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$top/guest.$g.log" |
+			tail -n1)
 		if [[ -z $line ]]; then
 			failed=$((failed + 1))
 			continue
 		fi
-		passed=$((passed + ${line%% passed*}))
-		line=${line#*, }
-		failed=$((failed + ${line%% failed}))
+		read -r p _ f _ s _ <<< "${line//,/}"
+		passed=$((passed + p))
+		failed=$((failed + f))
+		skipped=$((skipped + s))
 	done
-	echo "$passed passed, $failed failed"
+	echo "$passed passed, $failed failed, $skipped skipped"
 	((failed == 0))
 }
 

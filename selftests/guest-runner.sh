@@ -76,7 +76,7 @@ unload_wgtun() {
 }
 
 run_test() {
-	local script=$1 limit=$2 name log taint0 taint1 rc reason=() bad watchdog t0 ran
+	local script=$1 limit=$2 name log taint0 taint1 rc reason=() bad watchdog t0 ran skipped
 
 	name=$(basename "$script" .sh)
 	log=$LOGDIR/$name.log
@@ -112,8 +112,13 @@ run_test() {
 
 	# 124 is also what a test's own timeout(1) returns: only a test that ran
 	# its whole limit was stopped by ours.
+	# A skip is exit 77 with a "SKIP:" line and no "FAIL:" line (lib.sh's
+	# skip and die), so that a command failing with 77 is not taken for one.
+	skipped=
 	if (((rc == 124 || rc == 137) && ran >= limit)); then
 		reason=("timed out after ${limit}s" "${reason[@]}")
+	elif ((rc == 77)) && grep -q '^SKIP: ' "$log" && ! grep -q '^FAIL: ' "$log"; then
+		skipped=$(sed -n 's/^SKIP: //p' "$log" | tail -n1)
 	elif ((rc != 0)); then
 		reason=("exit status $rc" "${reason[@]}")
 	fi
@@ -123,6 +128,11 @@ run_test() {
 		reason+=("kernel taint $taint0 -> $taint1")
 	fi
 
+	if ((${#reason[@]} == 0)) && [[ -n $skipped ]]; then
+		record "SKIP $name $skipped"
+		say "SKIP $kver $name ($skipped)"
+		return
+	fi
 	if ((${#reason[@]} == 0)); then
 		record "PASS $name"
 		say "PASS $kver $name"

@@ -8,7 +8,7 @@
 # with KVER, WGTUN_REPO, WGTUN_DEBUG_KO and WGTUN_TIMEOUT_SCALE set. It
 # passes by exiting 0. The harness cleans up after it and checks the kernel
 # log, so a test need not; it must not clear the kernel log itself (no
-# dmesg -c).
+# dmesg -c). A test that cannot run on this kernel calls skip.
 
 set -Eeuo pipefail
 
@@ -22,6 +22,13 @@ die() {
 
 log() {
 	echo "# $*"
+}
+
+# skip REASON: this test cannot run here (a kernel without kmemleak, say).
+# The harness counts it as skipped, never as passed.
+skip() {
+	echo "SKIP: $*"
+	exit 77
 }
 
 # scaled SECONDS: a limit inside a test, stretched like the harness' own
