@@ -256,7 +256,7 @@ prepare_tree() {
 
 	mkdir -p "$tree/.cache/kernels"
 	rsync -a --delete --exclude .git --exclude .cache --exclude build "$repo/" "$tree/"
-	printf '# written by scripts/debug-kernel.sh\ndebug %s - -\n' "$krel" \
+	printf '# written by scripts/debug-kernel.sh\ndebug %s full - -\n' "$krel" \
 		> "$tree/selftests/kernels.conf"
 	ln -sfn "$root" "$tree/.cache/kernels/$krel"
 	for f in release debug; do

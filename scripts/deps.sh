@@ -24,7 +24,7 @@ case ${1:-} in
 '') ;;
 *) echo "usage: $0 [--extra]" >&2; exit 2 ;;
 esac
-while read -r _ _ _ headers; do
+while read -r _ _ _ _ headers; do
 	packages+=("$headers")
 done < <(grep -Ev '^[[:space:]]*(#|$)' "$conf")
 

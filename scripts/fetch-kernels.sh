@@ -27,7 +27,7 @@ tree_ok() {
 	(($(find "$mods" -name '*.ko*' | wc -l) == $(wc -l < "$mods/modules.order")))
 }
 
-while read -r _ kver image _; do
+while read -r _ kver _ image _; do
 	dest=$cache/kernels/$kver
 	tree_ok "$dest" "$kver" && continue
 	dl=$cache/debs/$kver
