@@ -11,8 +11,11 @@
 #   make deps         install Debian packages, fetch the pinned kernels (root)
 #   make modules-all  build/<release>/{release,debug}/wgtun.ko for every pinned
 #                     kernel, W=1, failing on any warning
-#   make check        deps + modules-all + wgctl, then every test in a QEMU
-#                     guest for every pinned kernel; ends with "N passed, N failed"
+#   make check        deps + modules-all + wgctl, then the tests in a QEMU
+#                     guest for every pinned kernel, each kernel's tier in
+#                     selftests/kernels.conf (full: every test; core: the core
+#                     subset); ends with "N passed, N failed, N skipped"
+#   make check-all    the same with every test on every kernel
 #   make demo         the same set-up, then a 6.12 guest runs selftests/demo.sh
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -35,7 +38,8 @@ SYNC_KEEP := --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod
 	--exclude='.*.cmd' --exclude='*.a' --exclude='*.d' --exclude='modules.order' \
 	--exclude='Module.symvers' --exclude='.tmp_versions'
 
-.PHONY: all module wgctl clean install deps modules-all check demo test-tools style check-debug bench
+.PHONY: all module wgctl clean install deps modules-all check check-all check-build demo \
+	test-tools style check-debug bench
 
 all: module wgctl
 
@@ -109,7 +113,8 @@ ifneq ($(HAVE_TEST_TOOLS),)
 	$(MAKE) -C selftests/tools
 endif
 
-check:
+# What both check targets build and run on the host before the guests.
+check-build:
 	$(MAKE) deps
 	$(MAKE) -j2 modules-all
 	$(MAKE) wgctl test-tools
@@ -117,7 +122,12 @@ ifneq ($(HAVE_WGCTL),)
 	$(MAKE) -C tools/wgctl test
 	$(MAKE) -C tools/wgctl fuzz-run FUZZ_TIME=20
 endif
+
+check: check-build
 	selftests/run --kernel all
+
+check-all: check-build
+	selftests/run --kernel all --all
 
 # Static checks: checkpatch --strict and sparse over src/, cppcheck and
 # -fanalyzer over wgctl.

@@ -88,26 +88,32 @@ ix_noping() {
 	! ip netns exec "$1" ping -q -c 2 -i 0.5 -W 2 "$2" > /dev/null
 }
 
-# ix_transfer FROM TO DST: send 8 MiB of random data over TCP from FROM to a
-# listener in TO at DST; the sha256 must match at both ends.
+# ix_transfer FROM TO DST: send IX_BYTES (2 MiB: about 1,500 full-size
+# packets, TCP at full window, GSO and GRO at work) of random data over TCP
+# from FROM to a listener in TO at DST; the sha256 must match at both ends.
+# The data is made once per test; the sender retries its connect until the
+# listener is up.
+IX_BYTES=$((2 << 20))
 ix_transfer() {
-	local from=$1 to=$2 dst=$3 port=$((20000 + RANDOM % 10000)) sent got v
+	local from=$1 to=$2 dst=$3 port=$((20000 + RANDOM % 10000)) got v connect
 
-	head -c 8388608 /dev/urandom > "$IX_TMP/in"
+	if [[ ! -f $IX_TMP/in ]]; then
+		head -c "$IX_BYTES" /dev/urandom > "$IX_TMP/in"
+		IX_SENT=$(sha256sum < "$IX_TMP/in")
+	fi
 	rm -f "$IX_TMP/out"
-	if [[ $dst == *:* ]]; then v=6; else v=4; fi
+	if [[ $dst == *:* ]]; then
+		v=6 connect="TCP6:[$dst]:$port"
+	else
+		v=4 connect="TCP4:$dst:$port"
+	fi
 	ip netns exec "$to" socat -u "TCP$v-LISTEN:$port,reuseaddr" "OPEN:$IX_TMP/out,creat,trunc" &
 	local listener=$!
-	sleep 0.5
-	if [[ $dst == *:* ]]; then
-		ip netns exec "$from" timeout "$(scaled 120)" socat -u "OPEN:$IX_TMP/in" "TCP6:[$dst]:$port"
-	else
-		ip netns exec "$from" timeout "$(scaled 120)" socat -u "OPEN:$IX_TMP/in" "TCP4:$dst:$port"
-	fi
+	ip netns exec "$from" timeout "$(scaled 120)" \
+		socat -u "OPEN:$IX_TMP/in" "$connect,retry=50,interval=0.1"
 	wait "$listener"
-	sent=$(sha256sum < "$IX_TMP/in")
 	got=$(sha256sum < "$IX_TMP/out")
-	assert_eq "$got" "$sent" "sha256 of 8 MiB $from -> $to ($dst)"
+	assert_eq "$got" "$IX_SENT" "sha256 of $IX_BYTES bytes $from -> $to ($dst)"
 }
 
 # ix_handshakes NS: latest handshake time of the single peer in NS (0 = none).

@@ -20,8 +20,11 @@ die() {
 	exit 1
 }
 
+# log MESSAGE: a comment line in the test's log, with the seconds since the
+# test began (where a test spends its time).
+_lib_t0=$EPOCHSECONDS
 log() {
-	echo "# $*"
+	echo "# [$((EPOCHSECONDS - _lib_t0))s] $*"
 }
 
 # skip REASON: this test cannot run here (a kernel without kmemleak, say).
@@ -32,7 +35,8 @@ skip() {
 }
 
 # scaled SECONDS: a limit inside a test, stretched like the harness' own
-# (WGTUN_TIMEOUT_SCALE: the debug kernel runs several times slower).
+# (WGTUN_TIMEOUT_SCALE: the speed factor the guest measured at boot, times
+# the debug kernel's own, which runs several times slower).
 scaled() {
 	echo $(($1 * ${WGTUN_TIMEOUT_SCALE:-1}))
 }
@@ -98,14 +102,20 @@ load_debug_module() {
 	insmod "$WGTUN_DEBUG_KO" "$@"
 }
 
-# wait_for SECONDS COMMAND [ARG...]: poll every 0.1 s until COMMAND succeeds.
+# wait_for SECONDS COMMAND [ARG...]: run COMMAND until it succeeds, for at
+# most SECONDS scaled like every limit (see scaled): an outer bound on
+# waiting for an event, never a measure of speed. The pause between tries
+# grows from 0.1 s to 1 s: under emulation one CPU runs the whole guest, and
+# a command started ten times a second would slow what it waits for.
 wait_for() {
-	local limit=$1 i
+	local end pause=1
 
+	end=$((EPOCHSECONDS + $(scaled "$1")))
 	shift
-	for ((i = 0; i < limit * 10; i++)); do
+	while ((EPOCHSECONDS < end)); do
 		"$@" && return 0
-		sleep 0.1
+		sleep "$((pause / 10)).$((pause % 10))"
+		((pause < 10)) && pause=$((pause * 2 > 10 ? 10 : pause * 2))
 	done
 	"$@"
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# tier: core
 #
 # The module loads through modprobe (dependencies resolved from the kernel's
 # own tree) and through insmod, describes itself in modinfo, and unloads and

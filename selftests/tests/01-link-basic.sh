@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# tier: core
 #
 # The wgtun link type: what a fresh interface looks like, and that every way
 # of getting rid of one (ip link del, deleting its namespace, unloading the

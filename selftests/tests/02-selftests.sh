@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# tier: core
 #
 # The in-module selftests of the debug build (allowed-IPs against a naive
 # reference, replay window, rate limiter, Noise handshake with every byte

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# tier: core
 #
 # Every bad input to wgctl gives a message naming the problem and a non-zero
 # exit, and leaves the interface exactly as it was; the kernel's own

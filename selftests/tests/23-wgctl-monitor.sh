@@ -44,15 +44,15 @@ has_json() {
 		'any(.[]; .interface == $i and .event == $e and .peer == $p)' "$tmp/all.json" \
 		> /dev/null
 }
-wait_for 5 has_json wgt0 peer-added "$p1" || die "no peer-added: $(cat "$tmp/all.json")"
-wait_for 5 has_json wgt0 peer-changed "$p1" || die "no peer-changed: $(cat "$tmp/all.json")"
-wait_for 5 has_json wgt0 peer-removed "$p1" || die "no peer-removed: $(cat "$tmp/all.json")"
-wait_for 5 has_json wgt1 peer-added "$p2" || die "no wgt1 event: $(cat "$tmp/all.json")"
+wait_for 30 has_json wgt0 peer-added "$p1" || die "no peer-added: $(cat "$tmp/all.json")"
+wait_for 30 has_json wgt0 peer-changed "$p1" || die "no peer-changed: $(cat "$tmp/all.json")"
+wait_for 30 has_json wgt0 peer-removed "$p1" || die "no peer-removed: $(cat "$tmp/all.json")"
+wait_for 30 has_json wgt1 peer-added "$p2" || die "no wgt1 event: $(cat "$tmp/all.json")"
 jq -s -e 'any(.[]; .event == "peer-added" and .interface == "wgt0" and
 	.endpoint == "192.0.2.1:51820")' "$tmp/all.json" > /dev/null ||
 	die "peer-added lacks the endpoint: $(cat "$tmp/all.json")"
 
-wait_for 5 grep -q "^wgt0: peer-removed peer $p1" "$tmp/wgt0.txt" ||
+wait_for 30 grep -q "^wgt0: peer-removed peer $p1" "$tmp/wgt0.txt" ||
 	die "text monitor: $(cat "$tmp/wgt0.txt")"
 grep -q "^wgt0: peer-added peer $p1 192.0.2.1:51820$" "$tmp/wgt0.txt" ||
 	die "text line format: $(cat "$tmp/wgt0.txt")"

@@ -70,7 +70,7 @@ assert_eq "$(n1_handshake)" 0 "server: handshake before the client came"
 ip -n n1 link show wg0 | grep -q NO-CARRIER || die "server: carrier without a live peer"
 lan_ping n2 || die "server: the client could not connect"
 assert_eq "$(n1_endpoint)" 198.51.100.2:51821 "server: endpoint learned from the handshake"
-wait_for 5 eval "! ip -n n1 link show wg0 | grep -q NO-CARRIER" || die "server: no carrier with a live peer"
+wait_for 30 eval "! ip -n n1 link show wg0 | grep -q NO-CARRIER" || die "server: no carrier with a live peer"
 lan_ping n1 || die "server: wgtun cannot answer the client's LAN"
 n1 wgctl set wg0 carrier-follows-peers off
 

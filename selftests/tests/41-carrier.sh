@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 180
+# tier: core
 #
 # carrier-follows-peers: with it on, n1's wg0 has carrier exactly while its
 # peer is alive (operstate down and NO-CARRIER otherwise), comes back by
@@ -38,8 +39,8 @@ check_down() {
 	local st
 
 	# Operstate follows carrier through linkwatch, which may take a second.
-	wait_for 3 rt_no_carrier n1 wg0 || die "n1 wg0 has carrier: $(ip -n n1 link show wg0)"
-	wait_for 3 oper_is DOWN LOWERLAYERDOWN || true
+	wait_for 30 rt_no_carrier n1 wg0 || die "n1 wg0 has carrier: $(ip -n n1 link show wg0)"
+	wait_for 30 oper_is DOWN LOWERLAYERDOWN || true
 	st=$(rt_operstate n1 wg0)
 	[[ $st == DOWN || $st == LOWERLAYERDOWN ]] || die "operstate $st without carrier"
 	n1 wgctl show wg0 --json | jq -e '.carrier == false' > /dev/null ||
@@ -48,8 +49,8 @@ check_down() {
 check_up() {
 	local st
 
-	wait_for 3 rt_has_carrier n1 wg0 || die "n1 wg0 has no carrier: $(ip -n n1 link show wg0)"
-	wait_for 3 oper_is UP UNKNOWN || true
+	wait_for 30 rt_has_carrier n1 wg0 || die "n1 wg0 has no carrier: $(ip -n n1 link show wg0)"
+	wait_for 30 oper_is UP UNKNOWN || true
 	st=$(rt_operstate n1 wg0)
 	[[ $st == UP || $st == UNKNOWN ]] || die "operstate $st with carrier"
 }

@@ -22,7 +22,7 @@ for d in "r1 wg2" "r2 wg1" "r2 wg3" "r3 wg2"; do
 	flags=$(ip -n "$1" -j link show dev "$2" | jq -r '.[0].flags | join(",")')
 	[[ ,$flags, == *,MULTICAST,* ]] || die "$1 $2 lacks MULTICAST: $flags"
 	[[ ,$flags, == *,POINTOPOINT,* ]] || die "$1 $2 is not point-to-point: $flags"
-	wait_for 5 eval "ip -n $1 -6 addr show dev $2 scope link | grep -q fe80::" ||
+	wait_for 30 eval "ip -n $1 -6 addr show dev $2 scope link | grep -q fe80::" ||
 		die "$1 $2 has no IPv6 link-local address"
 done
 ip -n r2 addr show dev wg1

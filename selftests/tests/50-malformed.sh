@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# tier: core
 #
 # A stranger's datagrams at wgtun's listen port while the tunnel carries
 # traffic: every message type at every boundary length with random content,
@@ -48,7 +49,7 @@ n3 python3 "$fuzz" malformed --dst 203.0.113.1 --port 51820 --captured "$IX_TMP/
 	--ready "$IX_TMP/ready" --go "$IX_TMP/go" --wait "$(scaled 120)" > "$IX_TMP/fuzz.json" &
 fuzzer=$!
 on_exit "kill $fuzzer 2>/dev/null"
-wait_for "$(scaled 60)" test -e "$IX_TMP/ready" || die "the fuzzer did not get ready"
+wait_for 60 test -e "$IX_TMP/ready" || die "the fuzzer did not get ready"
 ix_ping n1 192.0.2.2 || die "tunnel does not come up"
 
 log "capturing authentic transport packets (receiver index, replay material)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# tier: core
 #
 # Handshake initiations with a valid mac1 (the responder's public key is
 # public) from a third namespace, as fast as the guest can send them, at

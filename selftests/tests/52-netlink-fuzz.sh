@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 600
+# tier: core
 #
 # Random and mutated messages to the "wgtun" generic-netlink family: 21,000
 # as root (random commands, flags, versions, nesting, attribute types and

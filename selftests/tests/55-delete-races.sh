@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# tier: core
 #
 # Deleting an interface never waits on a netlink user.
 #  - SETs racing `ip link del`, ROUNDS times: a SET that found the interface
@@ -70,7 +71,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 	# Let the setters get going, by a varying amount.
 	sleep "0.$((RANDOM % 5))"
 	delete_wg0
-	wait_for "$(scaled 30)" deleted ||
+	wait_for 30 deleted ||
 		die "round $r: wg0 not deleted $(scaled 30) s after ip link del" \
 			"(a SET racing it still holds the interface?)"
 	assert_eq "$(cat "$tmp/del.rc")" 0 "round $r: ip link del's exit status"
@@ -89,9 +90,9 @@ ip netns exec n1 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-
 	--bounding-set=-all python3 "$nlfuzz" hold --ifname wg0 < "$tmp/go" > "$tmp/hold" &
 holder=$!
 exec 3> "$tmp/go"
-wait_for "$(scaled 20)" grep -q holding "$tmp/hold" || die "the dump did not start"
+wait_for 20 grep -q holding "$tmp/hold" || die "the dump did not start"
 delete_wg0
-wait_for "$(scaled 30)" deleted ||
+wait_for 30 deleted ||
 	die "wg0 not deleted $(scaled 30) s after ip link del, with an unread dump open"
 echo >&3
 exec 3>&-
