@@ -179,7 +179,8 @@ make_run_dirs() {
 }
 
 # speed_factor: how many times slower than the reference host this guest
-# runs, as a whole number from 1 to MAX_SPEED (selftests/run). A fixed shell
+# runs, as a whole number from 1 to MAX_SPEED (selftests/run sets it; 1, i.e.
+# no stretching, for callers that do not, such as bench/run). A fixed shell
 # loop is timed against what it took on a quiet development machine with two
 # guests side by side, as make check runs them; every test's limits are
 # stretched by the factor, so that a slower or busier host gets more time
@@ -195,7 +196,7 @@ speed_factor() {
 	ms=$(((t1 - t0) / 1000))
 	f=$(((ms + SPEED_REF_MS - 1) / SPEED_REF_MS))
 	((f >= 1)) || f=1
-	((f <= MAX_SPEED)) || f=$MAX_SPEED
+	((f <= ${MAX_SPEED:-1})) || f=${MAX_SPEED:-1}
 	echo "$f ${ms}ms/${SPEED_REF_MS}ms"
 }
 
