@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 180
+# timeout: 360
 # tier: core
 #
 # carrier-follows-peers: with it on, n1's wg0 has carrier exactly while its

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 150
+# timeout: 300
 #
 # `wgctl monitor` shows the protocol events of a scripted scenario
 # (handshake, endpoint learned and changed by roaming, peer alive and dead,

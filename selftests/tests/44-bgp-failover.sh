@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 240
+# timeout: 360
 #
 # eBGP over a mesh of single-peer wgtun tunnels fails over when a peer dies,
 # because the tunnel's carrier follows its peer.  BIRD runs in r1 and r2,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 300
+# timeout: 600
 # tier: core
 #
 # Deleting an interface never waits on a netlink user.
