@@ -22,10 +22,11 @@
 #define WGT_EVENTS_PER_SECOND 10
 #define WGT_EVENTS_BURST 20
 
+/* Protocol time, so that the debug build's time_divisor shortens it too. */
 static unsigned long timeout_jiffies(const struct wgt_device *wg)
 {
-	return (unsigned long)(READ_ONCE(wg->liveness_timeout) ?:
-			       WGTUN_LIVENESS_TIMEOUT_DEFAULT) * HZ;
+	return wgt_protocol_jiffies(READ_ONCE(wg->liveness_timeout) ?:
+				    WGTUN_LIVENESS_TIMEOUT_DEFAULT);
 }
 
 bool wgt_liveness_alive(const struct wgt_peer *peer)
