@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 200
+# timeout: 180
 # tier: core
 #
 # Carrier under racing liveness changes.  With the debug build's
@@ -21,8 +21,8 @@ echo 100 > /sys/module/wgtun/parameters/time_divisor
 . "$(dirname "$0")/../interop.sh"
 . "$(dirname "$0")/../routing.sh"
 
-ROUNDS=${WGTUN_CARRIER_RACE_ROUNDS:-4}
-STRESS_SECONDS=${WGTUN_CARRIER_RACE_SECONDS:-10}
+ROUNDS=${WGTUN_CARRIER_RACE_ROUNDS:-3}
+STRESS_SECONDS=${WGTUN_CARRIER_RACE_SECONDS:-8}
 
 # The monitor must not lose events: a lost one would look like a broken
 # alternation.  A netlink socket's buffer starts at rmem_default.
@@ -42,9 +42,10 @@ n1 wgctl set wg0 carrier-follows-peers on liveness-timeout 1 \
 n2 wgctl set wg0 peer "$IX_PUB1" endpoint 198.51.100.1:51820 allowed-ips 0.0.0.0/0
 wait_for 20 rt_has_carrier n1 wg0 || die "no carrier: the peer never came alive"
 
-# carriers: the carrier events so far, "1" up and "0" down, one per line.
+# carriers: the carrier events so far, "1" up and "0" down, one per line
+# (grep, not jq: the file grows to thousands of lines).
 carriers() {
-	jq -r 'select(.event == "carrier") | if .carrier then 1 else 0 end' "$mon"
+	grep -o '"event": "carrier", "carrier": [a-z]*' "$mon" | sed 's/.* true$/1/; s/.* false$/0/'
 }
 # check_alternating WHEN: no two carrier events in a row say the same.
 check_alternating() {
@@ -52,7 +53,7 @@ check_alternating() {
 
 	[[ ! -s $RT_TMP/mon.err ]] || die "the monitor lost events: $(cat "$RT_TMP/mon.err")"
 	bad=$(carriers | awk 'NR > 1 && $1 == prev { n++ } { prev = $1 } END { print n + 0 }')
-	log "$1: $(carriers | wc -l) carrier events, $bad repeated"
+	log "$1 (${SECONDS}s): $(carriers | wc -l) carrier events, $bad repeated"
 	((bad == 0)) || die "$1: carrier events do not alternate ($bad repeats):" \
 		"$(carriers | uniq -c | awk '$1 > 1' | head -n 5 | paste -sd' ')"
 }
