@@ -40,6 +40,8 @@ static int wgt_open(struct net_device *dev)
 		netdev_warn(dev, "cannot bind UDP port %u: %d\n", wg->listen_port, ret);
 		return ret;
 	}
+	/* The carrier is right already: wgt_stop() left no peer alive. */
+	wgt_liveness_open(wg);
 	mutex_lock(&wg->update_lock);
 	list_for_each_entry(peer, &wg->peers, list) {
 		wgt_send_staged(peer);
@@ -48,10 +50,6 @@ static int wgt_open(struct net_device *dev)
 		wgt_liveness_peer_configured(peer);
 	}
 	mutex_unlock(&wg->update_lock);
-	if (wg->carrier_follows_peers && !atomic_read(&wg->alive_peers))
-		netif_carrier_off(dev);
-	else
-		netif_carrier_on(dev);
 	return 0;
 }
 
@@ -62,8 +60,9 @@ static int wgt_stop(struct net_device *dev)
 	struct wgt_peer *peer;
 
 	mutex_lock(&wg->update_lock);
+	/* First: what is still in flight must not make a peer alive again. */
+	wgt_liveness_close(wg);
 	list_for_each_entry(peer, &wg->peers, list) {
-		wgt_liveness_stop(peer);
 		wgt_timers_stop(peer);
 		skb_queue_purge(&peer->staged);
 		wgt_noise_handshake_clear(&peer->noise);
@@ -154,6 +153,7 @@ static int wgt_newlink(struct net *src_net, struct net_device *dev,
 	wg->liveness_timeout = WGTUN_LIVENESS_TIMEOUT_DEFAULT;
 	wgt_device_changed(wg);
 	mutex_init(&wg->update_lock);
+	spin_lock_init(&wg->liveness_lock);
 	INIT_LIST_HEAD(&wg->peers);
 	wgt_allowedips_init(&wg->allowedips);
 

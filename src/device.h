@@ -8,6 +8,7 @@
 
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -66,7 +67,13 @@
  * @drops: drops before a peer was known, by enum wgtun_drop_attr.
  * @carrier_follows_peers: carrier only while a peer is alive (liveness.h).
  * @liveness_timeout: seconds of silence after which a peer is not alive.
- * @alive_peers: how many peers are alive.
+ * @liveness_lock: serialises every change of a peer's liveness, of
+ *	@alive_peers and @liveness_open, and of the carrier, with the events
+ *	announcing them (liveness.c).  Taken from softirqs, timers, workers
+ *	and netlink; nothing in it sleeps.
+ * @alive_peers: how many peers are alive; under @liveness_lock.
+ * @liveness_open: the interface is open, so peers may turn alive; under
+ *	@liveness_lock.
  * @gen: configuration generation, new at each change (wgt_device_changed);
  *	no two interfaces ever share a value, so a dump can tell both a change
  *	and another interface at the same index (NLM_F_DUMP_INTR).
@@ -97,7 +104,9 @@ struct wgt_device {
 
 	bool carrier_follows_peers;
 	u32 liveness_timeout;
-	atomic_t alive_peers;
+	spinlock_t liveness_lock;	/* see @liveness_lock above */
+	unsigned int alive_peers;
+	bool liveness_open;
 
 	u64 gen;
 	u64 peer_seq;

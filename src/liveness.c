@@ -6,6 +6,14 @@
  * one lazy timer per peer compares it with the timeout when it fires and
  * re-arms itself for the remaining time, so a busy tunnel never touches the
  * timer.
+ *
+ * Liveness changes come from the liveness timer, NAPI, the handshake
+ * workers and netlink at once.  Each one changes a peer's flag, the alive
+ * count and, when the count crosses zero, the carrier, all in one section
+ * under the interface's liveness_lock, and sends its events there too: the
+ * last section to run sees the final count, so the carrier always ends up
+ * following it, and the events go out in the order of the changes.  Only
+ * transitions take the lock; a packet from a peer already alive does not.
  */
 
 #include <linux/netdevice.h>
@@ -22,10 +30,11 @@
 #define WGT_EVENTS_PER_SECOND 10
 #define WGT_EVENTS_BURST 20
 
+/* Protocol time, so that the debug build's time_divisor shortens it too. */
 static unsigned long timeout_jiffies(const struct wgt_device *wg)
 {
-	return (unsigned long)(READ_ONCE(wg->liveness_timeout) ?:
-			       WGTUN_LIVENESS_TIMEOUT_DEFAULT) * HZ;
+	return wgt_protocol_jiffies(READ_ONCE(wg->liveness_timeout) ?:
+				    WGTUN_LIVENESS_TIMEOUT_DEFAULT);
 }
 
 bool wgt_liveness_alive(const struct wgt_peer *peer)
@@ -50,20 +59,41 @@ static bool probing_wanted(struct wgt_peer *peer)
 	       netif_running(peer->wg->dev);
 }
 
-static void set_alive(struct wgt_peer *peer, bool alive)
+/* Carrier follows the alive count; a change is announced in the same section. */
+static void carrier_follow(struct wgt_device *wg)
+{
+	struct net_device *dev = wg->dev;
+	bool want = !READ_ONCE(wg->carrier_follows_peers) || wg->alive_peers;
+
+	lockdep_assert_held(&wg->liveness_lock);
+	if (want == netif_carrier_ok(dev))
+		return;
+	if (want)
+		netif_carrier_on(dev);
+	else
+		netif_carrier_off(dev);
+	wgt_event_carrier(wg, want);
+}
+
+/* Count @peer alive or not, and let the carrier follow; @announce: send the event. */
+static bool set_alive(struct wgt_peer *peer, bool alive, bool announce)
 {
 	struct wgt_device *wg = peer->wg;
 
-	if (READ_ONCE(peer->alive) == alive || xchg(&peer->alive, alive) == alive)
-		return;
+	lockdep_assert_held(&wg->liveness_lock);
+	if (peer->alive == alive || (alive && !wg->liveness_open))
+		return false;
+	WRITE_ONCE(peer->alive, alive);
 	if (alive)
-		atomic_inc(&wg->alive_peers);
+		wg->alive_peers++;
 	else
-		atomic_dec(&wg->alive_peers);
+		wg->alive_peers--;
 	pr_debug("%s: peer %llu is %s\n", wg->dev->name, peer->internal_id,
 		 alive ? "alive" : "not alive");
-	wgt_event_peer(peer, alive ? WGTUN_EVENT_PEER_ALIVE : WGTUN_EVENT_PEER_DEAD);
-	wgt_liveness_update_carrier(wg);
+	if (announce)
+		wgt_event_peer(peer, alive ? WGTUN_EVENT_PEER_ALIVE : WGTUN_EVENT_PEER_DEAD);
+	carrier_follow(wg);
+	return true;
 }
 
 static void expired_liveness(struct timer_list *t)
@@ -77,7 +107,9 @@ static void expired_liveness(struct timer_list *t)
 			liveness_arm(peer, jiffies + (unsigned long)(deadline - get_jiffies_64()));
 			return;
 		}
-		set_alive(peer, false);
+		spin_lock(&peer->wg->liveness_lock);
+		set_alive(peer, false, true);
+		spin_unlock(&peer->wg->liveness_lock);
 	}
 	/* Not alive: knock every REKEY_TIMEOUT until the peer answers. */
 	if (probing_wanted(peer)) {
@@ -96,13 +128,46 @@ void wgt_liveness_init(struct wgt_peer *peer)
 
 void wgt_liveness_stop(struct wgt_peer *peer)
 {
+	struct wgt_device *wg = peer->wg;
+
 	timer_delete_sync(&peer->timer_liveness);
-	if (xchg(&peer->alive, false))
-		atomic_dec(&peer->wg->alive_peers);
+	spin_lock_bh(&wg->liveness_lock);
+	set_alive(peer, false, false);
+	spin_unlock_bh(&wg->liveness_lock);
+}
+
+void wgt_liveness_open(struct wgt_device *wg)
+{
+	spin_lock_bh(&wg->liveness_lock);
+	wg->liveness_open = true;
+	spin_unlock_bh(&wg->liveness_lock);
+}
+
+/*
+ * Once liveness_open is false no peer can turn alive, so each peer is taken
+ * down, and its timer stopped, on its own.  Nothing arms a timer afterwards:
+ * arming needs a peer that is alive, or a running interface to probe from.
+ */
+void wgt_liveness_close(struct wgt_device *wg)
+{
+	struct wgt_peer *peer;
+
+	lockdep_assert_held(&wg->update_lock);
+	spin_lock_bh(&wg->liveness_lock);
+	wg->liveness_open = false;
+	spin_unlock_bh(&wg->liveness_lock);
+	list_for_each_entry(peer, &wg->peers, list) {
+		timer_delete_sync(&peer->timer_liveness);
+		spin_lock_bh(&wg->liveness_lock);
+		set_alive(peer, false, true);
+		spin_unlock_bh(&wg->liveness_lock);
+	}
 }
 
 void wgt_liveness_heard(struct wgt_peer *peer, bool session)
 {
+	struct wgt_device *wg = peer->wg;
+
 	atomic64_set(&peer->last_rx, get_jiffies_64());
 	if (!session || READ_ONCE(peer->alive))
 		return;
@@ -110,11 +175,15 @@ void wgt_liveness_heard(struct wgt_peer *peer, bool session)
 	 * A handshake worker may complete a session for a peer being removed,
 	 * after wgt_liveness_stop(): it must not count the peer alive then.
 	 * Removal marks the peer dead and waits a grace period before stopping.
+	 * The timer is armed in the section that made the peer alive, so never
+	 * after wgt_liveness_close() has stopped it.
 	 */
 	rcu_read_lock_bh();
 	if (likely(!READ_ONCE(peer->is_dead))) {
-		set_alive(peer, true);
-		mod_timer(&peer->timer_liveness, jiffies + timeout_jiffies(peer->wg));
+		spin_lock(&wg->liveness_lock);
+		if (set_alive(peer, true, true))
+			mod_timer(&peer->timer_liveness, jiffies + timeout_jiffies(wg));
+		spin_unlock(&wg->liveness_lock);
 	}
 	rcu_read_unlock_bh();
 }
@@ -146,20 +215,9 @@ void wgt_liveness_reconfigured(struct wgt_device *wg)
 
 void wgt_liveness_update_carrier(struct wgt_device *wg)
 {
-	struct net_device *dev = wg->dev;
-	bool want, had;
-
-	if (!netif_running(dev))
-		return;
-	want = !READ_ONCE(wg->carrier_follows_peers) || atomic_read(&wg->alive_peers) > 0;
-	had = netif_carrier_ok(dev);
-	if (want == had)
-		return;
-	if (want)
-		netif_carrier_on(dev);
-	else
-		netif_carrier_off(dev);
-	wgt_event_carrier(wg, want);
+	spin_lock_bh(&wg->liveness_lock);
+	carrier_follow(wg);
+	spin_unlock_bh(&wg->liveness_lock);
 }
 
 bool wgt_events_allowed(struct wgt_peer *peer, enum wgtun_event event)

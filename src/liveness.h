@@ -21,7 +21,16 @@ struct wgt_device;
 struct wgt_peer;
 
 void wgt_liveness_init(struct wgt_peer *peer);
+/* @peer is being removed (dead, a grace period passed): it no longer counts. */
 void wgt_liveness_stop(struct wgt_peer *peer);
+
+/*
+ * The interface opens: peers may turn alive from now on.  It closes (the
+ * caller holds update_lock): every peer is dead and its timer stopped, and
+ * none turns alive again until the next open, whatever is still in flight.
+ */
+void wgt_liveness_open(struct wgt_device *wg);
+void wgt_liveness_close(struct wgt_device *wg);
 
 /* An authenticated packet came from @peer; @session: it proves a session. */
 void wgt_liveness_heard(struct wgt_peer *peer, bool session);
@@ -30,7 +39,7 @@ bool wgt_liveness_alive(const struct wgt_peer *peer);
 void wgt_liveness_peer_configured(struct wgt_peer *peer);
 /* The timeout or carrier-follows-peers changed: every peer's timer follows. */
 void wgt_liveness_reconfigured(struct wgt_device *wg);
-/* Recompute carrier after peers, options or the link state changed. */
+/* carrier-follows-peers changed: the carrier follows (peers' changes do so themselves). */
 void wgt_liveness_update_carrier(struct wgt_device *wg);
 
 /* Events may be sent for @peer now (a per-peer budget bounds their rate). */

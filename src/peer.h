@@ -102,7 +102,7 @@ struct wgt_peer_stats {
  * @need_another_keepalive: a keepalive timer fired while one was pending.
  * @last_handshake: wall-clock time of the last completed handshake.
  * @last_rx: jiffies64 of the last authenticated packet, 0 if none.
- * @alive: see liveness.h; changed with xchg() so transitions count once.
+ * @alive: see liveness.h; written under @wg->liveness_lock, read locklessly.
  * @events_lock: protects @events_stamp and @events_budget.
  * @events_stamp: jiffies of the last refill of @events_budget.
  * @events_budget: events this peer may still cause before the next refill.

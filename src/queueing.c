@@ -6,9 +6,12 @@
  * keypair (skb cb) and to its peer.  Both are dropped when the packet leaves
  * its peer's ordered queue: sent by whichever CPU flushes the transmit
  * queue, delivered by the peer's NAPI poll, or freed after the peer's
- * delivery stopped.  A worker that marks a packet done takes its own peer
- * reference first, because the packet (and with it the packet's reference)
- * may be gone the moment the mark is visible to another CPU.
+ * delivery stopped.  Whoever marks a packet done or failed (a worker, or
+ * the submitter opening it inline or failing it on a full ring) takes its
+ * own peer reference first, because the packet (and with it the packet's
+ * reference) may be gone the moment the mark is visible to another CPU.
+ * So nothing here relies on its caller's context (bottom halves off, RCU)
+ * to keep the peer.
  */
 
 #include <linux/cpumask.h>
@@ -327,8 +330,11 @@ static void submit(struct wgt_peer *peer, struct sk_buff *first, unsigned int n,
 	}
 	/*
 	 * The ring is full: fail the packets where they stand, so their places
-	 * in the order are released. The submitter's own reference keeps @peer.
+	 * in the order are released. Our own reference, as above: a received
+	 * packet's submitter has none left, and a packet marked failed may be
+	 * passed on, and its reference dropped, by another CPU at once.
 	 */
+	kref_get(&peer->refcount);
 	for (skb = first; skb; skb = next) {
 		next = wgt_skb_cb(skb)->job_next;
 		wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
@@ -336,6 +342,7 @@ static void submit(struct wgt_peer *peer, struct sk_buff *first, unsigned int n,
 		smp_store_release(&wgt_skb_cb(skb)->state, WGT_CRYPT_FAILED);
 	}
 	pass_finished(peer, decrypt);
+	wgt_peer_put(peer);
 }
 
 static void job_init(struct sk_buff *skb, struct wgt_noise_keypair *kp, bool decrypt)
