@@ -4,7 +4,7 @@
 # tier: core
 #
 # The interface counters of `ip -s link` match the in-tree module's for the
-# same traffic: two tunnels side by side, each initiated from the left, the
+# same traffic, and so do the peer's transfer counters: two tunnels side by side, each initiated from the left, the
 # same pings of the same size through each, over IPv4 and then IPv6 outside;
 # wgtun's wg0 in n1 must count what the in-tree wg0 in n3 counts.
 #
@@ -61,10 +61,13 @@ peers() {
 	ip netns exec "$r" wg set wg0 peer "$lpub" endpoint "$a1:51820" allowed-ips 0.0.0.0/0
 }
 
-# counters NS: tx packets, tx bytes, rx packets, rx bytes of wg0 in NS.
+# counters NS: tx packets, tx bytes, rx packets, rx bytes of wg0 in NS,
+# then the peer's received and sent bytes.
 counters() {
 	ip -n "$1" -s -j link show wg0 |
-		jq -r '.[0].stats64 | "\(.tx.packets) \(.tx.bytes) \(.rx.packets) \(.rx.bytes)"'
+		jq -r '.[0].stats64 | "\(.tx.packets) \(.tx.bytes) \(.rx.packets) \(.rx.bytes)"' |
+		tr '\n' ' '
+	ip netns exec "$1" "$(tool "$1")" show wg0 transfer | cut -f2,3 | tr '\t' ' '
 }
 
 tunnel n1 n2 wgtun 1
@@ -82,7 +85,8 @@ for outer in 4 6; do
 	ip netns exec n3 ping -q -c "$pings" -s "$size" -i 0.05 -W "$(scaled 5)" 10.3.0.2 \
 		> /dev/null || die "pings through the in-tree module over IPv$outer"
 	want=$(counters n3)
-	log "outer IPv$outer: tx packets, tx bytes, rx packets, rx bytes: wgtun $got, in-tree $want"
+	log "outer IPv$outer: tx packets, tx bytes, rx packets, rx bytes, peer rx bytes," \
+		"peer tx bytes: wgtun $got, in-tree $want"
 	[[ $got == "$want" ]] || { echo "FAIL: counters differ after outer IPv$outer"; fail=1; }
 done
 ((!fail)) || die "wgtun's interface counters differ from the in-tree module's"
