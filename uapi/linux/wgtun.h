@@ -72,9 +72,11 @@
  *	WGTUN_A_DEVICE_EVENT (enum wgtun_event) and, for peer events, one entry
  *	in WGTUN_A_DEVICE_PEERS with at least WGTUN_A_PEER_PUBLIC_KEY (plus
  *	WGTUN_A_PEER_ENDPOINT for endpoint events).  Events are only generated
- *	by authenticated packets or by administrative changes; they are rate
- *	bounded per peer.  The group is joinable by any user in the namespace
- *	(no key material is ever sent in events).
+ *	by authenticated packets or by administrative changes.  Those caused by
+ *	packets are rate bounded per peer; administrative ones (peer added,
+ *	removed, changed) are never dropped by that bound.  The group is
+ *	joinable by any user in the namespace (no key material is ever sent in
+ *	events).
  *
  * Nesting
  * -------
