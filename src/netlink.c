@@ -949,7 +949,7 @@ int __init wgt_genl_init(void)
 	return genl_register_family(&genl_family);
 }
 
-void __exit wgt_genl_uninit(void)
+void wgt_genl_uninit(void)
 {
 	genl_unregister_family(&genl_family);
 }
