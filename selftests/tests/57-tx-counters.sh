@@ -46,6 +46,12 @@ tunnel() {
 	ip -n "$r" link set wg0 up
 }
 
+# unpeer LEFT RIGHT: both ends forget each other, timers and all.
+unpeer() {
+	ip netns exec "$1" "$(tool "$1")" set wg0 peer "$(wg pubkey < "$tmp/$2.key")" remove
+	ip netns exec "$2" wg set wg0 peer "$(wg pubkey < "$tmp/$1.key")" remove
+}
+
 # peers LEFT RIGHT OUTER: both ends point at each other over outer family
 # 4 or 6 (a fresh peer each time: the next ping starts with a handshake).
 peers() {
@@ -55,8 +61,6 @@ peers() {
 	[[ $3 == 6 ]] && a1=[fd00:1::1] a2=[fd00:1::2]
 	lpub=$(wg pubkey < "$tmp/$l.key")
 	rpub=$(wg pubkey < "$tmp/$r.key")
-	ip netns exec "$l" "$(tool "$l")" set wg0 peer "$rpub" remove
-	ip netns exec "$r" wg set wg0 peer "$lpub" remove
 	ip netns exec "$l" "$(tool "$l")" set wg0 peer "$rpub" endpoint "$a2:51821" allowed-ips 0.0.0.0/0
 	ip netns exec "$r" wg set wg0 peer "$lpub" endpoint "$a1:51820" allowed-ips 0.0.0.0/0
 }
@@ -77,14 +81,17 @@ fail=0
 for outer in 4 6; do
 	peers n1 n2 "$outer"
 	peers n3 n4 "$outer"
-	# Read right after each run: nothing else is sent for 10 s (the
-	# passive keepalive), so the two tunnels carried the same packets.
+	# Read right after each run, then the peers go: nothing else is sent
+	# before (the passive keepalive waits 10 s), so the two tunnels
+	# carried the same packets.
 	ip netns exec n1 ping -q -c "$pings" -s "$size" -i 0.05 -W "$(scaled 5)" 10.1.0.2 \
 		> /dev/null || die "pings through wgtun over IPv$outer"
 	got=$(counters n1)
+	unpeer n1 n2
 	ip netns exec n3 ping -q -c "$pings" -s "$size" -i 0.05 -W "$(scaled 5)" 10.3.0.2 \
 		> /dev/null || die "pings through the in-tree module over IPv$outer"
 	want=$(counters n3)
+	unpeer n3 n4
 	log "outer IPv$outer: tx packets, tx bytes, rx packets, rx bytes, peer rx bytes," \
 		"peer tx bytes: wgtun $got, in-tree $want"
 	[[ $got == "$want" ]] || { echo "FAIL: counters differ after outer IPv$outer"; fail=1; }
