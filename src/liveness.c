@@ -225,6 +225,10 @@ bool wgt_events_allowed(struct wgt_peer *peer, enum wgtun_event event)
 	unsigned long now = jiffies, refill;
 	bool ok;
 
+	/* Administrative events come from CAP_NET_ADMIN, not from the wire. */
+	if (event == WGTUN_EVENT_PEER_ADDED || event == WGTUN_EVENT_PEER_REMOVED ||
+	    event == WGTUN_EVENT_PEER_CHANGED)
+		return true;
 	spin_lock_bh(&peer->events_lock);
 	refill = (now - peer->events_stamp) * WGT_EVENTS_PER_SECOND / HZ;
 	if (refill) {

@@ -61,18 +61,19 @@ static int __init wgt_mod_init(void)
 	ret = wgt_selftests();
 	if (ret)
 		goto err_queueing;
-	ret = wgt_device_init();
-	if (ret)
-		goto err_queueing;
+	/* Events go out until the last device is gone: the family outlives them. */
 	ret = wgt_genl_init();
 	if (ret)
-		goto err_device;
+		goto err_queueing;
+	ret = wgt_device_init();
+	if (ret)
+		goto err_genl;
 
 	pr_info("wgtun " WGTUN_VERSION " loaded\n");
 	return 0;
 
-err_device:
-	wgt_device_uninit();
+err_genl:
+	wgt_genl_uninit();
 err_queueing:
 	wgt_queueing_uninit();
 err_receive:
@@ -90,8 +91,8 @@ err_allowedips:
 
 static void __exit wgt_mod_exit(void)
 {
-	wgt_genl_uninit();
 	wgt_device_uninit();
+	wgt_genl_uninit();
 	/* Peers and trie nodes are freed by RCU callbacks: let them run. */
 	rcu_barrier();
 	wgt_queueing_uninit();

@@ -119,7 +119,6 @@ static struct wgt_device *lookup_from_attrs(struct net *net, struct nlattr **att
  * @next_ip: allowed-IPs node of @next_peer to continue with, NULL for the
  *	peer's beginning.
  * @gen: device generation the cursors belong to.
- * @admin: the caller may see private and preshared keys.
  * @started: the interface-wide attributes went out already.
  * @finished: every peer went out.
  *
@@ -133,7 +132,6 @@ struct dump_ctx {
 	struct wgt_peer *next_peer;
 	struct wgt_allowedips_node *next_ip;
 	u64 gen;
-	bool admin;
 	bool started;
 	bool finished;
 };
@@ -155,7 +153,6 @@ static int get_start(struct netlink_callback *cb)
 		return PTR_ERR(wg);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->ifindex = wg->dev->ifindex;
-	ctx->admin = netlink_ns_capable(cb->skb, net->user_ns, CAP_NET_ADMIN);
 	dev_put(wg->dev);
 	return 0;
 }
@@ -177,7 +174,7 @@ static int put_drops(struct sk_buff *skb, int attr, atomic64_t *drops)
 	return 0;
 }
 
-static int put_dev_attrs(struct sk_buff *skb, struct wgt_device *wg, bool admin)
+static int put_dev_attrs(struct sk_buff *skb, struct wgt_device *wg)
 {
 	u8 priv[WGTUN_KEY_LEN], pub[WGTUN_KEY_LEN];
 	bool has_key;
@@ -195,7 +192,7 @@ static int put_dev_attrs(struct sk_buff *skb, struct wgt_device *wg, bool admin)
 	    nla_put_u8(skb, WGTUN_A_DEVICE_CARRIER, netif_carrier_ok(wg->dev)))
 		goto out;
 	if (has_key && (nla_put(skb, WGTUN_A_DEVICE_PUBLIC_KEY, WGTUN_KEY_LEN, pub) ||
-			(admin && nla_put(skb, WGTUN_A_DEVICE_PRIVATE_KEY, WGTUN_KEY_LEN, priv))))
+			nla_put(skb, WGTUN_A_DEVICE_PRIVATE_KEY, WGTUN_KEY_LEN, priv)))
 		goto out;
 	ret = put_drops(skb, WGTUN_A_DEVICE_DROPS, wg->drops);
 out:
@@ -225,7 +222,7 @@ static u32 rx_age(u64 last_rx)
 }
 
 /* Everything about a peer but its allowed IPs. */
-static int put_peer_attrs(struct sk_buff *skb, struct wgt_peer *peer, bool admin)
+static int put_peer_attrs(struct sk_buff *skb, struct wgt_peer *peer)
 {
 	struct __kernel_timespec last = {
 		.tv_sec = peer->last_handshake.tv_sec,
@@ -235,14 +232,11 @@ static int put_peer_attrs(struct sk_buff *skb, struct wgt_peer *peer, bool admin
 	u64 last_rx;
 	int ret = -EMSGSIZE;
 
-	if (admin) {
-		/* Written only under update_lock, which the dump holds. */
-		memcpy(psk, peer->noise.preshared_key, WGTUN_KEY_LEN);
-		if (nla_put(skb, WGTUN_A_PEER_PRESHARED_KEY, WGTUN_KEY_LEN, psk))
-			goto out;
-	}
+	/* Written only under update_lock, which the dump holds. */
+	memcpy(psk, peer->noise.preshared_key, WGTUN_KEY_LEN);
 	last_rx = atomic64_read(&peer->last_rx);
-	if (nla_put(skb, WGTUN_A_PEER_LAST_HANDSHAKE_TIME, sizeof(last), &last) ||
+	if (nla_put(skb, WGTUN_A_PEER_PRESHARED_KEY, WGTUN_KEY_LEN, psk) ||
+	    nla_put(skb, WGTUN_A_PEER_LAST_HANDSHAKE_TIME, sizeof(last), &last) ||
 	    nla_put_u16(skb, WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
 			READ_ONCE(peer->keepalive_interval)) ||
 	    nla_put_u64_64bit(skb, WGTUN_A_PEER_RX_BYTES, atomic64_read(&peer->stats.rx_bytes),
@@ -291,7 +285,7 @@ static int put_allowedip(struct sk_buff *skb, const struct wgt_allowedips_node *
  * the peer's key fitted, nothing was added.
  */
 static int put_peer(struct sk_buff *skb, struct wgt_peer *peer,
-		    struct wgt_allowedips_node **cursor, bool admin)
+		    struct wgt_allowedips_node **cursor)
 {
 	struct wgt_allowedips_node *node = *cursor;
 	struct nlattr *peer_nest, *ips_nest;
@@ -301,7 +295,7 @@ static int put_peer(struct sk_buff *skb, struct wgt_peer *peer,
 	if (!peer_nest)
 		return -EMSGSIZE;
 	if (nla_put(skb, WGTUN_A_PEER_PUBLIC_KEY, WGTUN_KEY_LEN, peer->noise.remote_static) ||
-	    (fresh && put_peer_attrs(skb, peer, admin)))
+	    (fresh && put_peer_attrs(skb, peer)))
 		goto cancel;
 
 	if (list_empty(&peer->allowedips))
@@ -349,7 +343,7 @@ static int put_peers(struct sk_buff *skb, struct wgt_device *wg, struct dump_ctx
 	list_for_each_entry_from(peer, &wg->peers, list) {
 		struct wgt_allowedips_node *before = ctx->next_ip;
 
-		if (put_peer(skb, peer, &ctx->next_ip, ctx->admin)) {
+		if (put_peer(skb, peer, &ctx->next_ip)) {
 			/* Progress if this peer advanced or an earlier one fitted. */
 			ctx->next_peer = peer;
 			if (emitted || ctx->next_ip != before) {
@@ -387,7 +381,7 @@ static int dump_device(struct sk_buff *skb, struct netlink_callback *cb, struct 
 		goto cancel;
 
 	if (!ctx->started) {
-		if (put_dev_attrs(skb, wg, ctx->admin))
+		if (put_dev_attrs(skb, wg))
 			goto cancel;
 		ctx->started = true;
 		ctx->gen = wg->gen;
@@ -778,6 +772,25 @@ static void wipe_request_keys(struct nlattr **attrs)
 	}
 }
 
+/*
+ * The sockets live in the namespace the interface was created in (socket.h):
+ * binding them to another port or marking their packets takes the
+ * capability there too, not only in the namespace the interface is in now.
+ * RTNL keeps creating_net alive while the interface is registered.
+ */
+static int check_socket_admin(struct sk_buff *skb, struct wgt_device *wg, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[WGTUN_A_DEVICE_LISTEN_PORT] ?:
+			      info->attrs[WGTUN_A_DEVICE_FWMARK];
+
+	ASSERT_RTNL();
+	if (!attr || netlink_ns_capable(skb, wg->creating_net->user_ns, CAP_NET_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(info->extack, attr,
+			    "needs CAP_NET_ADMIN in the namespace the interface was created in");
+	return -EPERM;
+}
+
 static int set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
@@ -807,7 +820,7 @@ static int set_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_MOD(info->extack, "the interface was deleted or moved meanwhile");
 		ret = -ENODEV;
 	} else {
-		ret = set_device(wg, info);
+		ret = check_socket_admin(skb, wg, info) ?: set_device(wg, info);
 	}
 	mutex_unlock(&wg->update_lock);
 	rtnl_unlock();
@@ -819,8 +832,9 @@ out:
 
 /* ---- events -------------------------------------------------------------- */
 
+/* Events name peers and endpoints: only for those who may read the interfaces. */
 static const struct genl_multicast_group genl_mcgrps[] = {
-	{ .name = WGTUN_MCGRP_EVENTS },
+	{ .name = WGTUN_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 /* An event message with the attributes every event carries; NULL on failure. */
@@ -896,16 +910,20 @@ void wgt_event_carrier(struct wgt_device *wg, bool carrier)
 /* ---- family -------------------------------------------------------------- */
 
 static const struct genl_ops genl_ops[] = {
+	/*
+	 * The core checks the capability (CAP_NET_ADMIN in the namespace of
+	 * the caller's socket, where the interface is looked up) before it
+	 * validates anything, so a caller without it learns nothing, not even
+	 * from the policies.  Reading needs it as much as writing: a dump
+	 * carries keys, endpoints and traffic counters.
+	 */
 	{
 		.cmd = WGTUN_CMD_GET_DEVICE,
 		.start = get_start,
 		.dumpit = get_dumpit,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
-		/*
-		 * The core checks the capability before it validates anything,
-		 * so a caller without it learns nothing from the policies.
-		 */
 		.cmd = WGTUN_CMD_SET_DEVICE,
 		.doit = set_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
@@ -931,7 +949,7 @@ int __init wgt_genl_init(void)
 	return genl_register_family(&genl_family);
 }
 
-void __exit wgt_genl_uninit(void)
+void wgt_genl_uninit(void)
 {
 	genl_unregister_family(&genl_family);
 }

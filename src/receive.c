@@ -74,12 +74,17 @@ static bool device_under_load(struct wgt_device *wg)
 	return last && time_before(jiffies, last + HZ);
 }
 
-/* Note an authenticated packet from @peer that came in on @skb. */
+/*
+ * Note an authenticated packet from @peer that came in on @skb, @len bytes
+ * on the wire: the interface counts every such message, as its transmit
+ * counts every message sent (socket.h).
+ */
 static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len, bool session)
 {
 	if (wgt_socket_set_peer_endpoint_from_skb(peer, skb))
 		wgt_event_peer(peer, WGTUN_EVENT_ENDPOINT);
 	atomic64_add(len, &peer->stats.rx_bytes);
+	dev_sw_netstats_rx_add(peer->wg->dev, len);
 	wgt_timers_any_authenticated_packet_received(peer);
 	wgt_timers_any_authenticated_packet_traversal(peer);
 	wgt_liveness_heard(peer, session);
@@ -291,7 +296,6 @@ static void deliver(struct wgt_peer *peer, struct sk_buff *skb, u8 outer_ds)
 	}
 
 	/* In the peer's NAPI poll (queueing.c): GRO merges what it delivers. */
-	dev_sw_netstats_rx_add(dev, skb->len);
 	napi_gro_receive(&peer->napi, skb);
 	return;
 
@@ -363,8 +367,8 @@ void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
 		goto drop;
 	}
 
-	/* Authentic and fresh: this is the peer speaking. */
-	peer_heard(peer, skb, skb->len, false);
+	/* Authentic and fresh: this is the peer speaking (counted as on the wire). */
+	peer_heard(peer, skb, message_data_len(skb->len), false);
 	atomic64_inc(&peer->stats.rx_packets);
 	if (unlikely(wgt_noise_received_with_keypair(&peer->noise, kp))) {
 		wgt_timers_handshake_complete(peer);

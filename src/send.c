@@ -164,6 +164,8 @@ bool wgt_send_seal(struct sk_buff *skb)
 		return false;
 
 	hdr = skb_push(skb, sizeof(*hdr));
+	/* The tunnel transmit counts the message from here (socket.h). */
+	skb_set_inner_network_header(skb, 0);
 	hdr->header.type = cpu_to_le32(MESSAGE_DATA);
 	hdr->receiver = cpu_to_le32(kp->remote_index);
 	hdr->counter = cpu_to_le64(cb->nonce);
@@ -191,10 +193,8 @@ void wgt_send_sealed(struct wgt_peer *peer, struct sk_buff *skb, bool ok,
 	}
 	atomic64_inc(&peer->stats.tx_packets);
 	tally->sent = true;
-	if (plain_len) {
-		dev_sw_netstats_tx_add(wg->dev, 1, plain_len);
+	if (plain_len)
 		tally->data_sent = true;
-	}
 }
 
 void wgt_send_tally_timers(struct wgt_peer *peer, const struct wgt_send_tally *tally)

@@ -22,7 +22,14 @@ int wgt_socket_init(struct wgt_device *wg, u16 port);
 /* Replace the sockets (NULL, NULL closes them); RTNL held; waits for readers. */
 void wgt_socket_reinit(struct wgt_device *wg, struct sock *sk4, struct sock *sk6);
 
-/* All send functions consume @skb and may be called from any context. */
+/*
+ * All send functions consume @skb and may be called from any context.  The
+ * UDP tunnel transmit counts each packet in the interface's tx_packets and
+ * tx_bytes, as many bytes as follow the skb's inner network header: its
+ * builder sets that to the WireGuard message's start, so the interface counts
+ * messages (handshakes and keepalives too) at their length on the wire, as
+ * in-tree WireGuard does.  Received messages are counted alike (receive.c).
+ */
 int wgt_socket_send_skb_to_peer(struct wgt_peer *peer, struct sk_buff *skb, u8 ds);
 int wgt_socket_send_buffer_to_peer(struct wgt_peer *peer, void *buf, size_t len, u8 ds);
 int wgt_socket_send_buffer_as_reply(struct wgt_device *wg, struct sk_buff *in_skb,

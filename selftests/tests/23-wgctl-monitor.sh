@@ -3,9 +3,9 @@
 # timeout: 300
 #
 # `wgctl monitor` prints peer events as they happen, one line each, in text
-# and JSON, filtered by interface when one is named, usable by an
-# unprivileged user: administrative changes, then over a tunnel the
-# handshake, endpoint, liveness and carrier events.
+# and JSON, filtered by interface when one is named, refused to an
+# unprivileged user with a clear message: administrative changes, then over a
+# tunnel the handshake, endpoint, liveness and carrier events.
 . "$(dirname "$0")/../lib.sh"
 
 tmp=$(mktemp -d)
@@ -25,13 +25,21 @@ p2=$(wg genkey | wg pubkey)
 wgctl monitor --json > "$tmp/all.json" 2> "$tmp/all.err" &
 mon_all=$!
 on_exit "kill $mon_all 2>/dev/null"
-setpriv --reuid=65534 --regid=65534 --clear-groups wgctl monitor wgt0 > "$tmp/wgt0.txt" \
-	2> "$tmp/wgt0.err" &
+wgctl monitor wgt0 > "$tmp/wgt0.txt" 2> "$tmp/wgt0.err" &
 mon_one=$!
 on_exit "kill $mon_one 2>/dev/null"
 sleep 1	# both have joined the group
 kill -0 $mon_all || die "monitor --json exited"
-kill -0 $mon_one || die "unprivileged monitor exited"
+kill -0 $mon_one || die "monitor wgt0 exited"
+for what in "" wgt0; do
+	rc=0
+	# shellcheck disable=SC2086 # no word for all interfaces
+	timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups wgctl monitor $what \
+		> "$tmp/nobody.txt" 2> "$tmp/nobody.err" || rc=$?
+	((rc != 0 && rc != 124)) || die "unprivileged monitor $what not refused (exit $rc)"
+	grep -q "needs CAP_NET_ADMIN.*(Operation not permitted)" "$tmp/nobody.err" ||
+		die "unprivileged monitor $what: $(cat "$tmp/nobody.err")"
+done
 
 wgctl set wgt0 peer "$p1" allowed-ips 10.1.0.0/16 endpoint 192.0.2.1:51820
 wgctl set wgt0 peer "$p1" persistent-keepalive 25

@@ -12,8 +12,8 @@
 
   nlfuzz.py unpriv --ifname DEV --count N --seed S
       As an unprivileged user: N well-formed SET requests carrying mutated
-      attributes must each be refused with EPERM, and dumps of DEV must not
-      carry the private or any preshared key.
+      attributes must each be refused with EPERM, and so must a dump of each
+      DEV, before a single message of it.
 
   nlfuzz.py hold --ifname DEV
       Starts a dump of DEV without reading it, prints "holding", waits for a
@@ -387,8 +387,8 @@ def run_unpriv(args):
         name = "%s %s" % ("mutated" if mutated else "valid",
                           errno.errorcode.get(err, "ok" if err == 0 else str(err)))
         other[name] = other.get(name, 0) + 1
-    # Dumps are open to all, but without secrets.
-    secrets = dumps = 0
+    # Dumps need CAP_NET_ADMIN as much as SETs: refused before any message.
+    secrets = dumps = refused_dumps = 0
     for name in args.ifname:
         msg = fz.message(fz.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, CMD_GET, 1,
                          nla(D_IFNAME, name.encode() + b"\0"))
@@ -407,15 +407,19 @@ def run_unpriv(args):
                     continue
                 if typ == NLMSG_ERROR:
                     err = -struct.unpack_from("=i", payload, 0)[0]
-                    if err:
+                    if err == errno.EPERM:
+                        refused_dumps += 1
+                        done = True
+                    elif err:
                         print("dump of %s: errno %d" % (name, err), file=sys.stderr)
                         return 1
                     continue
                 dumps += 1
                 secrets += count_secrets(payload[4:])
     print(json.dumps({"refused": refused, "not_refused": other, "dump_messages": dumps,
-                      "secrets": secrets}))
-    return 0 if secrets == 0 and dumps > 0 and not other else 1
+                      "dumps_refused": refused_dumps, "secrets": secrets}))
+    ok = not other and dumps == 0 and refused_dumps == len(args.ifname)
+    return 0 if ok else 1
 
 
 def count_secrets(attrs):

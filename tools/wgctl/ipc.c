@@ -46,6 +46,10 @@ void ipc_perror(const char *what, int err)
 {
 	if (err < 0)
 		err = -err;
+	/* The genetlink core refuses without a message: say what is missing. */
+	if (err == EPERM && !ipc_extack[0])
+		snprintf(ipc_extack, sizeof(ipc_extack),
+			 "needs CAP_NET_ADMIN in the interface's network namespace");
 	if (ipc_extack[0])
 		fprintf(stderr, "%s: %s (%s)\n", what, ipc_extack, strerror(err));
 	else

@@ -20,9 +20,9 @@
  *	entries with the same public key.  If the configuration changes while a
  *	dump is in progress the affected message is flagged NLM_F_DUMP_INTR and
  *	the client should start over.
- *	WGTUN_A_DEVICE_PRIVATE_KEY and WGTUN_A_PEER_PRESHARED_KEY are included
- *	only for callers with CAP_NET_ADMIN in the device's network namespace.
- *	Any caller may dump; the caller's namespace is the one searched.
+ *	Requires CAP_NET_ADMIN in the caller's network namespace, the one
+ *	searched (as in-tree WireGuard's GET): the reply carries the private
+ *	and preshared keys, endpoints, allowed IPs and traffic counters.
  *
  * WGTUN_CMD_SET_DEVICE (requires CAP_NET_ADMIN)
  *	Request: WGTUN_A_DEVICE_IFINDEX or WGTUN_A_DEVICE_IFNAME, then any of
@@ -37,6 +37,10 @@
  *	family or length, a listen port in use) stop at that point: what the
  *	message changed before it stays changed.  The error is reported by
  *	extended ack, with the offending attribute flagged.
+ *	WGTUN_A_DEVICE_LISTEN_PORT and WGTUN_A_DEVICE_FWMARK act on the UDP
+ *	sockets, which live in the namespace the interface was created in even
+ *	after it moved to another: a request carrying either also needs
+ *	CAP_NET_ADMIN there (as in-tree), checked before anything is applied.
  *
  * WGTUN_CMD_EVENT (kernel to user only, multicast group "events")
  *	See "Events" below.
@@ -55,8 +59,11 @@
  *
  * Errors
  * ------
- *	-EPERM		SET without CAP_NET_ADMIN (refused by the genetlink core
- *			before any attribute is looked at, so without a message).
+ *	-EPERM		GET or SET without CAP_NET_ADMIN in the caller's
+ *			namespace (refused by the genetlink core before any
+ *			attribute is looked at, so without a message); SET of
+ *			the listen port or fwmark without it in the namespace
+ *			the interface was created in (with a message).
  *	-ENODEV		no such interface, or not a wgtun interface.
  *	-EINVAL		an attribute failed its policy or is inconsistent
  *			(wrong key length, cidr too long, bad endpoint family).
@@ -72,9 +79,11 @@
  *	WGTUN_A_DEVICE_EVENT (enum wgtun_event) and, for peer events, one entry
  *	in WGTUN_A_DEVICE_PEERS with at least WGTUN_A_PEER_PUBLIC_KEY (plus
  *	WGTUN_A_PEER_ENDPOINT for endpoint events).  Events are only generated
- *	by authenticated packets or by administrative changes; they are rate
- *	bounded per peer.  The group is joinable by any user in the namespace
- *	(no key material is ever sent in events).
+ *	by authenticated packets or by administrative changes.  Those caused by
+ *	packets are rate bounded per peer; administrative ones (peer added,
+ *	removed, changed) are never dropped by that bound.  Joining the group
+ *	requires CAP_NET_ADMIN in the namespace (GENL_MCAST_CAP_NET_ADMIN): the
+ *	events name peers and endpoints and show liveness as it changes.
  *
  * Nesting
  * -------
