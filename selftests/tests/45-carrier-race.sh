@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 180
+# timeout: 360
 # tier: core
 #
 # Carrier under racing liveness changes.  With the debug build's

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 150
+# timeout: 360
 # tier: core
 #
 # Link down under traffic: n2 floods n1 with pings from every CPU while n1's
