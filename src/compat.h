@@ -12,6 +12,7 @@
 #include <linux/netdevice.h>
 #include <linux/timer.h>
 #include <linux/version.h>
+#include <linux/workqueue.h>
 #include <crypto/blake2s.h>
 #include <net/genetlink.h>
 #include <net/rtnetlink.h>
@@ -41,6 +42,15 @@ static inline struct nlattr **wgt_compat_dump_attrs(struct netlink_callback *cb)
 	return genl_dumpit_info(cb)->attrs;
 #endif
 }
+
+/*
+ * 6.17 added WQ_PERCPU, and 7.2 warns about a workqueue that says neither it
+ * nor WQ_UNBOUND; before, per-CPU was what no flag meant.  (Debian's 6.12 has
+ * the flag from stable, with no effect either.)
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+#define WQ_PERCPU 0
+#endif
 
 /* 6.16 renamed from_timer() to timer_container_of(). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
