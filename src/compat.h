@@ -4,6 +4,8 @@
  * 6.1 LTS, 6.12 LTS and sid's 7.2.  Everything else in src/ is written against
  * the 7.2 API; the shims below make the older kernels look like it, or, where
  * a call's form changed, give one wgt_compat_ function for every version.
+ * Each shim names the mainline release that made the change; only the 6.1,
+ * 6.12 and 7.2 forms are checked here, against those kernels' headers.
  */
 
 #ifndef _WGTUN_COMPAT_H
@@ -17,6 +19,8 @@
 #include <net/genetlink.h>
 #include <net/rtnetlink.h>
 #include <net/udp_tunnel.h>
+
+/* Network devices and rtnetlink */
 
 /* 6.5 moved the GSO helpers (skb_gso_segment) out of netdevice.h. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
@@ -32,31 +36,6 @@ static inline void wgt_compat_set_lltx(struct net_device *dev)
 	dev->features |= NETIF_F_LLTX;
 #endif
 }
-
-/* 6.2 moved a dump's parsed attributes into an embedded genl_info. */
-static inline struct nlattr **wgt_compat_dump_attrs(struct netlink_callback *cb)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-	return genl_dumpit_info(cb)->info.attrs;
-#else
-	return genl_dumpit_info(cb)->attrs;
-#endif
-}
-
-/*
- * 6.17 added WQ_PERCPU, and 7.2 warns about a workqueue that says neither it
- * nor WQ_UNBOUND; before, per-CPU was what no flag meant.  (Debian's 6.12 has
- * the flag from stable, with no effect either.)
- */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
-#define WQ_PERCPU 0
-#endif
-
-/* 6.16 renamed from_timer() to timer_container_of(). */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
-#define timer_container_of(var, callback_timer, timer_fieldname) \
-	from_timer(var, callback_timer, timer_fieldname)
-#endif
 
 /*
  * 6.15 gave rtnl_link_ops.newlink one struct for its namespaces and attribute
@@ -81,6 +60,37 @@ static int name(struct net *link_net, struct net_device *dev,			\
 	return fn(link_net, dev, extack);					\
 }
 #endif
+
+/* Generic netlink */
+
+/* 6.2 moved a dump's parsed attributes into an embedded genl_info. */
+static inline struct nlattr **wgt_compat_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return genl_dumpit_info(cb)->info.attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/* Timers and workqueues */
+
+/* 6.16 renamed from_timer() to timer_container_of(). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
+#define timer_container_of(var, callback_timer, timer_fieldname) \
+	from_timer(var, callback_timer, timer_fieldname)
+#endif
+
+/*
+ * 6.17 added WQ_PERCPU, and 7.2 warns about a workqueue that says neither it
+ * nor WQ_UNBOUND; before, per-CPU was what no flag meant.  (Debian's 6.12 has
+ * the flag from stable, with no effect either.)
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+#define WQ_PERCPU 0
+#endif
+
+/* UDP tunnel sockets */
 
 /*
  * 6.16 gave udp_tunnel_xmit_skb() and udp_tunnel6_xmit_skb() a last argument,
@@ -117,6 +127,8 @@ static inline void wgt_compat_udp_tunnel_sock_release(struct sock *sk)
 	udp_tunnel_sock_release(sk->sk_socket);
 #endif
 }
+
+/* BLAKE2s */
 
 /* 6.19 renamed BLAKE2s's struct blake2s_state to struct blake2s_ctx. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 19, 0)
