@@ -30,6 +30,10 @@ export WGTUN_VERSION
 
 KERNELS_CONF := selftests/kernels.conf
 KRELEASES := $(shell awk '!/^[[:space:]]*(\#|$$)/ { print $$2 }' $(KERNELS_CONF))
+# Kernels built in the sid root (kernels.conf column "from"), by sid's compiler.
+SID_KRELEASES := $(shell awk '!/^[[:space:]]*(\#|$$)/ && $$6 == "sid" { print $$2 }' \
+	$(KERNELS_CONF))
+SID_ROOT := .cache/sid-root
 FLAVOURS := release debug
 HAVE_WGCTL := $(wildcard tools/wgctl/Makefile)
 
@@ -72,15 +76,22 @@ endif
 deps:
 	scripts/deps.sh
 
+# Where kernel $(1)'s flavour $(2) compiles, and the make that compiles it:
+# build/<release>/<flavour> with the host's compiler, or for a sid kernel its
+# twin in the sid root, with sid's (the module is copied back).
+is_sid = $(filter $(1),$(SID_KRELEASES))
+obj_dir = $(if $(is_sid),$(SID_ROOT)/)build/$(1)/$(2)
+kbuild = $(if $(is_sid),scripts/sid-root.sh run $$(MAKE) -C /lib/modules/$(1)/build M=/build/$(1)/$(2),$$(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/build/$(1)/$(2))
+
 # One phony target per (kernel, flavour), so that make -j2 builds them side by side.
 define module_rule
 .PHONY: module-$(1)-$(2)
 modules-all: module-$(1)-$(2)
-module-$(1)-$(2):
-	@mkdir -p build/$(1)/$(2)
-	@rsync -a --delete $(SYNC_KEEP) Kbuild src uapi build/$(1)/$(2)/
+module-$(1)-$(2): $(if $(call is_sid,$(1)),sid-root)
+	@mkdir -p build/$(1)/$(2) $(call obj_dir,$(1),$(2))
+	@rsync -a --delete $(SYNC_KEEP) Kbuild src uapi $(call obj_dir,$(1),$(2))/
 	@echo "  BUILD   $(1) $(2) ($(WGTUN_VERSION))"
-	@$$(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/build/$(1)/$(2) W=1 \
+	@$(call kbuild,$(1),$(2)) W=1 \
 		$(if $(filter debug,$(2)),WGTUN_DEBUG=1) modules \
 		> build/$(1)/$(2)/build.log 2>&1 || \
 		{ cat build/$(1)/$(2)/build.log; echo "modules-all: $(1) $(2) failed"; exit 1; }
@@ -88,14 +99,20 @@ module-$(1)-$(2):
 	@if grep -qi 'warning:' build/$(1)/$(2)/build.log; then \
 		grep -i -B2 -A4 'warning:' build/$(1)/$(2)/build.log; \
 		echo "modules-all: $(1) $(2): warnings (see build/$(1)/$(2)/build.log)"; \
-		find build/$(1)/$(2) -name '*.o' -delete; \
+		find $(call obj_dir,$(1),$(2)) -name '*.o' -delete; \
 		exit 1; fi
+	$(if $(call is_sid,$(1)),@cp $(SID_ROOT)/build/$(1)/$(2)/wgtun.ko build/$(1)/$(2)/)
 	@test -f build/$(1)/$(2)/wgtun.ko
 endef
 $(foreach k,$(KRELEASES),$(foreach f,$(FLAVOURS),$(eval $(call module_rule,$(k),$(f)))))
 
 modules-all:
 	@echo "modules-all: $(KRELEASES) x $(FLAVOURS) built warning-free"
+
+# The sid root, for the kernels whose "from" column says sid (made once).
+.PHONY: sid-root
+sid-root:
+	@scripts/sid-root.sh
 
 # Kbuild keeps its own fallback release number for builds without this Makefile.
 modules-all: release-consistent

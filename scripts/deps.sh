@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install what building and testing wgtun needs on a Debian 12 machine, then
-# fetch the pinned kernel images for the guest tests. Idempotent: a second run
-# touches neither apt nor the network.
+# Install what building and testing wgtun needs on a Debian 12 machine, make
+# the sid build root if a pinned kernel comes from sid (scripts/sid-root.sh),
+# then fetch the pinned kernel images for the guest tests. Idempotent: a second
+# run touches neither apt nor the network.
 #
 #   scripts/deps.sh                 what make check needs
 #   scripts/deps.sh --extra         that, and what make style (checkpatch from
@@ -24,9 +25,15 @@ case ${1:-} in
 '') ;;
 *) echo "usage: $0 [--extra]" >&2; exit 2 ;;
 esac
-while read -r _ _ _ _ headers; do
-	packages+=("$headers")
+sid=0
+while read -r _ _ _ _ headers from; do
+	if [[ $from == sid ]]; then
+		sid=1
+	else
+		packages+=("$headers")
+	fi
 done < <(grep -Ev '^[[:space:]]*(#|$)' "$conf")
+((sid)) && packages+=(debootstrap)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -47,4 +54,5 @@ else
 	echo "deps: all packages present"
 fi
 
+((sid)) && "$repo/scripts/sid-root.sh"
 exec "$repo/scripts/fetch-kernels.sh"

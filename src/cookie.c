@@ -18,6 +18,7 @@
 #include <crypto/blake2s.h>
 #include <crypto/chacha20poly1305.h>
 
+#include "compat.h"
 #include "cookie.h"
 #include "noise.h"
 
@@ -28,7 +29,7 @@ static const u8 cookie_label[8] = "cookie--";
 static void derive_key(u8 key[NOISE_SYMMETRIC_KEY_LEN], const u8 pubkey[NOISE_PUBLIC_KEY_LEN],
 		       const u8 label[8])
 {
-	struct blake2s_state state;
+	struct blake2s_ctx state;
 
 	blake2s_init(&state, NOISE_SYMMETRIC_KEY_LEN);
 	blake2s_update(&state, label, 8);
@@ -39,7 +40,7 @@ static void derive_key(u8 key[NOISE_SYMMETRIC_KEY_LEN], const u8 pubkey[NOISE_PU
 static void compute_mac(u8 mac[COOKIE_LEN], const void *msg, size_t len, const u8 *key,
 			size_t key_len)
 {
-	blake2s(mac, msg, key, COOKIE_LEN, len, key_len);
+	wgt_compat_blake2s(key, key_len, msg, len, mac, COOKIE_LEN);
 }
 
 /* Bytes covered by mac1 and by mac2 in a handshake message of @len bytes. */
@@ -177,7 +178,7 @@ static void checker_secret(struct wgt_cookie_checker *checker, u8 secret[NOISE_H
 static void make_cookie(u8 cookie[COOKIE_LEN], struct sk_buff *skb,
 			struct wgt_cookie_checker *checker)
 {
-	struct blake2s_state state;
+	struct blake2s_ctx state;
 	u8 secret[NOISE_HASH_LEN];
 
 	checker_secret(checker, secret);

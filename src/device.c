@@ -141,15 +141,14 @@ static void wgt_setup(struct net_device *dev)
 	netif_keep_dst(dev);
 }
 
-static int wgt_newlink(struct net *src_net, struct net_device *dev,
-		       struct nlattr *tb[], struct nlattr *data[],
-		       struct netlink_ext_ack *extack)
+static int wgt_create(struct net *link_net, struct net_device *dev,
+		      struct netlink_ext_ack *extack)
 {
 	struct wgt_device *wg = netdev_priv(dev);
 	int ret;
 
 	wg->dev = dev;
-	wg->creating_net = src_net;
+	wg->creating_net = link_net;
 	wg->liveness_timeout = WGTUN_LIVENESS_TIMEOUT_DEFAULT;
 	wgt_device_changed(wg);
 	mutex_init(&wg->update_lock);
@@ -187,6 +186,8 @@ err_mutex:
 	mutex_destroy(&wg->update_lock);
 	return ret;
 }
+
+WGT_COMPAT_NEWLINK(wgt_newlink, wgt_create)
 
 static void wgt_dellink(struct net_device *dev, struct list_head *head)
 {

@@ -18,6 +18,7 @@
 
 #include <linux/netdevice.h>
 
+#include "compat.h"
 #include "device.h"
 #include "liveness.h"
 #include "messages.h"
@@ -98,7 +99,7 @@ static bool set_alive(struct wgt_peer *peer, bool alive, bool announce)
 
 static void expired_liveness(struct timer_list *t)
 {
-	struct wgt_peer *peer = from_timer(peer, t, timer_liveness);
+	struct wgt_peer *peer = timer_container_of(peer, t, timer_liveness);
 	u64 last = atomic64_read(&peer->last_rx);
 	u64 deadline = last + timeout_jiffies(peer->wg);
 

@@ -39,11 +39,19 @@ enum wgt_cookie_values {
 	COOKIE_LEN = 16,
 };
 
-/* Protocol limits; times are in seconds unless the name says otherwise. */
-enum wgt_limits {
+/*
+ * Message counter limits, apart from the other limits: gcc 16 gives every
+ * constant of an enum that needs 64 bits the enum's 64-bit type, which would
+ * make the small ones below print and promote as unsigned long.
+ */
+enum wgt_counter_limits {
 	REKEY_AFTER_MESSAGES = 1ULL << 60,
 	/* 2^64 - 2^13 - 1: the top of the counter space stays unused so no window can wrap. */
 	REJECT_AFTER_MESSAGES = U64_MAX - (1ULL << 13),
+};
+
+/* Protocol limits; times are in seconds unless the name says otherwise. */
+enum wgt_limits {
 	REKEY_TIMEOUT = 5,
 	REKEY_TIMEOUT_JITTER_MAX_JIFFIES = HZ / 3,
 	REKEY_AFTER_TIME = 120,

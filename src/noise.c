@@ -18,6 +18,7 @@
 #include <crypto/chacha20poly1305.h>
 #include <crypto/curve25519.h>
 
+#include "compat.h"
 #include "noise.h"
 
 static const u8 noise_construction[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
@@ -97,7 +98,7 @@ bool wgt_noise_public_key(u8 pub[NOISE_PUBLIC_KEY_LEN], const u8 priv[NOISE_PUBL
 
 static void mix_hash(u8 hash[NOISE_HASH_LEN], const u8 *data, size_t len)
 {
-	struct blake2s_state state;
+	struct blake2s_ctx state;
 
 	blake2s_init(&state, NOISE_HASH_LEN);
 	blake2s_update(&state, hash, NOISE_HASH_LEN);
@@ -114,11 +115,11 @@ static void hmac(u8 out[NOISE_HASH_LEN], const u8 *in, size_t in_len, const u8 *
 {
 	u8 pad[BLAKE2S_BLOCK_SIZE] = { };
 	u8 inner[NOISE_HASH_LEN];
-	struct blake2s_state state;
+	struct blake2s_ctx state;
 	int i;
 
 	if (key_len > BLAKE2S_BLOCK_SIZE)
-		blake2s(pad, key, NULL, NOISE_HASH_LEN, key_len, 0);
+		wgt_compat_blake2s(NULL, 0, key, key_len, pad, NOISE_HASH_LEN);
 	else
 		memcpy(pad, key, key_len);
 
@@ -177,8 +178,8 @@ void wgt_noise_kdf(u8 *out1, u8 *out2, u8 *out3, const u8 *data, size_t data_len
  */
 void wgt_noise_initial_state(u8 chaining_key[NOISE_HASH_LEN], u8 hash[NOISE_HASH_LEN])
 {
-	blake2s(chaining_key, noise_construction, NULL, NOISE_HASH_LEN,
-		sizeof(noise_construction) - 1, 0);
+	wgt_compat_blake2s(NULL, 0, noise_construction, sizeof(noise_construction) - 1,
+			   chaining_key, NOISE_HASH_LEN);
 	memcpy(hash, chaining_key, NOISE_HASH_LEN);
 	mix_hash(hash, wireguard_identifier, sizeof(wireguard_identifier) - 1);
 }

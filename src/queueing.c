@@ -22,6 +22,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "device.h"
 #include "peer.h"
 #include "queueing.h"
@@ -416,7 +417,7 @@ int wgt_queueing_init(void)
 {
 	int cpu, ret;
 
-	crypt_wq = alloc_workqueue("wgtun-crypt", WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
+	crypt_wq = alloc_workqueue("wgtun-crypt", WQ_PERCPU | WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
 	if (!crypt_wq)
 		return -ENOMEM;
 	crypt_cpus = alloc_percpu(struct crypt_cpu);

@@ -25,6 +25,7 @@
 #include <net/ip_tunnels.h>
 #include <net/udp_tunnel.h>
 
+#include "compat.h"
 #include "crypto.h"
 #include "device.h"
 #include "liveness.h"
@@ -464,7 +465,7 @@ int wgt_receive_init(void)
 {
 	int cpu;
 
-	wgt_handshake_wq = alloc_workqueue("wgtun", WQ_FREEZABLE | WQ_MEM_RECLAIM, 0);
+	wgt_handshake_wq = alloc_workqueue("wgtun", WQ_PERCPU | WQ_FREEZABLE | WQ_MEM_RECLAIM, 0);
 	if (!wgt_handshake_wq)
 		return -ENOMEM;
 	handshake_queues = alloc_percpu(struct handshake_queue);

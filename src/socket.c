@@ -15,10 +15,10 @@
 #include <net/dst_cache.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
-#include <net/ipv6_stubs.h>
 #include <net/route.h>
 #include <net/udp_tunnel.h>
 
+#include "compat.h"
 #include "device.h"
 #include "peer.h"
 #include "receive.h"
@@ -149,9 +149,9 @@ static int send4(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint
 	}
 	ep->src4.s_addr = fl.saddr;
 	skb->ignore_df = 1;
-	udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
-			    ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport, fl.fl4_dport,
-			    false, false);
+	wgt_compat_udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
+				       ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
+				       fl.fl4_dport, false, false);
 	goto out;
 
 err:
@@ -202,7 +202,7 @@ static int send6(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint
 			if (cache)
 				dst_cache_reset(cache);
 		}
-		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
+		dst = ip6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
 		if (IS_ERR(dst)) {
 			ret = PTR_ERR(dst);
 			net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
@@ -221,8 +221,9 @@ static int send6(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint
 	}
 	ep->src6 = fl.saddr;
 	skb->ignore_df = 1;
-	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, ds,
-			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport, false);
+	wgt_compat_udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, ds,
+					ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport,
+					false);
 	goto out;
 
 err:
@@ -392,7 +393,7 @@ static void tunnel_sock_free(struct sock *sk)
 {
 	if (unlikely(!sk))
 		return;
-	udp_tunnel_sock_release(sk->sk_socket);
+	wgt_compat_udp_tunnel_sock_release(sk);
 }
 
 static int tunnel_sock_create(struct wgt_device *wg, int family, u16 port, struct sock **out)
@@ -414,7 +415,7 @@ static int tunnel_sock_create(struct wgt_device *wg, int family, u16 port, struc
 	ret = udp_sock_create(wg->creating_net, &cfg, &sock);
 	if (ret < 0)
 		return ret;
-	setup_udp_tunnel_sock(wg->creating_net, sock, &tcfg);
+	wgt_compat_setup_udp_tunnel_sock(wg->creating_net, sock->sk, &tcfg);
 	*out = sock->sk;
 	return 0;
 }

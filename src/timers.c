@@ -13,6 +13,7 @@
 #include <linux/moduleparam.h>
 #include <linux/random.h>
 
+#include "compat.h"
 #include "device.h"
 #include "messages.h"
 #include "peer.h"
@@ -57,12 +58,12 @@ static void peer_mod_timer(struct wgt_peer *peer, struct timer_list *timer,
 
 static void expired_retransmit(struct timer_list *t)
 {
-	struct wgt_peer *peer = from_timer(peer, t, timer_retransmit);
+	struct wgt_peer *peer = timer_container_of(peer, t, timer_retransmit);
 
 	if (peer->handshake_attempts > MAX_TIMER_HANDSHAKES) {
 		pr_debug("%s: peer %llu: no handshake after %u attempts, giving up\n",
 			 peer->wg->dev->name, peer->internal_id, MAX_TIMER_HANDSHAKES + 2);
-		del_timer(&peer->timer_keepalive);
+		timer_delete(&peer->timer_keepalive);
 		skb_queue_purge(&peer->staged);
 		/* Keep the session keys a while longer in case it comes back. */
 		if (!timer_pending(&peer->timer_zero_keys))
@@ -80,7 +81,7 @@ static void expired_retransmit(struct timer_list *t)
 
 static void expired_keepalive(struct timer_list *t)
 {
-	struct wgt_peer *peer = from_timer(peer, t, timer_keepalive);
+	struct wgt_peer *peer = timer_container_of(peer, t, timer_keepalive);
 
 	wgt_send_keepalive(peer);
 	if (peer->need_another_keepalive) {
@@ -92,7 +93,7 @@ static void expired_keepalive(struct timer_list *t)
 
 static void expired_new_handshake(struct timer_list *t)
 {
-	struct wgt_peer *peer = from_timer(peer, t, timer_new_handshake);
+	struct wgt_peer *peer = timer_container_of(peer, t, timer_new_handshake);
 
 	pr_debug("%s: peer %llu: sent data got no answer, new handshake\n",
 		 peer->wg->dev->name, peer->internal_id);
@@ -102,7 +103,7 @@ static void expired_new_handshake(struct timer_list *t)
 
 static void expired_zero_keys(struct timer_list *t)
 {
-	struct wgt_peer *peer = from_timer(peer, t, timer_zero_keys);
+	struct wgt_peer *peer = timer_container_of(peer, t, timer_zero_keys);
 
 	/* Wiping takes the handshake's rw_semaphore: do it in process context.
 	 * The work holds a reference, dropped when it ran.
@@ -128,7 +129,7 @@ void wgt_timers_clear_work(struct work_struct *work)
 
 static void expired_persistent_keepalive(struct timer_list *t)
 {
-	struct wgt_peer *peer = from_timer(peer, t, timer_persistent_keepalive);
+	struct wgt_peer *peer = timer_container_of(peer, t, timer_persistent_keepalive);
 
 	if (likely(peer->keepalive_interval))
 		wgt_send_keepalive(peer);
@@ -179,13 +180,13 @@ void wgt_timers_data_received(struct wgt_peer *peer)
 /* Anything authenticated went out: no separate keepalive needed. */
 void wgt_timers_any_authenticated_packet_sent(struct wgt_peer *peer)
 {
-	del_timer(&peer->timer_keepalive);
+	timer_delete(&peer->timer_keepalive);
 }
 
 /* Anything authenticated came in: the peer is answering. */
 void wgt_timers_any_authenticated_packet_received(struct wgt_peer *peer)
 {
-	del_timer(&peer->timer_new_handshake);
+	timer_delete(&peer->timer_new_handshake);
 }
 
 void wgt_timers_handshake_initiated(struct wgt_peer *peer)
@@ -196,7 +197,7 @@ void wgt_timers_handshake_initiated(struct wgt_peer *peer)
 
 void wgt_timers_handshake_complete(struct wgt_peer *peer)
 {
-	del_timer(&peer->timer_retransmit);
+	timer_delete(&peer->timer_retransmit);
 	peer->handshake_attempts = 0;
 	peer->sent_lastminute_handshake = false;
 	ktime_get_real_ts64(&peer->last_handshake);
@@ -222,5 +223,5 @@ void wgt_timers_any_authenticated_packet_traversal(struct wgt_peer *peer)
 void wgt_timers_keepalive_changed(struct wgt_peer *peer)
 {
 	if (!READ_ONCE(peer->keepalive_interval))
-		del_timer(&peer->timer_persistent_keepalive);
+		timer_delete(&peer->timer_persistent_keepalive);
 }
