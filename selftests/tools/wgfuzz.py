@@ -261,8 +261,10 @@ def flood(args):
                 enobufs += 1
         drain()
         if args.rate:
-            # Hold the rate: sleep until this many messages are due.
-            ahead = sent / args.rate - (time.monotonic() - t0)
+            # Hold the rate of attempts, failed ones too: with no route to
+            # the target (its namespace deleted, say) sends fail at once,
+            # and pacing by successes alone would spin.
+            ahead = i / args.rate - (time.monotonic() - t0)
             if ahead > 0:
                 time.sleep(ahead)
         if time.monotonic() >= end:
