@@ -14,6 +14,7 @@
 #include "liveness.h"
 #include "messages.h"
 #include "peer.h"
+#include "receive.h"
 #include "send.h"
 #include "socket.h"
 #include "timers.h"
@@ -71,6 +72,7 @@ static int wgt_stop(struct net_device *dev)
 	}
 	mutex_unlock(&wg->update_lock);
 	wgt_socket_reinit(wg, NULL, NULL);
+	wgt_receive_purge_handshakes(wg);
 	return 0;
 }
 

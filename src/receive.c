@@ -452,13 +452,31 @@ free:
 	return 0;
 }
 
-void wgt_receive_flush_device(struct wgt_device *wg)
+void wgt_receive_purge_handshakes(struct wgt_device *wg)
 {
+	struct sk_buff_head doomed;
+	struct sk_buff *skb, *next;
+	unsigned long flags;
 	int cpu;
 
-	/* The queues drain on their own; wait until nothing of @wg is left. */
-	for_each_possible_cpu(cpu)
-		flush_work(&per_cpu_ptr(handshake_queues, cpu)->work);
+	__skb_queue_head_init(&doomed);
+	for_each_possible_cpu(cpu) {
+		struct handshake_queue *q = per_cpu_ptr(handshake_queues, cpu);
+
+		spin_lock_irqsave(&q->skbs.lock, flags);
+		skb_queue_walk_safe(&q->skbs, skb, next) {
+			if (handshake_cb(skb)->wg != wg)
+				continue;
+			__skb_unlink(skb, &q->skbs);
+			__skb_queue_tail(&doomed, skb);
+		}
+		spin_unlock_irqrestore(&q->skbs.lock, flags);
+	}
+	while ((skb = __skb_dequeue(&doomed)) != NULL) {
+		atomic_dec(&wg->handshakes_queued);
+		dev_put(wg->dev);
+		kfree_skb(skb);
+	}
 }
 
 int wgt_receive_init(void)

@@ -34,7 +34,11 @@ bool wgt_receive_open(struct sk_buff *skb);
 void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
 			struct wgt_noise_keypair *kp, bool ok);
 
-/* Drop every queued handshake of @wg (the interface is going away). */
-void wgt_receive_flush_device(struct wgt_device *wg);
+/*
+ * Drop every handshake message queued for @wg, once its sockets are closed
+ * (nothing queues more): a closed interface answers no handshake, and
+ * unregistering it need not wait for a flood's backlog to be worked off.
+ */
+void wgt_receive_purge_handshakes(struct wgt_device *wg);
 
 #endif /* _WGTUN_RECEIVE_H */
