@@ -19,25 +19,32 @@
 # ROUNDS rounds of each of two kinds, all under one load that runs from start
 # to end:
 #  - namespace and interface: n1 is made anew with both tunnels; once both
-#    carry pings, at a random moment wg1 is deleted with `ip link del` and,
-#    a random moment later, the namespace with wg0 still live in it.
+#    carry pings and the flood reaches n1, at a random moment wg1 is deleted
+#    with `ip link del` and, a random moment later, the namespace with wg0
+#    still live in it.
 #  - rmmod: wg0 and wg1 made anew in n1 (and n2's wg0 after the previous
-#    rmmod took it); once the tunnels carry pings, rmmod takes every wgtun
-#    interface at once, n2's too, while the load goes on.
+#    rmmod took it); once the tunnels carry pings and the flood reaches n1,
+#    rmmod takes every wgtun interface at once, n2's too, while the load goes
+#    on.
 # So every round tears down live tunnels at a random moment, each teardown
 # kind meets the flood ROUNDS times (as 15 rounds of each kind one after the
 # other did before), and one shared set-up and handshake wait serves two
 # interfaces.  Set-up goes through `ip -batch`: under emulation each process
-# started costs more than the kernel work it does.  On a quiet host a
-# namespace round still takes about 28 s, most of it waiting for the two
-# handshakes through the flood (each needs a cookie and a retry).
+# started costs more than the kernel work it does.
 #
+# The flood is let in (n1's veth3 up) only once both tunnels are up, and
+# each teardown waits until n1 has received FLOOD_SEEN of its packets.  So
+# every teardown still meets initiations being queued and worked on, while
+# the handshakes of the set-up do not wait for a cookie and the 5 s retry
+# that a flood in progress forces (that path is 51-handshake-flood's): on a
+# quiet host that wait was most of a round's 28 s.
 # n1 runs no process of its own while it is deleted, so that deleting it
 # really destroys it; n2 and n3, and the load they generate, live through all
 # rounds.
 . "$(dirname "$0")/../lib.sh"
 
 ROUNDS=${ROUNDS:-15}
+FLOOD_SEEN=20
 fuzz=$(dirname "$0")/../tools/wgfuzz.py
 tmp=$(mktemp -d)
 on_exit "rm -rf $tmp"
@@ -77,7 +84,6 @@ up_n1() {
 	addr add 198.51.100.1/24 dev veth1
 	addr add 203.0.113.1/24 dev veth3
 	link set veth1 up
-	link set veth3 up
 	EOF
 	ip -n n2 -batch - <<-EOF
 	addr add 198.51.100.2/24 dev veth2
@@ -149,19 +155,55 @@ stop_load() {
 }
 on_exit stop_load
 
+# both_up: each n1 tunnel has completed a handshake.  wg1's peer is stable,
+# so a ping through it shows it; wg0's peer in n2 is forgotten and re-added
+# in a loop, so a ping through it succeeds only in that loop's windows:
+# wg0's latest handshake shows that the loop's last one reached it.
 both_up() {
-	n2 ping -q -c 1 -W 1 192.0.2.1 > /dev/null && n2 ping -q -c 1 -W 1 192.0.3.1 > /dev/null
+	local hs
+
+	hs=$(n1 wgctl show wg0 latest-handshakes) || return 1
+	[[ ${hs##*[[:space:]]} != 0 ]] && n2 ping -q -c 1 -W 1 192.0.3.1 > /dev/null
 }
 
-# in_flight: both tunnels work (each completed a handshake), then a random
-# moment.
+# flood_seen: n1 has received FLOOD_SEEN more packets on veth3 since $1.
+flood_seen() {
+	local now
+
+	now=$(n1 cat /sys/class/net/veth3/statistics/rx_packets) || return 1
+	((now - $1 >= FLOOD_SEEN))
+}
+
+# in_flight: both tunnels work (each completed a handshake), the flood is let
+# in and reaches n1, then a random moment.
 in_flight() {
+	local before
+
+	mark set
 	wait_for 60 both_up || die "round $i: the tunnels do not come up"
+	mark up
+	before=$(n1 cat /sys/class/net/veth3/statistics/rx_packets)
+	n1 ip link set veth3 up
+	wait_for 30 flood_seen "$before" || die "round $i: the flood does not reach n1"
+	mark flood
 	random_moment
 }
 
 random_moment() {
 	sleep "0.$((RANDOM % 9 + 1))"
+}
+
+# mark NAME: the time now, as t_NAME in ms; took A B: ms from mark A to B.
+mark() {
+	local t=${EPOCHREALTIME/./}
+
+	printf -v "t_$1" '%d' "${t:0:-3}"
+}
+
+took() {
+	local a="t_$1" b="t_$2"
+
+	echo "$(((${!b} - ${!a}) / 1000)).$((((${!b} - ${!a}) % 1000) / 100))s"
 }
 
 # gone NS DEV: DEV has left NS (or NS is gone).
@@ -175,18 +217,23 @@ start_load
 
 log "$ROUNDS x delete an interface, then its namespace, under load"
 for ((i = 0; i < ROUNDS; i++)); do
+	mark start
 	up_n1
 	in_flight
-	log "round $i: both tunnels up"
+	mark del
 	n1 ip link del wg1
 	gone n1 wg1 || die "round $i: wg1 still in n1"
+	mark netns
 	random_moment
 	ip netns del n1
 	# n1's destruction takes veth2 and veth4 (the peers of its veths) with
 	# it: a namespace kept alive by a leaked reference leaves them behind.
 	wait_for 30 gone n2 veth2 || die "round $i: veth2 still in n2: n1 was not destroyed"
 	wait_for 30 gone n3 veth4 || die "round $i: veth4 still in n3: n1 was not destroyed"
-	log "round $i: n1 gone"
+	mark end
+	log "round $i: set-up $(took start set), handshakes $(took set up)," \
+		"flood in $(took up flood), link del $(took del netns)," \
+		"namespace gone $(took netns end)"
 done
 log "namespace and interface rounds done"
 
@@ -201,10 +248,11 @@ n1 ip link del wg2
 
 log "$ROUNDS x rmmod under load"
 for ((i = 0; i < ROUNDS; i++)); do
+	n1 ip link set veth3 down
 	up_wg_n1
 	link_exists wg0 n2 || peer_n2
 	in_flight
-	log "round $i: both tunnels up"
+	log "round $i: handshakes $(took set up), flood in $(took up flood)"
 	ok=0
 	for ((j = 0; j < 40; j++)); do
 		if rmmod wgtun 2>/dev/null; then ok=1; break; fi
