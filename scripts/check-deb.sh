@@ -131,7 +131,8 @@ EOF
 
 # What the overlay's upper directory $1 holds that the chroot did not, apart
 # from package management's own records and caches, and depmod's indexes of
-# the headers' kernel (dkms runs depmod when it adds and removes the module).
+# the headers' kernel (dkms runs depmod when it adds and removes the module;
+# /lib is /usr/lib in bookworm).  /run is a tmpfs, as it is when booted.
 leftovers() {
 	local upper=$1 rel
 
@@ -139,7 +140,7 @@ leftovers() {
 		-o -path ./var/cache -o -path ./var/log -o -path ./tmp -o -path ./proc \) -prune \
 		-o -print) | while read -r rel; do
 		rel=${rel#./}
-		[[ $rel == lib/modules/$krelease/modules.* ]] && continue
+		[[ ${rel#usr/} == lib/modules/$krelease/modules.* ]] && continue
 		if [[ -d $upper/$rel && ! -L $upper/$rel ]]; then
 			# A directory in the upper layer is new only if the chroot lacks it.
 			[[ -d $root/$rel ]] && continue
@@ -161,6 +162,7 @@ unshare --mount --fork bash -c '
 	mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/work" "$2/merged"
 	mount -t proc proc "$2/merged/proc"
 	mount --bind /dev "$2/merged/dev"
+	mount -t tmpfs tmpfs "$2/merged/run"
 	shift 2
 	exec chroot "$@"' sh "$root" "$work" "$work/merged" bash -c "$(checks)" sh "$krelease" "$release"
 
