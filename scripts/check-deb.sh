@@ -18,6 +18,7 @@
 #     module carries dkms.conf's version and that kernel's vermagic;
 #   - `systemd-analyze verify` says nothing about any of wgctl's units;
 #   - `wgctl --version` prints dkms.conf's version;
+#   - the metrics timer's writer replaces its file whole (no interfaces here);
 #   - apt purges both, and neither a file of theirs nor DKMS's tree nor a
 #     built module is left (package management's own records aside).
 set -euo pipefail
@@ -120,12 +121,21 @@ echo "check-deb: wgctl --version: ${version//$'\n'/; }"
 [[ ${version%%$'\n'*} =~ (^|[[:space:]v])${release//./\\.}([[:space:]]|$) ]] ||
 	die "wgctl --version does not say $release"
 
+# The metrics unit's writer: the file replaced whole, readable, no temporary left.
+mkdir /tmp/textfile
+echo stale > /tmp/textfile/wgtun.prom
+/usr/lib/wgctl/wgctl-metrics-textfile /tmp/textfile || die "wgctl-metrics-textfile failed"
+[[ $(ls -A /tmp/textfile) == wgtun.prom ]] || die "textfile directory: $(ls -A /tmp/textfile)"
+[[ $(stat -c %a /tmp/textfile/wgtun.prom) == 644 ]] || die "wgtun.prom not mode 0644"
+! grep -qx stale /tmp/textfile/wgtun.prom || die "wgtun.prom not replaced"
+echo "check-deb: wgctl-metrics-textfile wrote $(wc -l < /tmp/textfile/wgtun.prom) lines"
+
 apt-get -q -y purge wgctl wgtun-dkms > /tmp/purge.log 2>&1 || {
 	cat /tmp/purge.log
 	die "apt-get purge"
 }
 [[ -z $(dkms status -m wgtun) ]] || die "DKMS still knows wgtun: $(dkms status -m wgtun)"
-rm -rf /tmp/debs /tmp/install.log /tmp/purge.log
+rm -rf /tmp/debs /tmp/install.log /tmp/purge.log /tmp/textfile
 EOF
 }
 
