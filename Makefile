@@ -17,6 +17,10 @@
 #                     subset); ends with "N passed, N failed, N skipped"
 #   make check-all    the same with every test on every kernel
 #   make demo         the same set-up, then a 6.12 guest runs selftests/demo.sh
+#   make deb          the Debian packages wgtun-dkms and wgctl, into build/deb/
+#   make check-deb    make deb, then install both into a Debian bookworm chroot
+#                     (.cache/deb-root), check DKMS's module, the units and
+#                     wgctl --version there, purge both, check nothing is left
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # The release KDIR was built for (Debian's kernel.release holds another string).
@@ -43,7 +47,7 @@ SYNC_KEEP := --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod
 	--exclude='Module.symvers' --exclude='.tmp_versions'
 
 .PHONY: all module wgctl clean install deps modules-all check check-all check-build demo \
-	test-tools style check-debug bench
+	test-tools style check-debug bench deb check-deb
 
 all: module wgctl
 
@@ -121,6 +125,10 @@ release-consistent:
 	@kb=$$(sed -n 's/^WGTUN_RELEASE[[:space:]]*:*=[[:space:]]*//p' Kbuild); \
 	if [ -n "$$kb" ] && [ "$$kb" != "$(WGTUN_RELEASE)" ]; then \
 		echo "release number differs: Kbuild $$kb, dkms.conf $(WGTUN_RELEASE)"; exit 1; fi
+	@ch=$$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' debian/changelog); \
+	if [ "$$ch" != "$(WGTUN_RELEASE)" ]; then \
+		echo "release number differs: debian/changelog $$ch, dkms.conf $(WGTUN_RELEASE)"; \
+		exit 1; fi
 
 HAVE_TEST_TOOLS := $(wildcard selftests/tools/Makefile)
 
@@ -165,6 +173,22 @@ bench:
 	$(MAKE) -j2 modules-all
 	$(MAKE) wgctl
 	bench/run
+
+# The packages are built from a copy of the tree (what git would track), so
+# that dpkg-buildpackage writes them into build/deb/ and not beside the tree.
+DEB_DIR := build/deb
+deb: release-consistent
+	scripts/deps.sh --deb
+	@rm -rf $(DEB_DIR)
+	@mkdir -p $(DEB_DIR)/wgtun-$(WGTUN_RELEASE)
+	@rsync -a --exclude=/.git --filter=':- .gitignore' ./ $(DEB_DIR)/wgtun-$(WGTUN_RELEASE)/
+	cd $(DEB_DIR)/wgtun-$(WGTUN_RELEASE) && dpkg-buildpackage -b -us -uc \
+		> ../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
+	lintian --allow-root --fail-on error,warning $(DEB_DIR)/*.changes
+	@ls $(DEB_DIR)/*.deb
+
+check-deb: deb
+	scripts/check-deb.sh $(DEB_DIR)
 
 demo:
 	$(MAKE) deps

@@ -9,6 +9,8 @@
 #                                   linux-source-6.1) and make check-debug (the
 #                                   debug kernel build) need, and perf for
 #                                   bench/profile.sh
+#   scripts/deps.sh --deb           only what make deb and make check-deb need
+#                                   (no kernels, no sid root)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,12 +22,19 @@ packages=(
 	wireguard-tools wireguard-go bird2 frr dkms sparse clang socat
 	procps util-linux psmisc jq libssl-dev cppcheck libclang-rt-14-dev python3
 )
+deb_only=0
 case ${1:-} in
 --extra) packages+=(linux-source-6.1 bison flex bc libelf-dev linux-perf) ;;
+--deb)
+	deb_only=1
+	packages=(make gcc libc6-dev libssl-dev rsync dpkg-dev debhelper dh-dkms lintian
+		debootstrap systemd)
+	;;
 '') ;;
-*) echo "usage: $0 [--extra]" >&2; exit 2 ;;
+*) echo "usage: $0 [--extra | --deb]" >&2; exit 2 ;;
 esac
 sid=0
+((deb_only)) ||
 while read -r _ _ _ _ headers from; do
 	if [[ $from == sid ]]; then
 		sid=1
@@ -54,5 +63,6 @@ else
 	echo "deps: all packages present"
 fi
 
+((deb_only)) && exit 0
 ((sid)) && "$repo/scripts/sid-root.sh"
 exec "$repo/scripts/fetch-kernels.sh"
