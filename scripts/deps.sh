@@ -6,9 +6,10 @@
 #
 #   scripts/deps.sh                 what make check needs
 #   scripts/deps.sh --extra         that, and what make style (checkpatch from
-#                                   linux-source-6.1) and make check-debug (the
-#                                   debug kernel build) need, and perf for
-#                                   bench/profile.sh
+#                                   linux-source-6.1), make check-debug (the
+#                                   debug kernel build) and make check-dkms (the
+#                                   host's headers of scripts/check-dkms.sh) need,
+#                                   and perf for bench/profile.sh
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,10 @@ packages=(
 	procps util-linux psmisc jq libssl-dev cppcheck libclang-rt-14-dev python3
 )
 case ${1:-} in
---extra) packages+=(linux-source-6.1 bison flex bc libelf-dev linux-perf) ;;
+--extra)
+	packages+=(linux-source-6.1 bison flex bc libelf-dev linux-perf debootstrap)
+	mapfile -t -O "${#packages[@]}" packages < <("$repo/scripts/check-dkms.sh" --packages)
+	;;
 '') ;;
 *) echo "usage: $0 [--extra]" >&2; exit 2 ;;
 esac
