@@ -16,6 +16,8 @@
 #                     selftests/kernels.conf (full: every test; core: the core
 #                     subset); ends with "N passed, N failed, N skipped"
 #   make check-all    the same with every test on every kernel
+#   make check-dkms   dkms build of this tree for each kernel and flavour in
+#                     scripts/check-dkms.sh (on the host and in the sid root)
 #   make demo         the same set-up, then a 6.12 guest runs selftests/demo.sh
 #   make deb          the Debian packages wgtun-dkms and wgctl, into build/deb/
 #   make check-deb    make deb, then install both into a Debian bookworm chroot
@@ -47,7 +49,7 @@ SYNC_KEEP := --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod
 	--exclude='Module.symvers' --exclude='.tmp_versions'
 
 .PHONY: all module wgctl clean install deps modules-all check check-all check-build demo \
-	test-tools style check-debug bench deb check-deb
+	test-tools style check-debug check-dkms bench deb check-deb
 
 all: module wgctl
 
@@ -166,6 +168,12 @@ check-debug:
 	scripts/deps.sh --extra
 	$(MAKE) wgctl test-tools
 	scripts/debug-kernel.sh check
+
+# dkms build for every kernel and flavour of scripts/check-dkms.sh, the sid
+# ones in the sid root; not part of check (a few minutes a kernel).
+check-dkms:
+	scripts/deps.sh --extra
+	scripts/check-dkms.sh
 
 # Benchmarks against the in-tree module (BENCHMARKS.md); not part of check.
 bench:

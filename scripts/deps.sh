@@ -6,9 +6,10 @@
 #
 #   scripts/deps.sh                 what make check needs
 #   scripts/deps.sh --extra         that, and what make style (checkpatch from
-#                                   linux-source-6.1) and make check-debug (the
-#                                   debug kernel build) need, and perf for
-#                                   bench/profile.sh
+#                                   linux-source-6.1), make check-debug (the
+#                                   debug kernel build) and make check-dkms (the
+#                                   host's headers of scripts/check-dkms.sh) need,
+#                                   and perf for bench/profile.sh
 #   scripts/deps.sh --deb           only what make deb and make check-deb need
 #                                   (no kernels, no sid root)
 set -euo pipefail
@@ -24,7 +25,10 @@ packages=(
 )
 deb_only=0
 case ${1:-} in
---extra) packages+=(linux-source-6.1 bison flex bc libelf-dev linux-perf) ;;
+--extra)
+	packages+=(linux-source-6.1 bison flex bc libelf-dev linux-perf debootstrap)
+	mapfile -t -O "${#packages[@]}" packages < <("$repo/scripts/check-dkms.sh" --packages)
+	;;
 --deb)
 	deb_only=1
 	packages=(make gcc libc6-dev libssl-dev rsync dpkg-dev debhelper dh-dkms lintian

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Runs inside the test guest as PID 1 (started by selftests/guest-init) and
-# runs the tests that selftests/run listed in .cache/run/<release>/config.
+# runs the tests that selftests/run listed in its config (second argument,
+# .cache/run/<release>/config.<guest>).
 #
 # Per test: a timeout, its output in LOGDIR/<test>.log, then the guest is
 # put back to a clean state (processes, namespaces, links, module unloaded)
@@ -17,7 +18,7 @@ export PATH=$repo/tools/wgctl:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
 export HOME=/root LANG=C.UTF-8
 
 # shellcheck source=/dev/null
-. "$repo/.cache/run/$kver/config" || { echo o > /proc/sysrq-trigger; sleep 60; }
+. "$2" || { echo o > /proc/sysrq-trigger; sleep 60; }
 
 # Kernel log lines that fail the test during which they appear.
 KERNEL_BAD='WARNING:|BUG:|Oops|KASAN|UBSAN|refcount_t|lockdep|possible recursive locking|suspicious RCU|kmemleak|general protection|Call Trace'
@@ -207,12 +208,12 @@ make_run_dirs
 read -r speed speed_how < <(speed_factor)
 say "guest: $kver up after $(cut -d' ' -f1 /proc/uptime)s, speed factor $speed ($speed_how)," \
 	"running ${#TESTS[@]} test(s)"
-dmesg -c > "$LOGDIR/boot.dmesg"
+dmesg -c > "$LOGDIR/boot.$PART.dmesg"
 # A kernel report before any test means the boot itself went wrong, and the
 # detectors may be off for all of it (KASAN's first report turns lockdep
 # off): counted as a failure of its own, "boot".
 # (A debug kernel announces lockdep and kmemleak at boot: not reports.)
-boot_bad=$(grep -E "$KERNEL_BAD" "$LOGDIR/boot.dmesg" |
+boot_bad=$(grep -E "$KERNEL_BAD" "$LOGDIR/boot.$PART.dmesg" |
 	grep -Ev 'RCU lockdep checking is enabled|kmemleak: Kernel memory leak detector initialized' |
 	head -n1) || true
 if [[ -n $boot_bad ]]; then
