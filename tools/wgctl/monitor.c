@@ -21,25 +21,25 @@ struct monitor_opts {
 	bool json;
 };
 
-static void print_event(const struct wgt_device *ev)
+static void print_event(const struct wgc_device *ev)
 {
-	char b64[WGT_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
+	char b64[WGC_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
 
 	printf("%s: %s", ev->name, json_event_name(ev->event));
 	if (ev->event == WGTUN_EVENT_UNSPEC || ev->event > WGTUN_EVENT_MAX)
 		printf(" %u", ev->event);
 	if (ev->npeers) {
-		wgt_key_to_base64(b64, ev->peers[0].public_key);
+		wgc_key_to_base64(b64, ev->peers[0].public_key);
 		printf(" peer %s", b64);
-		if (ev->peers[0].has & WGT_PEER_HAS_ENDPOINT)
+		if (ev->peers[0].has & WGC_PEER_HAS_ENDPOINT)
 			printf(" %s", show_endpoint(&ev->peers[0].endpoint, ep));
 	}
-	if (ev->has & WGT_DEV_HAS_CARRIER)
+	if (ev->has & WGC_DEV_HAS_CARRIER)
 		printf(" %s", ev->carrier ? "up" : "down");
 	printf("\n");
 }
 
-static int on_event(const struct wgt_device *ev, void *data)
+static int on_event(const struct wgc_device *ev, void *data)
 {
 	const struct monitor_opts *o = data;
 
@@ -56,7 +56,7 @@ static int on_event(const struct wgt_device *ev, void *data)
 int monitor_main(int argc, const char *argv[])
 {
 	struct monitor_opts o = { 0 };
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	int i, err;
 
 	for (i = 1; i < argc; i++) {
@@ -77,7 +77,7 @@ int monitor_main(int argc, const char *argv[])
 			ipc_perror("Unable to access interface", err);
 			return 1;
 		}
-		wgt_device_free(dev);
+		wgc_device_free(dev);
 	}
 	err = ipc_monitor(on_event, &o);
 	if (err) {

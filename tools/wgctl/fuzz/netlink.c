@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct wgt_device *dev = wgt_device_new();
+	struct wgc_device *dev = wgc_device_new();
 	const struct nlmsghdr *nlh;
 	int len = (int)(size > 1 << 20 ? 1 << 20 : size);
 	void *copy = malloc(size ? size : 1);
@@ -39,6 +39,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	show_pretty(fuzz_null, dev);
 out:
 	free(copy);
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 	return 0;
 }
