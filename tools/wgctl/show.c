@@ -428,7 +428,7 @@ static void show_usage(void)
 {
 	fprintf(stderr, "Usage: %s show [--json] { <interface> | all | interfaces } [public-key | "
 		"private-key | listen-port | fwmark | peers | preshared-keys | endpoints | "
-		"allowed-ips | latest-handshakes | transfer | persistent-keepalive | dump]\n",
+		"allowed-ips | latest-handshakes | transfer | persistent-keepalive | dump | metrics]\n",
 		PROG_NAME);
 }
 
@@ -504,6 +504,47 @@ static int show_all(const char *param, bool json)
 	return ok && (any_ok || i == 0) ? 0 : 1;
 }
 
+/* Every interface gathered first: the format groups samples by metric, not by interface. */
+static int show_all_metrics(void)
+{
+	struct wgc_device **devs;
+	size_t i, n = 0;
+	char **names;
+	int err;
+
+	err = ipc_list_devices(&names);
+	if (err) {
+		ipc_perror("Unable to list interfaces", err);
+		return 1;
+	}
+	for (i = 0; names[i]; i++)
+		;
+	devs = calloc(i + 1, sizeof(*devs));
+	if (!devs) {
+		ipc_free_names(names);
+		perror("Unable to allocate memory");
+		return 1;
+	}
+	for (i = 0; names[i]; i++) {
+		err = ipc_get_device(names[i], &devs[n]);
+		if (err) {
+			char what[IFNAMSIZ + 40];
+
+			snprintf(what, sizeof(what), "Unable to access interface %s", names[i]);
+			ipc_perror(what, err);
+			continue;
+		}
+		n++;
+	}
+	show_metrics(stdout, devs, n);
+	for (i = 0; i < n; i++)
+		wgc_device_free(devs[i]);
+	free(devs);
+	err = n || !names[0] ? 0 : 1;
+	ipc_free_names(names);
+	return err;
+}
+
 static int show_interfaces(void)
 {
 	char **names;
@@ -525,7 +566,7 @@ int show_main(int argc, const char *argv[])
 {
 	const char *args[3] = { NULL };
 	struct wgc_device *dev;
-	bool json = false;
+	bool json = false, metrics;
 	int i, n = 0, err, ret;
 
 	for (i = 1; i < argc; i++) {
@@ -542,11 +583,14 @@ int show_main(int argc, const char *argv[])
 		show_usage();
 		return 1;
 	}
-	if (n == 2 && !valid_param(args[1])) {
+	metrics = n == 2 && !strcmp(args[1], "metrics");
+	if (n == 2 && !metrics && !valid_param(args[1])) {
 		fprintf(stderr, "Invalid parameter: `%s'\n", args[1]);
 		show_usage();
 		return 1;
 	}
+	if (metrics && !strcmp(args[0], "all"))
+		return show_all_metrics();
 	if (!n || !strcmp(args[0], "all"))
 		return show_all(args[1], json);
 	if (!strcmp(args[0], "interfaces")) {
@@ -566,7 +610,12 @@ int show_main(int argc, const char *argv[])
 		ipc_perror("Unable to access interface", err);
 		return 1;
 	}
-	ret = print_one(dev, args[1], false, json, true) ? 0 : 1;
+	if (metrics) {
+		show_metrics(stdout, &dev, 1);
+		ret = 0;
+	} else {
+		ret = print_one(dev, args[1], false, json, true) ? 0 : 1;
+	}
 	if (json)
 		printf("\n");
 	wgc_device_free(dev);

@@ -26,5 +26,7 @@ void show_dump(FILE *f, const struct wgc_device *dev, bool with_interface);
 bool show_field(FILE *f, const struct wgc_device *dev, const char *param,
 		bool with_interface);
 void showconf_print(FILE *f, const struct wgc_device *dev);
+/* The Prometheus text format of @ndevs interfaces (metrics.c). */
+void show_metrics(FILE *f, struct wgc_device *const *devs, size_t ndevs);
 
 #endif

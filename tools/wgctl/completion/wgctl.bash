@@ -21,7 +21,7 @@ _wgctl_completion()
 		if [[ $COMP_CWORD -eq 2 ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "all interfaces --json $(_wgctl_interfaces)" -- "$cur")
 		elif [[ $COMP_CWORD -eq 3 && ${COMP_WORDS[2]} != interfaces ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump --json" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump metrics --json" -- "$cur")
 		fi
 		return
 		;;

@@ -38,6 +38,16 @@ else
 	bad "JSON sample is not valid or lacks fields"
 fi
 
+# --- metrics pass promtool's checks (names, units, HELP/TYPE), when installed ---
+if command -v promtool >/dev/null; then
+	./tests/unit --metrics-sample >"$tmp/metrics.prom"
+	if promtool check metrics <"$tmp/metrics.prom" >"$tmp/promtool.out" 2>&1; then
+		ok
+	else
+		bad "promtool check metrics: $(cat "$tmp/promtool.out")"
+	fi
+fi
+
 # --- keys ---
 for _ in 1 2 3 4 5; do
 	k=$($WGCTL genkey)
