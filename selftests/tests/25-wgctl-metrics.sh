@@ -5,12 +5,17 @@
 # `wgctl show all metrics` and `wgctl show IFACE metrics` over a live
 # tunnel: the output passes `promtool check metrics` (names, units, HELP and
 # TYPE once per family although two interfaces are shown), and its samples
-# agree with `wgctl show --json`.
+# agree with `wgctl show --json`.  `wgctl --version` names the loaded module's
+# version beside its own.
 #
 #   n1: wgt0 10.0.0.1 --- v1 192.168.52.1 === v2 192.168.52.2 --- wgt0 10.0.0.2 :n2
 #   n1: wgt1 (no peers, carrier-follows-peers off)
 . "$(dirname "$0")/../lib.sh"
 
+modprobe wgtun
+mapfile -t version < <(wgctl --version)
+assert_eq "${version[1]}" "wgtun module $(< /sys/module/wgtun/version)" "wgctl --version"
+assert_match "${version[0]}" '^wgctl [0-9A-Za-z.+~_-]+ \(wgtun control tool\)$' "wgctl --version"
 command -v promtool > /dev/null || skip "no promtool (Debian package prometheus)"
 
 tmp=$(mktemp -d)

@@ -12,7 +12,7 @@ _wgctl_completion()
 	local cmd=${COMP_WORDS[1]} i has_peer=0 words=()
 
 	if [[ $COMP_CWORD -eq 1 ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "help show showconf set setconf addconf syncconf genkey genpsk pubkey monitor" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "help --version show showconf set setconf addconf syncconf genkey genpsk pubkey monitor" -- "$cur")
 		return
 	fi
 

@@ -48,6 +48,15 @@ if command -v promtool >/dev/null; then
 	fi
 fi
 
+# --- the version: the tree's string, then the module's or "not loaded" ---
+mapfile -t version < <($WGCTL --version)
+if [[ ${version[0]} == "wgctl $(cat .version) (wgtun control tool)" &&
+      ${version[1]} =~ ^wgtun\ module(:\ not\ loaded|\ [0-9A-Za-z.+~_-]+)$ ]]; then
+	ok
+else
+	bad "wgctl --version: ${version[*]}"
+fi
+
 # --- keys ---
 for _ in 1 2 3 4 5; do
 	k=$($WGCTL genkey)
