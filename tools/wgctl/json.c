@@ -179,11 +179,13 @@ const char *json_event_name(uint32_t event)
 	return "unknown";
 }
 
-void json_print_event(FILE *f, const struct wgc_device *ev)
+void json_print_event(FILE *f, const struct wgc_device *ev, const char *time)
 {
 	char ep[ENDPOINT_STRLEN];
 
-	fputs("{\"interface\": ", f);
+	fputs("{\"time\": ", f);
+	json_string(f, time);
+	fputs(", \"interface\": ", f);
 	json_string(f, ev->name);
 	fprintf(f, ", \"ifindex\": %u, \"event\": ", ev->ifindex);
 	json_string(f, json_event_name(ev->event));

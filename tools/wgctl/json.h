@@ -14,7 +14,7 @@
 void json_print_device(FILE *f, const struct wgc_device *dev, int indent);
 /* "handshake", "peer-alive", ... or "unknown". */
 const char *json_event_name(uint32_t event);
-/* One event as a single-line object. */
-void json_print_event(FILE *f, const struct wgc_device *ev);
+/* One event as a single-line object; @time (RFC 3339) is its "time" field. */
+void json_print_event(FILE *f, const struct wgc_device *ev, const char *time);
 
 #endif

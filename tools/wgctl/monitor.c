@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `wgctl monitor [<interface>] [--json]`: one line per wgtun event until
+ * `wgctl monitor [<interface>] [-t] [--json]`: one line per wgtun event until
  * interrupted.  Plain lines look like
  *	wg0: handshake peer <key>
  *	wg0: endpoint peer <key> 192.0.2.1:51820
  *	wg0: carrier down
+ * and with -t (as `ip -t monitor`) begin with the time the event was read,
+ *	[2026-12-03T02:51:00.123456+00:00] wg0: carrier down
+ * which JSON objects always carry as "time".
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "encoding.h"
 #include "ipc.h"
@@ -19,7 +23,27 @@
 struct monitor_opts {
 	const char *ifname;
 	bool json;
+	bool timestamp;
 };
+
+#define TIME_STRLEN	sizeof("2026-12-03T02:51:00.123456+00:00")
+
+/* Now, in local time, RFC 3339 with microseconds: the offset has its colon. */
+static const char *now_rfc3339(char buf[TIME_STRLEN])
+{
+	struct timespec ts;
+	char zone[8];
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, TIME_STRLEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!strftime(zone, sizeof(zone), "%z", &tm) || strlen(zone) != 5)
+		strcpy(zone, "+0000");
+	snprintf(buf + n, TIME_STRLEN - n, ".%06ld%.3s:%s", ts.tv_nsec / 1000, zone, zone + 3);
+	return buf;
+}
 
 static void print_event(const struct wgc_device *ev)
 {
@@ -42,13 +66,18 @@ static void print_event(const struct wgc_device *ev)
 static int on_event(const struct wgc_device *ev, void *data)
 {
 	const struct monitor_opts *o = data;
+	char now[TIME_STRLEN];
 
 	if (o->ifname && strcmp(o->ifname, ev->name))
 		return 0;
-	if (o->json)
-		json_print_event(stdout, ev);
-	else
+	now_rfc3339(now);
+	if (o->json) {
+		json_print_event(stdout, ev, now);
+	} else {
+		if (o->timestamp)
+			printf("[%s] ", now);
 		print_event(ev);
+	}
 	/* Lines go out as they happen, even into a pipe. */
 	return fflush(stdout) ? -EIO : 0;
 }
@@ -62,10 +91,12 @@ int monitor_main(int argc, const char *argv[])
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			o.json = true;
+		} else if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "--timestamp")) {
+			o.timestamp = true;
 		} else if (!o.ifname && argv[i][0] != '-') {
 			o.ifname = argv[i];
 		} else {
-			fprintf(stderr, "Usage: %s %s [<interface>] [--json]\n", PROG_NAME,
+			fprintf(stderr, "Usage: %s %s [<interface>] [-t | --timestamp] [--json]\n", PROG_NAME,
 				argv[0]);
 			return 1;
 		}

@@ -30,7 +30,7 @@ _wgctl_completion()
 		return
 		;;
 	monitor)
-		mapfile -t COMPREPLY < <(compgen -W "--json $(_wgctl_interfaces)" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "--json -t --timestamp $(_wgctl_interfaces)" -- "$cur")
 		return
 		;;
 	setconf|addconf|syncconf)

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	show_field(fuzz_null, dev, "allowed-ips", false);
 	showconf_print(fuzz_null, dev);
 	json_print_device(fuzz_null, dev, 0);
-	json_print_event(fuzz_null, dev);
+	json_print_event(fuzz_null, dev, "2026-12-03T02:51:00.000000+00:00");
 	show_pretty(fuzz_null, dev);
 out:
 	free(copy);

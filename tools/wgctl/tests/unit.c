@@ -790,7 +790,7 @@ static void json_sample(void)
 	printf("\n]\n");
 	ev.event = WGTUN_EVENT_CARRIER;
 	ev.has = WGC_DEV_HAS_CARRIER;
-	json_print_event(stderr, &ev);
+	json_print_event(stderr, &ev, "2026-12-03T02:51:00.123456+01:00");
 	dev->npeers = 3;
 	wgc_device_free(dev);
 }
