@@ -795,6 +795,58 @@ static void json_sample(void)
 	wgc_device_free(dev);
 }
 
+/* The interface name of one JSON object, as written. */
+static char *json_name_of(const char *name)
+{
+	struct wgc_device dev = { 0 };
+	char *out = NULL, *start, *end;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	snprintf(dev.name, sizeof(dev.name), "%s", name);
+	json_print_device(f, &dev, 0);
+	fclose(f);
+	start = strstr(out, "\"interface\": \"");
+	end = start ? strstr(start, "\",\n") : NULL;
+	if (!end) {
+		free(out);
+		return strdup("(no interface field)");
+	}
+	*end = '\0';
+	memmove(out, start + strlen("\"interface\": \""), (size_t)(end - start));
+	return out;
+}
+
+/* JSON strings are valid UTF-8 whatever bytes an interface name holds. */
+static void test_json_utf8(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "wg0", "wg0" },
+		{ "q\"b\\", "q\\\"b\\\\" },
+		{ "t\tn\n\x7f", "t\\u0009n\\u000a\\u007f" },
+		{ "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" },
+		{ "a\xff", "a\\u00ff" },				/* never in UTF-8 */
+		{ "\xc3(", "\\u00c3(" },				/* truncated sequence */
+		{ "\x80x", "\\u0080x" },				/* lone continuation */
+		{ "\xc0\xaf", "\\u00c0\\u00af" },			/* overlong '/' */
+		{ "\xe0\x80\xaf", "\\u00e0\\u0080\\u00af" },	/* overlong, 3 bytes */
+		{ "\xed\xa0\x80", "\\u00ed\\u00a0\\u0080" },	/* a surrogate */
+		{ "\xf4\x90\x80\x80", "\\u00f4\\u0090\\u0080\\u0080" },	/* > U+10FFFF */
+		{ "\xe2\x82", "\\u00e2\\u0082" },			/* cut at the end */
+	};
+	size_t i;
+	char *got;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = json_name_of(cases[i].in);
+		CHECK(!strcmp(got, cases[i].out), "case %zu: got %s, want %s", i, got,
+		      cases[i].out);
+		free(got);
+	}
+}
+
 /* Two interfaces, one holding a name that needs escaping: for promtool in run.sh. */
 static void metrics_sample(FILE *f)
 {
@@ -887,6 +939,7 @@ int main(int argc, char *argv[])
 	test_split();
 	test_sync();
 	test_metrics();
+	test_json_utf8();
 	free(errbuf);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
