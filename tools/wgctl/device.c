@@ -94,6 +94,20 @@ void wgc_peer_clear_ips(struct wgc_peer *peer)
 	peer->nips = 0;
 }
 
+void wgc_allowedip_prefix(const struct wgc_allowedip *ip, uint8_t out[17])
+{
+	unsigned int len = ip->family == AF_INET ? 4 : 16, i, bits;
+
+	memset(out, 0, 17);
+	memcpy(out, &ip->addr, len);
+	for (i = 0; i < len; i++) {
+		bits = ip->cidr > i * 8 ? ip->cidr - i * 8 : 0;
+		if (bits < 8)
+			out[i] &= (uint8_t)(0xff00 >> bits);
+	}
+	out[16] = (uint8_t)(ip->family == AF_INET ? 0 : 1);
+}
+
 long wgc_device_find_peer(const struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN])
 {
 	size_t i;

@@ -133,6 +133,11 @@ struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev);
 /* Appends a zeroed allowed-IP; returns NULL on allocation failure. */
 struct wgc_allowedip *wgc_peer_add_ip(struct wgc_peer *peer);
 void wgc_peer_clear_ips(struct wgc_peer *peer);
+/*
+ * The prefix of @ip with its host bits cleared, as the kernel stores it, in
+ * 16 bytes, then 0 for IPv4 or 1 for IPv6: equal prefixes compare equal.
+ */
+void wgc_allowedip_prefix(const struct wgc_allowedip *ip, uint8_t out[17]);
 /* Returns the index of the peer with that key, or -1. */
 long wgc_device_find_peer(const struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN]);
 /* Human name of a WGTUN_A_DROP_* reason ("bad-mac"), NULL for unknown. */

@@ -28,21 +28,6 @@ static bool endpoint_equal(const union wgc_endpoint *a, const union wgc_endpoint
 	       !memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr, sizeof(a->sin6.sin6_addr));
 }
 
-/* The prefix with its host bits cleared, as the kernel stores it. */
-static void masked_prefix(const struct wgc_allowedip *ip, uint8_t out[17])
-{
-	unsigned int len = ip->family == AF_INET ? 4 : 16, i, bits;
-
-	memset(out, 0, 17);
-	memcpy(out, &ip->addr, len);
-	for (i = 0; i < len; i++) {
-		bits = ip->cidr > i * 8 ? ip->cidr - i * 8 : 0;
-		if (bits < 8)
-			out[i] &= (uint8_t)(0xff00 >> bits);
-	}
-	out[16] = (uint8_t)(ip->family == AF_INET ? 0 : 1);
-}
-
 struct prefix_key {
 	uint8_t addr[17];
 	uint8_t cidr;
@@ -66,7 +51,7 @@ static size_t prefix_set(const struct wgc_peer *p, struct prefix_key **out)
 	for (i = 0; i < p->nips; i++) {
 		if (p->ips[i].nlflags & WGTUN_ALLOWEDIP_F_REMOVE_ME)
 			continue;
-		masked_prefix(&p->ips[i], keys[n].addr);
+		wgc_allowedip_prefix(&p->ips[i], keys[n].addr);
 		keys[n++].cidr = p->ips[i].cidr;
 	}
 	qsort(keys, n, sizeof(*keys), prefix_cmp);

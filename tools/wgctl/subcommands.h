@@ -21,5 +21,6 @@ int setconf_main(int argc, const char *argv[]);
 int genkey_main(int argc, const char *argv[]);
 int pubkey_main(int argc, const char *argv[]);
 int monitor_main(int argc, const char *argv[]);
+int quick_main(int argc, const char *argv[]);
 
 #endif

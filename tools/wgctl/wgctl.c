@@ -32,6 +32,9 @@ static const struct {
 	  "Reads a private key from stdin and writes a public key to stdout" },
 	{ "monitor", monitor_main,
 	  "Prints wgtun events (handshakes, endpoints, liveness) as they happen" },
+	{ "up", quick_main,
+	  "Creates an interface from a wg-quick file: link, keys, peers, addresses, routes" },
+	{ "down", quick_main, "Removes an interface brought up by `up', and what it added" },
 };
 
 /* The tool's version, then the loaded module's from sysfs, or that none is loaded. */

@@ -12,7 +12,7 @@ _wgctl_completion()
 	local cmd=${COMP_WORDS[1]} i has_peer=0 words=()
 
 	if [[ $COMP_CWORD -eq 1 ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "help --version show showconf set setconf addconf syncconf genkey genpsk pubkey monitor" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "help --version up down show showconf set setconf addconf syncconf genkey genpsk pubkey monitor" -- "$cur")
 		return
 	fi
 
@@ -31,6 +31,15 @@ _wgctl_completion()
 		;;
 	monitor)
 		mapfile -t COMPREPLY < <(compgen -W "--json -t --timestamp $(_wgctl_interfaces)" -- "$cur")
+		return
+		;;
+	up|down)
+		if [[ $COMP_CWORD -eq 2 ]]; then
+			compopt -o filenames
+			mapfile -t COMPREPLY < <(compgen -W "$(cd /etc/wgtun 2>/dev/null &&
+				for f in *.conf; do [[ -e $f ]] && echo "${f%.conf}"; done)" -- "$cur"
+				compgen -f -X '!*.conf' -- "$cur")
+		fi
 		return
 		;;
 	setconf|addconf|syncconf)
