@@ -108,6 +108,18 @@ void wgc_allowedip_prefix(const struct wgc_allowedip *ip, uint8_t out[17])
 	out[16] = (uint8_t)(ip->family == AF_INET ? 0 : 1);
 }
 
+bool wgc_endpoint_equal(const union wgc_endpoint *a, const union wgc_endpoint *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->sin.sin_port == b->sin.sin_port &&
+		       a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+	return a->sin6.sin6_port == b->sin6.sin6_port &&
+	       a->sin6.sin6_scope_id == b->sin6.sin6_scope_id &&
+	       !memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr, sizeof(a->sin6.sin6_addr));
+}
+
 long wgc_device_find_peer(const struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN])
 {
 	size_t i;

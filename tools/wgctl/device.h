@@ -138,6 +138,8 @@ void wgc_peer_clear_ips(struct wgc_peer *peer);
  * 16 bytes, then 0 for IPv4 or 1 for IPv6: equal prefixes compare equal.
  */
 void wgc_allowedip_prefix(const struct wgc_allowedip *ip, uint8_t out[17]);
+/* The same address, port (and IPv6 scope). */
+bool wgc_endpoint_equal(const union wgc_endpoint *a, const union wgc_endpoint *b);
 /* Returns the index of the peer with that key, or -1. */
 long wgc_device_find_peer(const struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN]);
 /* Human name of a WGTUN_A_DROP_* reason ("bad-mac"), NULL for unknown. */

@@ -11,6 +11,10 @@
  * `up` added: deleting the link takes its addresses and routes with it, and
  * the policy rules and the DNS entry are removed one by one.
  *
+ * `reresolve` resolves the host names of the file's Endpoint lines again and
+ * sets the endpoints that changed (one pass, as wireguard-tools'
+ * reresolve-dns.sh does; run it from a timer or on a peer-dead event).
+ *
  * Commands run without a shell (fork and exec of ip and resolvconf), each
  * echoed to stderr after "[#] " as wg-quick does; hooks run with `bash -c`,
  * "%i" replaced by the interface name.
@@ -61,6 +65,8 @@ struct strlist {
  * @table: "off", "auto" or a routing table for ip(8).
  * @hooks: the commands of each hook, in file order.
  * @save_config: SaveConfig = true.
+ * @named: for each peer (by index), whether its Endpoint is a host name;
+ *	@nnamed entries.
  */
 struct quick {
 	char name[IFNAMSIZ];
@@ -73,6 +79,8 @@ struct quick {
 	char table[64];
 	struct strlist hooks[NHOOKS];
 	bool save_config;
+	bool *named;
+	size_t nnamed;
 };
 
 static bool strlist_add(struct strlist *l, const char *s, size_t len)
@@ -104,6 +112,7 @@ static void quick_free(struct quick *q)
 	strlist_free(&q->addr_text);
 	for (i = 0; i < NHOOKS; i++)
 		strlist_free(&q->hooks[i]);
+	free(q->named);
 }
 
 /* "10.0.0.1/24", "fd00::1" (a host prefix): host bits may be set. */
@@ -271,11 +280,44 @@ static bool holds_secret(const struct wgc_device *dev)
 	return false;
 }
 
+/* "[2001:db8::1]:51820" or "192.0.2.1:51820": no host name in it. */
+static bool numeric_endpoint(const char *value)
+{
+	char host[INET6_ADDRSTRLEN + IFNAMSIZ + 2];
+	const char *end = value[0] == '[' ? strchr(value, ']') : strrchr(value, ':');
+	const char *start = value[0] == '[' ? value + 1 : value;
+	struct in6_addr a;
+
+	if (!end || (size_t)(end - start) >= sizeof(host))
+		return false;
+	memcpy(host, start, (size_t)(end - start));
+	host[end - start] = '\0';
+	host[strcspn(host, "%")] = '\0';	/* a scope is not a name */
+	return inet_pton(AF_INET, host, &a) == 1 || inet_pton(AF_INET6, host, &a) == 1;
+}
+
+/* Notes that the last peer's Endpoint is a host name. */
+static bool mark_named(struct quick *q, size_t npeers)
+{
+	bool *n;
+
+	if (q->nnamed < npeers) {
+		n = realloc(q->named, npeers * sizeof(*n));
+		if (!n)
+			return false;
+		memset(n + q->nnamed, 0, (npeers - q->nnamed) * sizeof(*n));
+		q->named = n;
+		q->nnamed = npeers;
+	}
+	q->named[npeers - 1] = true;
+	return true;
+}
+
 /* Lines are handed to config.c, those of wg-quick's keys as empty lines. */
 static bool quick_lines(struct quick *q, FILE *f, struct config_ctx *ctx)
 {
 	char *buf = NULL, *copy = NULL, *key, *value, *t;
-	bool ok = true, in_interface = false;
+	bool ok = true, in_interface = false, paired;
 	size_t cap = 0;
 	int r;
 
@@ -291,12 +333,15 @@ static bool quick_lines(struct quick *q, FILE *f, struct config_ctx *ctx)
 			ok = false;
 			break;
 		}
-		r = in_interface && split_pair(copy, &key, &value) ?
-		    quick_key(q, key, value, ctx->line + 1) : 0;
+		paired = split_pair(copy, &key, &value);
+		r = in_interface && paired ? quick_key(q, key, value, ctx->line + 1) : 0;
 		if (r < 0)
 			ok = false;
 		else
 			ok = config_file_line(ctx, r ? "" : buf);
+		if (ok && paired && !in_interface && ctx->dev->npeers &&
+		    !strcasecmp(key, "Endpoint") && !numeric_endpoint(value))
+			ok = mark_named(q, ctx->dev->npeers);
 	}
 	if (copy)
 		wgc_wipe(copy, strlen(copy));
@@ -752,6 +797,56 @@ static int quick_down(const struct quick *q)
 	return err ? 1 : 0;
 }
 
+/* One pass: named endpoints that now resolve elsewhere are set. */
+static int quick_reresolve(const struct quick *q)
+{
+	struct wgc_device *run, *set;
+	const struct wgc_peer *want;
+	struct wgc_peer *p;
+	char ep[ENDPOINT_STRLEN], b64[WGC_KEY_B64_LEN];
+	long j;
+	size_t i;
+	int err;
+
+	err = ipc_get_device(q->name, &run);
+	if (err) {
+		ipc_perror("Unable to access interface", err);
+		return 1;
+	}
+	set = wgc_device_new();
+	if (!set) {
+		wgc_device_free(run);
+		return 1;
+	}
+	strcpy(set->name, q->name);
+	for (i = 0; i < q->nnamed && i < q->dev->npeers; i++) {
+		want = &q->dev->peers[i];
+		j = q->named[i] ? wgc_device_find_peer(run, want->public_key) : -1;
+		if (j < 0 || ((run->peers[j].has & WGC_PEER_HAS_ENDPOINT) &&
+			      wgc_endpoint_equal(&run->peers[j].endpoint, &want->endpoint)))
+			continue;
+		p = wgc_device_add_peer(set);
+		if (!p) {
+			err = -ENOMEM;
+			break;
+		}
+		memcpy(p->public_key, want->public_key, WGC_KEY_LEN);
+		p->endpoint = want->endpoint;
+		p->has = WGC_PEER_HAS_PUBLIC_KEY | WGC_PEER_HAS_ENDPOINT;
+		/* A peer removed since is not brought back. */
+		p->nlflags = WGTUN_PEER_F_UPDATE_ONLY;
+		wgc_key_to_base64(b64, p->public_key);
+		printf("%s: peer %s endpoint %s\n", q->name, b64, show_endpoint(&p->endpoint, ep));
+	}
+	if (!err && set->npeers)
+		err = ipc_set_device(set);
+	if (err)
+		ipc_perror("Unable to set the endpoints", err);
+	wgc_device_free(set);
+	wgc_device_free(run);
+	return err ? 1 : 0;
+}
+
 int quick_main(int argc, const char *argv[])
 {
 	struct quick q;
@@ -767,7 +862,12 @@ int quick_main(int argc, const char *argv[])
 		quick_free(&q);
 		return 1;
 	}
-	ret = !strcmp(argv[0], "up") ? quick_up(&q) : quick_down(&q);
+	if (!strcmp(argv[0], "up"))
+		ret = quick_up(&q);
+	else if (!strcmp(argv[0], "down"))
+		ret = quick_down(&q);
+	else
+		ret = quick_reresolve(&q);
 	quick_free(&q);
 	return ret;
 }

@@ -16,18 +16,6 @@
 #include "ipc.h"
 #include "subcommands.h"
 
-static bool endpoint_equal(const union wgc_endpoint *a, const union wgc_endpoint *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->sin.sin_port == b->sin.sin_port &&
-		       a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
-	return a->sin6.sin6_port == b->sin6.sin6_port &&
-	       a->sin6.sin6_scope_id == b->sin6.sin6_scope_id &&
-	       !memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr, sizeof(a->sin6.sin6_addr));
-}
-
 struct prefix_key {
 	uint8_t addr[17];
 	uint8_t cidr;
@@ -110,7 +98,7 @@ static int peer_diff(struct wgc_peer *out, const struct wgc_peer *want,
 	}
 	if ((want->has & WGC_PEER_HAS_ENDPOINT) &&
 	    (!(have->has & WGC_PEER_HAS_ENDPOINT) ||
-	     !endpoint_equal(&want->endpoint, &have->endpoint))) {
+	     !wgc_endpoint_equal(&want->endpoint, &have->endpoint))) {
 		out->endpoint = want->endpoint;
 		out->has |= WGC_PEER_HAS_ENDPOINT;
 		changed = 1;

@@ -35,6 +35,8 @@ static const struct {
 	{ "up", quick_main,
 	  "Creates an interface from a wg-quick file: link, keys, peers, addresses, routes" },
 	{ "down", quick_main, "Removes an interface brought up by `up', and what it added" },
+	{ "reresolve", quick_main,
+	  "Resolves the host names of an `up' file's endpoints again; sets those that moved" },
 };
 
 /* The tool's version, then the loaded module's from sysfs, or that none is loaded. */

@@ -12,7 +12,7 @@ _wgctl_completion()
 	local cmd=${COMP_WORDS[1]} i has_peer=0 words=()
 
 	if [[ $COMP_CWORD -eq 1 ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "help --version up down show showconf set setconf addconf syncconf genkey genpsk pubkey monitor" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "help --version up down reresolve show showconf set setconf addconf syncconf genkey genpsk pubkey monitor" -- "$cur")
 		return
 	fi
 
@@ -33,7 +33,7 @@ _wgctl_completion()
 		mapfile -t COMPREPLY < <(compgen -W "--json -t --timestamp $(_wgctl_interfaces)" -- "$cur")
 		return
 		;;
-	up|down)
+	up|down|reresolve)
 		if [[ $COMP_CWORD -eq 2 ]]; then
 			compopt -o filenames
 			mapfile -t COMPREPLY < <(compgen -W "$(cd /etc/wgtun 2>/dev/null &&
