@@ -316,7 +316,7 @@ static bool mark_named(struct quick *q, size_t npeers)
 /* Lines are handed to config.c, those of wg-quick's keys as empty lines. */
 static bool quick_lines(struct quick *q, FILE *f, struct config_ctx *ctx)
 {
-	char *buf = NULL, *copy = NULL, *key, *value, *t;
+	char *buf = NULL, *copy = NULL, *key = NULL, *value = NULL, *t;
 	bool ok = true, in_interface = false, paired;
 	size_t cap = 0;
 	int r;
@@ -800,7 +800,7 @@ static int quick_down(const struct quick *q)
 /* One pass: named endpoints that now resolve elsewhere are set. */
 static int quick_reresolve(const struct quick *q)
 {
-	struct wgc_device *run, *set;
+	struct wgc_device *cur, *set;
 	const struct wgc_peer *want;
 	struct wgc_peer *p;
 	char ep[ENDPOINT_STRLEN], b64[WGC_KEY_B64_LEN];
@@ -808,22 +808,22 @@ static int quick_reresolve(const struct quick *q)
 	size_t i;
 	int err;
 
-	err = ipc_get_device(q->name, &run);
+	err = ipc_get_device(q->name, &cur);
 	if (err) {
 		ipc_perror("Unable to access interface", err);
 		return 1;
 	}
 	set = wgc_device_new();
 	if (!set) {
-		wgc_device_free(run);
+		wgc_device_free(cur);
 		return 1;
 	}
 	strcpy(set->name, q->name);
 	for (i = 0; i < q->nnamed && i < q->dev->npeers; i++) {
 		want = &q->dev->peers[i];
-		j = q->named[i] ? wgc_device_find_peer(run, want->public_key) : -1;
-		if (j < 0 || ((run->peers[j].has & WGC_PEER_HAS_ENDPOINT) &&
-			      wgc_endpoint_equal(&run->peers[j].endpoint, &want->endpoint)))
+		j = q->named[i] ? wgc_device_find_peer(cur, want->public_key) : -1;
+		if (j < 0 || ((cur->peers[j].has & WGC_PEER_HAS_ENDPOINT) &&
+			      wgc_endpoint_equal(&cur->peers[j].endpoint, &want->endpoint)))
 			continue;
 		p = wgc_device_add_peer(set);
 		if (!p) {
@@ -843,7 +843,7 @@ static int quick_reresolve(const struct quick *q)
 	if (err)
 		ipc_perror("Unable to set the endpoints", err);
 	wgc_device_free(set);
-	wgc_device_free(run);
+	wgc_device_free(cur);
 	return err ? 1 : 0;
 }
 
