@@ -21,6 +21,12 @@ on_exit "rm -rf $tmp"
 cp /etc/hosts "$tmp/hosts"
 echo "192.168.54.2 peer2.wgtun.test" >> "$tmp/hosts"
 mount --bind "$tmp/hosts" /etc/hosts
+# edit_hosts SED-SCRIPT: in place, keeping the inode the bind mount shows
+# (sed -i would rename a new file over it).
+edit_hosts() {
+	sed "$1" "$tmp/hosts" > "$tmp/hosts.new"
+	cat "$tmp/hosts.new" > "$tmp/hosts"
+}
 getent hosts peer2.wgtun.test | grep -q '^192.168.54.2 ' || die "the bind-mounted hosts file is not read"
 
 setup_netns n1 n2
@@ -70,7 +76,7 @@ assert_eq "$out" "" "reresolve output with nothing moved"
 assert_eq "$(endpoint "$p3")" 192.168.54.8:51003 "numeric endpoint left alone"
 
 log "the name moves to 192.168.54.3"
-sed -i 's/^192.168.54.2 peer2/192.168.54.3 peer2/' "$tmp/hosts"
+edit_hosts 's/^192.168.54.2 peer2/192.168.54.3 peer2/'
 getent hosts peer2.wgtun.test | grep -q '^192.168.54.3 ' || die "hosts change not seen"
 out=$(n1 wgctl reresolve "$tmp/wgq0.conf") || die "reresolve failed"
 assert_eq "$out" "wgq0: peer $p2 endpoint 192.168.54.3:51002" "reresolve output"
@@ -83,7 +89,7 @@ out=$(n1 wgctl reresolve "$tmp/wgq0.conf") || die "second reresolve failed"
 assert_eq "$out" "" "a second pass"
 
 log "a name that no longer resolves changes nothing"
-sed -i '/peer2.wgtun.test/d' "$tmp/hosts"
+edit_hosts '/peer2.wgtun.test/d'
 n1 wgctl reresolve "$tmp/wgq0.conf" > /dev/null 2> "$tmp/err" && die "reresolve of a lost name succeeded"
 grep -q "wgq0.conf:7:" "$tmp/err" || die "message: $(cat "$tmp/err")"
 assert_eq "$(endpoint "$p2")" 192.168.54.3:51002 "endpoint after a failed pass"
