@@ -32,6 +32,8 @@ getent hosts peer2.wgtun.test | grep -q '^192.168.54.2 ' || die "the bind-mounte
 setup_netns n1 n2
 ip link add v1 netns n1 type veth peer name v2 netns n2
 n1 ip addr add 192.168.54.1/24 dev v1
+# .3 stays when .2, the primary address, goes.
+n2 sysctl -qw net.ipv4.conf.v2.promote_secondaries=1
 n2 ip addr add 192.168.54.2/24 dev v2
 n2 ip addr add 192.168.54.3/24 dev v2
 n1 ip link set v1 up
