@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -438,6 +439,7 @@ static int run(const char *const argv[], const char *input)
 	if (pid < 0)
 		return -1;
 	if (!pid) {
+		signal(SIGPIPE, SIG_DFL);
 		if (input) {
 			dup2(fds[0], STDIN_FILENO);
 			close(fds[0]);
@@ -858,6 +860,8 @@ int quick_main(int argc, const char *argv[])
 			QUICK_CONFIG_DIR);
 		return argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) ? 0 : 1;
 	}
+	/* A command that stops reading its input must not kill us before a rollback. */
+	signal(SIGPIPE, SIG_IGN);
 	if (!quick_read(&q, argv[1])) {
 		quick_free(&q);
 		return 1;
