@@ -27,7 +27,8 @@ edit_hosts() {
 	sed "$1" "$tmp/hosts" > "$tmp/hosts.new"
 	cat "$tmp/hosts.new" > "$tmp/hosts"
 }
-getent hosts peer2.wgtun.test | grep -q '^192.168.54.2 ' || die "the bind-mounted hosts file is not read"
+getent hosts peer2.wgtun.test | grep -q '^192.168.54.2 ' ||
+	die "the bind-mounted hosts file is not read"
 
 setup_netns n1 n2
 ip link add v1 netns n1 type veth peer name v2 netns n2
