@@ -94,7 +94,8 @@ n1 ip -4 route show table main | grep -q '^10.77.0.0/16 dev wgq0' ||
 	die "no route to 10.77.0.0/16: $(n1 ip -4 route show table main)"
 assert_eq "$(n1 wgctl show wgq0 peers)" "$p2" "peer"
 n1 ping -c 1 -W 5 10.77.0.1 > /dev/null || die "no ping through the tunnel"
-grep -q '^\[#\] ip link add dev wgq0 type wgtun$' "$tmp/up.err" || die "up echo: $(cat "$tmp/up.err")"
+grep -q '^\[#\] ip link add dev wgq0 type wgtun$' "$tmp/up.err" ||
+	die "up echo: $(cat "$tmp/up.err")"
 down_clean "$tmp/wgq0.conf"
 
 log "Table = 1234: the routes go there; Table = off: no routes"
