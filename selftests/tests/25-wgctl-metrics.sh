@@ -79,8 +79,11 @@ between wgtun_peer_transmit_bytes_total "$pl" '.peers[0].transfer_tx'
 between wgtun_peer_last_handshake_timestamp_seconds "$pl" '.peers[0].latest_handshake'
 between wgtun_peer_drops_total "$pl,reason=\"replay\"" '.peers[0].drops.replay'
 between wgtun_interface_drops_total 'interface="wgt0",reason="bad_mac"' '.drops.bad_mac'
-[[ $(sample wgtun_peer_receive_packets_total "$pl") -ge 3 ]] || die "receive packets < 3 pings"
-[[ $(sample wgtun_peer_transmit_packets_total "$pl") -ge 3 ]] || die "transmit packets < 3"
+# The pings went through: at least one packet each way.
+v=$(sample wgtun_peer_receive_packets_total "$pl")
+((v >= 1)) || die "receive packets: $v"
+v=$(sample wgtun_peer_transmit_packets_total "$pl")
+((v >= 1)) || die "transmit packets: $v"
 hs=$(sample wgtun_peer_last_handshake_timestamp_seconds "$pl")
 ((hs > EPOCHSECONDS - 600 && hs <= EPOCHSECONDS)) || die "last handshake $hs is not recent"
 assert_eq "$(sample wgtun_peer_alive "$pl")" 1 "alive"
