@@ -29,9 +29,10 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 
-# The plain release number lives in dkms.conf; git describe refines it.
+# The plain release number lives in dkms.conf; git describe refines it
+# (scripts/version.sh, which tools/wgctl uses too).
 WGTUN_RELEASE := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' dkms.conf)
-WGTUN_VERSION ?= $(or $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null),$(WGTUN_RELEASE))
+WGTUN_VERSION ?= $(shell scripts/version.sh)
 export WGTUN_VERSION
 
 KERNELS_CONF := selftests/kernels.conf

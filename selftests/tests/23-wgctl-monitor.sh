@@ -3,7 +3,8 @@
 # timeout: 300
 #
 # `wgctl monitor` prints peer events as they happen, one line each, in text
-# and JSON, filtered by interface when one is named, refused to an
+# (with -t, each after its time) and JSON (its time a field), filtered by
+# interface when one is named, refused to an
 # unprivileged user with a clear message: administrative changes, then over a
 # tunnel the handshake, endpoint, liveness and carrier events.
 . "$(dirname "$0")/../lib.sh"
@@ -28,7 +29,11 @@ on_exit "kill $mon_all 2>/dev/null"
 wgctl monitor wgt0 > "$tmp/wgt0.txt" 2> "$tmp/wgt0.err" &
 mon_one=$!
 on_exit "kill $mon_one 2>/dev/null"
-sleep 1	# both have joined the group
+wgctl monitor -t wgt0 > "$tmp/wgt0-t.txt" 2> "$tmp/wgt0-t.err" &
+mon_ts=$!
+on_exit "kill $mon_ts 2>/dev/null"
+sleep 1	# all three have joined the group
+kill -0 $mon_ts || die "monitor -t wgt0 exited"
 kill -0 $mon_all || die "monitor --json exited"
 kill -0 $mon_one || die "monitor wgt0 exited"
 for what in "" wgt0; do
@@ -66,6 +71,20 @@ grep -q "^wgt0: peer-added peer $p1 192.0.2.1:51820$" "$tmp/wgt0.txt" ||
 	die "text line format: $(cat "$tmp/wgt0.txt")"
 grep -q wgt1 "$tmp/wgt0.txt" && die "monitor wgt0 printed wgt1 events: $(cat "$tmp/wgt0.txt")"
 [[ $(grep -c . "$tmp/wgt0.txt") -ge 3 ]] || die "text monitor lines: $(cat "$tmp/wgt0.txt")"
+# RFC 3339 with microseconds and the zone's offset, as the lines' times.
+rfc3339='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}[+-][0-9]{2}:[0-9]{2}'
+wait_for 30 grep -q "peer-removed peer $p1" "$tmp/wgt0-t.txt" ||
+	die "monitor -t: $(cat "$tmp/wgt0-t.txt")"
+grep -Eq "^\[$rfc3339\] wgt0: peer-added peer ${p1//+/\\+} 192.0.2.1:51820$" \
+	"$tmp/wgt0-t.txt" || die "monitor -t line format: $(cat "$tmp/wgt0-t.txt")"
+grep -Evq "^\[$rfc3339\] wgt0: " "$tmp/wgt0-t.txt" &&
+	die "monitor -t line without its time: $(cat "$tmp/wgt0-t.txt")"
+jq -s -e --arg re "^$rfc3339$" 'all(.[]; .time | test($re))' "$tmp/all.json" > /dev/null ||
+	die "JSON event without its time: $(cat "$tmp/all.json")"
+t=$(jq -r 'select(.event == "peer-added") | .time' "$tmp/all.json" | head -n 1)
+now=$(date +%s)
+(($(date -d "$t" +%s) >= now - 600 && $(date -d "$t" +%s) <= now)) ||
+	die "JSON event time $t is not the time of the event (now $(date -Iseconds))"
 
 log "packet events over a tunnel: handshake, endpoint, alive, carrier, dead"
 #   n1: wgt0 10.0.0.1 --- v1 192.168.51.1 === v2 192.168.51.2 --- wgt0 10.0.0.2 :n2

@@ -158,9 +158,9 @@ static bool parse_liveness(const struct where *w, uint32_t *secs, const char *va
 	return true;
 }
 
-static bool parse_key(const struct where *w, uint8_t key[WGT_KEY_LEN], const char *value)
+static bool parse_key(const struct where *w, uint8_t key[WGC_KEY_LEN], const char *value)
 {
-	if (wgt_key_from_base64(key, value))
+	if (wgc_key_from_base64(key, value))
 		return true;
 	if (w->from_argv)
 		report(w, "Key is not the correct length or format: `%s'", value);
@@ -173,7 +173,7 @@ static bool parse_key(const struct where *w, uint8_t key[WGT_KEY_LEN], const cha
  * Reads a key file as wg does: an empty file means "no key" (all zeros),
  * otherwise one base64 key, optionally followed by white space.
  */
-static bool parse_keyfile(const struct where *w, uint8_t key[WGT_KEY_LEN], const char *path)
+static bool parse_keyfile(const struct where *w, uint8_t key[WGC_KEY_LEN], const char *path)
 {
 	char buf[KEYFILE_MAX + 1];
 	size_t len;
@@ -195,19 +195,19 @@ static bool parse_keyfile(const struct where *w, uint8_t key[WGT_KEY_LEN], const
 		goto out;
 	}
 	if (!len) {
-		memset(key, 0, WGT_KEY_LEN);
+		memset(key, 0, WGC_KEY_LEN);
 		ok = true;
 		goto out;
 	}
 	while (len && isspace((unsigned char)buf[len - 1]))
 		len--;
 	buf[len] = '\0';
-	ok = wgt_key_from_base64(key, buf);
+	ok = wgc_key_from_base64(key, buf);
 	if (!ok)
 		report(w, "Key file `%s' does not hold one base64 key of the correct length",
 		       path);
 out:
-	wgt_wipe(buf, sizeof(buf));
+	wgc_wipe(buf, sizeof(buf));
 	fclose(f);
 	return ok;
 }
@@ -282,7 +282,7 @@ static struct addrinfo *resolve(const struct where *w, const char *host, const c
 	}
 }
 
-static bool parse_endpoint(const struct where *w, union wgt_endpoint *ep, const char *value)
+static bool parse_endpoint(const struct where *w, union wgc_endpoint *ep, const char *value)
 {
 	struct addrinfo *res, *ai;
 	char *copy, *host, *port;
@@ -323,7 +323,7 @@ out:
 	return ok;
 }
 
-static bool host_bits_zero(const struct wgt_allowedip *ip)
+static bool host_bits_zero(const struct wgc_allowedip *ip)
 {
 	const uint8_t *b = (const uint8_t *)&ip->addr;
 	unsigned int len = ip->family == AF_INET ? 4 : 16, i;
@@ -342,9 +342,9 @@ static bool host_bits_zero(const struct wgt_allowedip *ip)
 }
 
 /* Parses one "[+|-]address[/cidr]" entry (spaces already removed). */
-static bool parse_one_ip(const struct where *w, struct wgt_peer *peer, char *entry)
+static bool parse_one_ip(const struct where *w, struct wgc_peer *peer, char *entry)
 {
-	struct wgt_allowedip *ip;
+	struct wgc_allowedip *ip;
 	unsigned long cidr, max;
 	char *slash, *text = entry;
 	uint32_t nlflags = 0;
@@ -355,7 +355,7 @@ static bool parse_one_ip(const struct where *w, struct wgt_peer *peer, char *ent
 		peer->nlflags &= ~WGTUN_PEER_F_REPLACE_ALLOWEDIPS;
 		text++;
 	}
-	ip = wgt_peer_add_ip(peer);
+	ip = wgc_peer_add_ip(peer);
 	if (!ip) {
 		report(w, "Out of memory");
 		return false;
@@ -388,13 +388,13 @@ err:
 	return false;
 }
 
-static bool parse_allowedips(const struct where *w, struct wgt_peer *peer, const char *value)
+static bool parse_allowedips(const struct where *w, struct wgc_peer *peer, const char *value)
 {
 	char *copy, *cursor, *entry;
 	size_t i, j;
 	bool ok = true;
 
-	peer->has |= WGT_PEER_HAS_ALLOWEDIPS;
+	peer->has |= WGC_PEER_HAS_ALLOWEDIPS;
 	peer->nlflags |= WGTUN_PEER_F_REPLACE_ALLOWEDIPS;
 	copy = malloc(strlen(value) + 1);
 	if (!copy) {
@@ -444,52 +444,52 @@ static const struct keyword keywords[] = {
 	{ "remove", NULL, SECTION_PEER, KW_REMOVE },
 };
 
-static bool apply_device(const struct where *w, struct wgt_device *dev, enum kw_id id,
+static bool apply_device(const struct where *w, struct wgc_device *dev, enum kw_id id,
 			 const char *value)
 {
 	switch (id) {
 	case KW_LISTEN_PORT:
-		dev->has |= WGT_DEV_HAS_LISTEN_PORT;
+		dev->has |= WGC_DEV_HAS_LISTEN_PORT;
 		return parse_port(w, &dev->listen_port, value);
 	case KW_FWMARK:
-		dev->has |= WGT_DEV_HAS_FWMARK;
+		dev->has |= WGC_DEV_HAS_FWMARK;
 		return parse_fwmark(w, &dev->fwmark, value);
 	case KW_PRIVATE_KEY:
-		dev->has |= WGT_DEV_HAS_PRIVATE_KEY;
+		dev->has |= WGC_DEV_HAS_PRIVATE_KEY;
 		if (w->from_argv)
 			return parse_keyfile(w, dev->private_key, value);
 		return parse_key(w, dev->private_key, value);
 	case KW_CARRIER:
-		dev->has |= WGT_DEV_HAS_CARRIER_FOLLOWS;
+		dev->has |= WGC_DEV_HAS_CARRIER_FOLLOWS;
 		return parse_onoff(w, w->from_argv ? "carrier-follows-peers" :
 				   "CarrierFollowsPeers", &dev->carrier_follows_peers, value);
 	case KW_LIVENESS:
-		dev->has |= WGT_DEV_HAS_LIVENESS;
+		dev->has |= WGC_DEV_HAS_LIVENESS;
 		return parse_liveness(w, &dev->liveness_timeout, value);
 	default:
 		return false;
 	}
 }
 
-static bool apply_peer(const struct where *w, struct wgt_peer *peer, enum kw_id id,
+static bool apply_peer(const struct where *w, struct wgc_peer *peer, enum kw_id id,
 		       const char *value)
 {
 	switch (id) {
 	case KW_PUBLIC_KEY:
-		peer->has |= WGT_PEER_HAS_PUBLIC_KEY;
+		peer->has |= WGC_PEER_HAS_PUBLIC_KEY;
 		return parse_key(w, peer->public_key, value);
 	case KW_PRESHARED_KEY:
-		peer->has |= WGT_PEER_HAS_PRESHARED_KEY;
+		peer->has |= WGC_PEER_HAS_PRESHARED_KEY;
 		if (w->from_argv)
 			return parse_keyfile(w, peer->preshared_key, value);
 		return parse_key(w, peer->preshared_key, value);
 	case KW_ENDPOINT:
-		peer->has |= WGT_PEER_HAS_ENDPOINT;
+		peer->has |= WGC_PEER_HAS_ENDPOINT;
 		return parse_endpoint(w, &peer->endpoint, value);
 	case KW_ALLOWED_IPS:
 		return parse_allowedips(w, peer, value);
 	case KW_KEEPALIVE:
-		peer->has |= WGT_PEER_HAS_KEEPALIVE;
+		peer->has |= WGC_PEER_HAS_KEEPALIVE;
 		return parse_keepalive(w, &peer->keepalive, value);
 	case KW_REMOVE:
 		peer->nlflags |= WGTUN_PEER_F_REMOVE_ME;
@@ -505,7 +505,7 @@ bool config_file_init(struct config_ctx *ctx, const char *origin, bool append)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->origin = origin ? origin : "(config)";
-	ctx->dev = wgt_device_new();
+	ctx->dev = wgc_device_new();
 	if (!ctx->dev) {
 		report(NULL, "Out of memory");
 		return false;
@@ -517,29 +517,29 @@ bool config_file_init(struct config_ctx *ctx, const char *origin, bool append)
 	 */
 	if (!append) {
 		ctx->dev->nlflags |= WGTUN_DEVICE_F_REPLACE_PEERS;
-		ctx->dev->has |= WGT_DEV_HAS_PRIVATE_KEY | WGT_DEV_HAS_LISTEN_PORT |
-				 WGT_DEV_HAS_FWMARK | WGT_DEV_HAS_CARRIER_FOLLOWS |
-				 WGT_DEV_HAS_LIVENESS;
+		ctx->dev->has |= WGC_DEV_HAS_PRIVATE_KEY | WGC_DEV_HAS_LISTEN_PORT |
+				 WGC_DEV_HAS_FWMARK | WGC_DEV_HAS_CARRIER_FOLLOWS |
+				 WGC_DEV_HAS_LIVENESS;
 	}
 	return true;
 }
 
 void config_file_abort(struct config_ctx *ctx)
 {
-	wgt_device_free(ctx->dev);
+	wgc_device_free(ctx->dev);
 	ctx->dev = NULL;
 }
 
 static bool file_section(struct config_ctx *ctx, const struct where *w, const char *line)
 {
-	struct wgt_peer *peer;
+	struct wgc_peer *peer;
 
 	if (!strcasecmp(line, "[Interface]")) {
 		ctx->section = SECTION_INTERFACE;
 		return true;
 	}
 	if (!strcasecmp(line, "[Peer]")) {
-		peer = wgt_device_add_peer(ctx->dev);
+		peer = wgc_device_add_peer(ctx->dev);
 		if (!peer) {
 			report(w, "Out of memory");
 			return false;
@@ -605,19 +605,19 @@ bool config_file_line(struct config_ctx *ctx, const char *input)
 		ok = file_section(ctx, &w, line);
 	else
 		ok = file_pair(ctx, &w, line);
-	wgt_wipe(line, n);
+	wgc_wipe(line, n);
 	free(line);
 	return ok;
 }
 
-struct wgt_device *config_file_finish(struct config_ctx *ctx)
+struct wgc_device *config_file_finish(struct config_ctx *ctx)
 {
-	struct wgt_device *dev = ctx->dev;
+	struct wgc_device *dev = ctx->dev;
 	struct where w = { .origin = ctx->origin };
 	size_t i;
 
 	for (i = 0; i < dev->npeers; i++) {
-		if (!(dev->peers[i].has & WGT_PEER_HAS_PUBLIC_KEY)) {
+		if (!(dev->peers[i].has & WGC_PEER_HAS_PUBLIC_KEY)) {
 			w.line = dev->peers[i].line;
 			report(&w, "[Peer] section has no PublicKey");
 			config_file_abort(ctx);
@@ -628,7 +628,7 @@ struct wgt_device *config_file_finish(struct config_ctx *ctx)
 	return dev;
 }
 
-struct wgt_device *config_file_read(FILE *f, const char *origin, bool append)
+struct wgc_device *config_file_read(FILE *f, const char *origin, bool append)
 {
 	struct config_ctx ctx;
 	char *buf = NULL;
@@ -640,7 +640,7 @@ struct wgt_device *config_file_read(FILE *f, const char *origin, bool append)
 	while (ok && getline(&buf, &cap, f) >= 0)
 		ok = config_file_line(&ctx, buf);
 	if (buf)
-		wgt_wipe(buf, cap);
+		wgc_wipe(buf, cap);
 	free(buf);
 	if (ok && ferror(f)) {
 		report(NULL, "Unable to read `%s': %s", ctx.origin, strerror(errno));
@@ -655,11 +655,11 @@ struct wgt_device *config_file_read(FILE *f, const char *origin, bool append)
 
 /* ---- the command line ---- */
 
-struct wgt_device *config_parse_argv(int argc, const char *const argv[])
+struct wgc_device *config_parse_argv(int argc, const char *const argv[])
 {
 	const struct where w = { .from_argv = true };
-	struct wgt_device *dev = wgt_device_new();
-	struct wgt_peer *peer = NULL;
+	struct wgc_device *dev = wgc_device_new();
+	struct wgc_peer *peer = NULL;
 	const struct keyword *kw;
 	size_t i;
 	int used;
@@ -670,12 +670,12 @@ struct wgt_device *config_parse_argv(int argc, const char *const argv[])
 	}
 	while (argc > 0) {
 		if (!strcmp(argv[0], "peer") && argc >= 2) {
-			peer = wgt_device_add_peer(dev);
+			peer = wgc_device_add_peer(dev);
 			if (!peer) {
 				report(NULL, "Out of memory");
 				goto err;
 			}
-			peer->has |= WGT_PEER_HAS_PUBLIC_KEY;
+			peer->has |= WGC_PEER_HAS_PUBLIC_KEY;
 			if (!parse_key(&w, peer->public_key, argv[1]))
 				goto err;
 			argv += 2;
@@ -709,6 +709,6 @@ struct wgt_device *config_parse_argv(int argc, const char *const argv[])
 	}
 	return dev;
 err:
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 	return NULL;
 }

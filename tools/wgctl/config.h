@@ -2,7 +2,7 @@
 /*
  * The one parser for wg(8)'s `set` arguments and configuration files.  Both
  * front ends go through the same keyword table and the same value parsers,
- * and both fill a struct wgt_device that nothing has been sent for yet:
+ * and both fill a struct wgc_device that nothing has been sent for yet:
  * callers validate the whole input before any netlink message goes out.
  */
 #ifndef WGCTL_CONFIG_H
@@ -24,7 +24,7 @@ enum config_section { SECTION_NONE, SECTION_INTERFACE, SECTION_PEER };
  * @line: the number of the line being parsed (1-based).
  */
 struct config_ctx {
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	enum config_section section;
 	const char *origin;
 	unsigned int line;
@@ -46,12 +46,12 @@ extern FILE *(*config_keyfile_open)(const char *path);
 bool config_file_init(struct config_ctx *ctx, const char *origin, bool append);
 bool config_file_line(struct config_ctx *ctx, const char *line);
 /* Validates the whole file; returns the device or NULL (context freed). */
-struct wgt_device *config_file_finish(struct config_ctx *ctx);
+struct wgc_device *config_file_finish(struct config_ctx *ctx);
 void config_file_abort(struct config_ctx *ctx);
 /* Reads a whole stream through the functions above. */
-struct wgt_device *config_file_read(FILE *f, const char *origin, bool append);
+struct wgc_device *config_file_read(FILE *f, const char *origin, bool append);
 
 /* Parses the arguments after `set <interface>`; NULL on error (reported). */
-struct wgt_device *config_parse_argv(int argc, const char *const argv[]);
+struct wgc_device *config_parse_argv(int argc, const char *const argv[]);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Allocation helpers for struct wgt_device and its peers.  Keys are wiped
+ * Allocation helpers for struct wgc_device and its peers.  Keys are wiped
  * before their memory is given back.
  */
 #include <stdlib.h>
@@ -13,18 +13,18 @@
 /* Lives here, not in wgctl.c, so the tests and fuzzers link without main(). */
 const char *PROG_NAME = "wgctl";
 
-struct wgt_device *wgt_device_new(void)
+struct wgc_device *wgc_device_new(void)
 {
-	return calloc(1, sizeof(struct wgt_device));
+	return calloc(1, sizeof(struct wgc_device));
 }
 
-static void peer_release(struct wgt_peer *peer)
+static void peer_release(struct wgc_peer *peer)
 {
 	free(peer->ips);
-	wgt_wipe(peer->preshared_key, sizeof(peer->preshared_key));
+	wgc_wipe(peer->preshared_key, sizeof(peer->preshared_key));
 }
 
-void wgt_device_free(struct wgt_device *dev)
+void wgc_device_free(struct wgc_device *dev)
 {
 	size_t i;
 
@@ -33,9 +33,9 @@ void wgt_device_free(struct wgt_device *dev)
 	for (i = 0; i < dev->npeers; i++)
 		peer_release(&dev->peers[i]);
 	if (dev->peers)
-		wgt_wipe(dev->peers, dev->cappeers * sizeof(*dev->peers));
+		wgc_wipe(dev->peers, dev->cappeers * sizeof(*dev->peers));
 	free(dev->peers);
-	wgt_wipe(dev, sizeof(*dev));
+	wgc_wipe(dev, sizeof(*dev));
 	free(dev);
 }
 
@@ -58,16 +58,16 @@ static void *grow(void *array, size_t *cap, size_t used, size_t size)
 		return NULL;
 	if (array) {
 		memcpy(n, array, *cap * size);
-		wgt_wipe(array, *cap * size);
+		wgc_wipe(array, *cap * size);
 		free(array);
 	}
 	*cap = ncap;
 	return n;
 }
 
-struct wgt_peer *wgt_device_add_peer(struct wgt_device *dev)
+struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev)
 {
-	struct wgt_peer *p = grow(dev->peers, &dev->cappeers, dev->npeers, sizeof(*p));
+	struct wgc_peer *p = grow(dev->peers, &dev->cappeers, dev->npeers, sizeof(*p));
 
 	if (!p)
 		return NULL;
@@ -77,9 +77,9 @@ struct wgt_peer *wgt_device_add_peer(struct wgt_device *dev)
 	return p;
 }
 
-struct wgt_allowedip *wgt_peer_add_ip(struct wgt_peer *peer)
+struct wgc_allowedip *wgc_peer_add_ip(struct wgc_peer *peer)
 {
-	struct wgt_allowedip *ip = grow(peer->ips, &peer->capips, peer->nips, sizeof(*ip));
+	struct wgc_allowedip *ip = grow(peer->ips, &peer->capips, peer->nips, sizeof(*ip));
 
 	if (!ip)
 		return NULL;
@@ -89,22 +89,48 @@ struct wgt_allowedip *wgt_peer_add_ip(struct wgt_peer *peer)
 	return ip;
 }
 
-void wgt_peer_clear_ips(struct wgt_peer *peer)
+void wgc_peer_clear_ips(struct wgc_peer *peer)
 {
 	peer->nips = 0;
 }
 
-long wgt_device_find_peer(const struct wgt_device *dev, const uint8_t key[WGT_KEY_LEN])
+void wgc_allowedip_prefix(const struct wgc_allowedip *ip, uint8_t out[17])
+{
+	unsigned int len = ip->family == AF_INET ? 4 : 16, i, bits;
+
+	memset(out, 0, 17);
+	memcpy(out, &ip->addr, len);
+	for (i = 0; i < len; i++) {
+		bits = ip->cidr > i * 8 ? ip->cidr - i * 8 : 0;
+		if (bits < 8)
+			out[i] &= (uint8_t)(0xff00 >> bits);
+	}
+	out[16] = (uint8_t)(ip->family == AF_INET ? 0 : 1);
+}
+
+bool wgc_endpoint_equal(const union wgc_endpoint *a, const union wgc_endpoint *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->sin.sin_port == b->sin.sin_port &&
+		       a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+	return a->sin6.sin6_port == b->sin6.sin6_port &&
+	       a->sin6.sin6_scope_id == b->sin6.sin6_scope_id &&
+	       !memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr, sizeof(a->sin6.sin6_addr));
+}
+
+long wgc_device_find_peer(const struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN])
 {
 	size_t i;
 
 	for (i = 0; i < dev->npeers; i++)
-		if (!memcmp(dev->peers[i].public_key, key, WGT_KEY_LEN))
+		if (!memcmp(dev->peers[i].public_key, key, WGC_KEY_LEN))
 			return (long)i;
 	return -1;
 }
 
-static const char *const drop_names[WGT_NDROPS] = {
+static const char *const drop_names[WGC_NDROPS] = {
 	[WGTUN_A_DROP_MALFORMED] = "malformed",
 	[WGTUN_A_DROP_BAD_MAC] = "bad-mac",
 	[WGTUN_A_DROP_DECRYPT] = "decrypt",
@@ -119,7 +145,7 @@ static const char *const drop_names[WGT_NDROPS] = {
 	[WGTUN_A_DROP_NO_PEER] = "no-peer",
 };
 
-const char *wgt_drop_name(unsigned int reason)
+const char *wgc_drop_name(unsigned int reason)
 {
-	return reason < WGT_NDROPS ? drop_names[reason] : NULL;
+	return reason < WGC_NDROPS ? drop_names[reason] : NULL;
 }

@@ -43,11 +43,11 @@ static int b64_value(unsigned char ch)
 	return v;
 }
 
-void wgt_key_to_base64(char out[WGT_KEY_B64_LEN], const uint8_t key[WGT_KEY_LEN])
+void wgc_key_to_base64(char out[WGC_KEY_B64_LEN], const uint8_t key[WGC_KEY_LEN])
 {
 	unsigned int i, v;
 
-	for (i = 0; i < WGT_KEY_LEN / 3; i++) {
+	for (i = 0; i < WGC_KEY_LEN / 3; i++) {
 		v = (unsigned int)key[i * 3] << 16 | key[i * 3 + 1] << 8 | key[i * 3 + 2];
 		out[i * 4 + 0] = b64_char((v >> 18) & 63);
 		out[i * 4 + 1] = b64_char((v >> 12) & 63);
@@ -63,12 +63,12 @@ void wgt_key_to_base64(char out[WGT_KEY_B64_LEN], const uint8_t key[WGT_KEY_LEN]
 	out[44] = '\0';
 }
 
-bool wgt_key_from_base64(uint8_t key[WGT_KEY_LEN], const char *in)
+bool wgc_key_from_base64(uint8_t key[WGC_KEY_LEN], const char *in)
 {
 	unsigned int i, j;
 	int bad = 0, v, acc;
 
-	if (strlen(in) != WGT_KEY_B64_LEN - 1 || in[WGT_KEY_B64_LEN - 2] != '=')
+	if (strlen(in) != WGC_KEY_B64_LEN - 1 || in[WGC_KEY_B64_LEN - 2] != '=')
 		goto fail;
 	for (i = 0; i < 11; i++) {
 		acc = 0;
@@ -92,42 +92,42 @@ bool wgt_key_from_base64(uint8_t key[WGT_KEY_LEN], const char *in)
 		goto fail;
 	return true;
 fail:
-	wgt_wipe(key, WGT_KEY_LEN);
+	wgc_wipe(key, WGC_KEY_LEN);
 	return false;
 }
 
-bool wgt_key_is_zero(const uint8_t key[WGT_KEY_LEN])
+bool wgc_key_is_zero(const uint8_t key[WGC_KEY_LEN])
 {
 	uint8_t acc = 0;
 	unsigned int i;
 
-	for (i = 0; i < WGT_KEY_LEN; i++)
+	for (i = 0; i < WGC_KEY_LEN; i++)
 		acc |= key[i];
 	return acc == 0;
 }
 
-bool wgt_key_equal(const uint8_t a[WGT_KEY_LEN], const uint8_t b[WGT_KEY_LEN])
+bool wgc_key_equal(const uint8_t a[WGC_KEY_LEN], const uint8_t b[WGC_KEY_LEN])
 {
 	uint8_t acc = 0;
 	unsigned int i;
 
-	for (i = 0; i < WGT_KEY_LEN; i++)
+	for (i = 0; i < WGC_KEY_LEN; i++)
 		acc |= a[i] ^ b[i];
 	return acc == 0;
 }
 
-void wgt_wipe(void *p, size_t len)
+void wgc_wipe(void *p, size_t len)
 {
 	explicit_bzero(p, len);
 }
 
-bool wgt_key_random(uint8_t key[WGT_KEY_LEN])
+bool wgc_key_random(uint8_t key[WGC_KEY_LEN])
 {
 	size_t done = 0;
 	ssize_t n;
 
-	while (done < WGT_KEY_LEN) {
-		n = getrandom(key + done, WGT_KEY_LEN - done, 0);
+	while (done < WGC_KEY_LEN) {
+		n = getrandom(key + done, WGC_KEY_LEN - done, 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -138,7 +138,7 @@ bool wgt_key_random(uint8_t key[WGT_KEY_LEN])
 	return true;
 }
 
-void wgt_key_clamp(uint8_t key[WGT_KEY_LEN])
+void wgc_key_clamp(uint8_t key[WGC_KEY_LEN])
 {
 	key[0] &= 248;
 	key[31] = (key[31] & 127) | 64;
@@ -179,18 +179,18 @@ static bool libcrypto_bind(void)
 	return true;
 }
 
-bool wgt_key_public(uint8_t pub[WGT_KEY_LEN], const uint8_t priv[WGT_KEY_LEN])
+bool wgc_key_public(uint8_t pub[WGC_KEY_LEN], const uint8_t priv[WGC_KEY_LEN])
 {
 	EVP_PKEY *pkey;
-	size_t len = WGT_KEY_LEN;
+	size_t len = WGC_KEY_LEN;
 	bool ok;
 
 	if (!libcrypto_bind())
 		return false;
-	pkey = ossl.new_raw_private_key(EVP_PKEY_X25519, NULL, priv, WGT_KEY_LEN);
+	pkey = ossl.new_raw_private_key(EVP_PKEY_X25519, NULL, priv, WGC_KEY_LEN);
 	if (!pkey)
 		return false;
-	ok = ossl.get_raw_public_key(pkey, pub, &len) == 1 && len == WGT_KEY_LEN;
+	ok = ossl.get_raw_public_key(pkey, pub, &len) == 1 && len == WGC_KEY_LEN;
 	ossl.free(pkey);
 	return ok;
 }

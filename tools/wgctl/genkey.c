@@ -11,8 +11,8 @@
 
 int genkey_main(int argc, const char *argv[])
 {
-	uint8_t key[WGT_KEY_LEN];
-	char b64[WGT_KEY_B64_LEN];
+	uint8_t key[WGC_KEY_LEN];
+	char b64[WGC_KEY_B64_LEN];
 	struct stat st;
 
 	if (argc != 1) {
@@ -23,15 +23,15 @@ int genkey_main(int argc, const char *argv[])
 	if (!fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode) && (st.st_mode & S_IRWXO))
 		fputs("Warning: writing to world accessible file.\n"
 		      "Consider setting the umask to 077 and trying again.\n", stderr);
-	if (!wgt_key_random(key)) {
+	if (!wgc_key_random(key)) {
 		fprintf(stderr, "Unable to obtain random bytes: %s\n", strerror(errno));
 		return 1;
 	}
 	if (!strcmp(argv[0], "genkey"))
-		wgt_key_clamp(key);
-	wgt_key_to_base64(b64, key);
+		wgc_key_clamp(key);
+	wgc_key_to_base64(b64, key);
 	puts(b64);
-	wgt_wipe(key, sizeof(key));
-	wgt_wipe(b64, sizeof(b64));
+	wgc_wipe(key, sizeof(key));
+	wgc_wipe(b64, sizeof(b64));
 	return fflush(stdout) ? 1 : 0;
 }

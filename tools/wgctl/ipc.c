@@ -69,7 +69,7 @@ static void ipc_close(struct ipc *ipc)
 	nl_socket_close(&ipc->nl);
 	/* Only what was written: wiping the rest would fault in fresh pages. */
 	if (ipc->buf)
-		wgt_wipe(ipc->buf, ipc->dirty);
+		wgc_wipe(ipc->buf, ipc->dirty);
 	free(ipc->buf);
 	ipc->buf = NULL;
 }
@@ -295,24 +295,24 @@ static int ipc_open(struct ipc *ipc)
 
 static bool attr_is_key(const struct nlattr *a)
 {
-	return nl_attr_get_payload_len(a) == WGT_KEY_LEN;
+	return nl_attr_get_payload_len(a) == WGC_KEY_LEN;
 }
 
-static void parse_drops(const struct nlattr *nest, uint64_t drops[WGT_NDROPS])
+static void parse_drops(const struct nlattr *nest, uint64_t drops[WGC_NDROPS])
 {
 	const struct nlattr *a;
 	uint16_t type;
 
 	nl_attr_for_each_nested(a, nest) {
 		type = nl_attr_get_type(a);
-		if (type < WGT_NDROPS && !nl_attr_validate(a, NL_TYPE_U64))
+		if (type < WGC_NDROPS && !nl_attr_validate(a, NL_TYPE_U64))
 			drops[type] = nl_attr_get_u64(a);
 	}
 }
 
-static int parse_allowedip(const struct nlattr *nest, struct wgt_peer *peer)
+static int parse_allowedip(const struct nlattr *nest, struct wgc_peer *peer)
 {
-	struct wgt_allowedip ip = { 0 }, *slot;
+	struct wgc_allowedip ip = { 0 }, *slot;
 	const struct nlattr *a;
 	const void *addr = NULL;
 	uint16_t alen = 0;
@@ -348,7 +348,7 @@ static int parse_allowedip(const struct nlattr *nest, struct wgt_peer *peer)
 	      (ip.family == AF_INET6 && alen == 16 && ip.cidr <= 128)))
 		return -EINVAL;
 	memcpy(&ip.addr, addr, alen);
-	slot = wgt_peer_add_ip(peer);
+	slot = wgc_peer_add_ip(peer);
 	if (!slot)
 		return -ENOMEM;
 	*slot = ip;
@@ -372,28 +372,28 @@ struct scalar_attr {
 	  __builtin_types_compatible_p(__typeof__(((struct strct *)0)->field), bool) }
 
 static const struct scalar_attr peer_scalars[] = {
-	SCALAR(WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL, NL_TYPE_U16, wgt_peer, keepalive,
-	       WGT_PEER_HAS_KEEPALIVE),
-	SCALAR(WGTUN_A_PEER_RX_BYTES, NL_TYPE_U64, wgt_peer, rx_bytes, WGT_PEER_HAS_TRANSFER),
-	SCALAR(WGTUN_A_PEER_TX_BYTES, NL_TYPE_U64, wgt_peer, tx_bytes, WGT_PEER_HAS_TRANSFER),
-	SCALAR(WGTUN_A_PEER_RX_PACKETS, NL_TYPE_U64, wgt_peer, rx_packets, WGT_PEER_HAS_PACKETS),
-	SCALAR(WGTUN_A_PEER_TX_PACKETS, NL_TYPE_U64, wgt_peer, tx_packets, WGT_PEER_HAS_PACKETS),
-	SCALAR(WGTUN_A_PEER_ALIVE, NL_TYPE_U8, wgt_peer, alive, WGT_PEER_HAS_ALIVE),
-	SCALAR(WGTUN_A_PEER_LAST_RX_AGE, NL_TYPE_U32, wgt_peer, last_rx_age,
-	       WGT_PEER_HAS_LAST_RX_AGE),
+	SCALAR(WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL, NL_TYPE_U16, wgc_peer, keepalive,
+	       WGC_PEER_HAS_KEEPALIVE),
+	SCALAR(WGTUN_A_PEER_RX_BYTES, NL_TYPE_U64, wgc_peer, rx_bytes, WGC_PEER_HAS_TRANSFER),
+	SCALAR(WGTUN_A_PEER_TX_BYTES, NL_TYPE_U64, wgc_peer, tx_bytes, WGC_PEER_HAS_TRANSFER),
+	SCALAR(WGTUN_A_PEER_RX_PACKETS, NL_TYPE_U64, wgc_peer, rx_packets, WGC_PEER_HAS_PACKETS),
+	SCALAR(WGTUN_A_PEER_TX_PACKETS, NL_TYPE_U64, wgc_peer, tx_packets, WGC_PEER_HAS_PACKETS),
+	SCALAR(WGTUN_A_PEER_ALIVE, NL_TYPE_U8, wgc_peer, alive, WGC_PEER_HAS_ALIVE),
+	SCALAR(WGTUN_A_PEER_LAST_RX_AGE, NL_TYPE_U32, wgc_peer, last_rx_age,
+	       WGC_PEER_HAS_LAST_RX_AGE),
 };
 
 static const struct scalar_attr device_scalars[] = {
-	SCALAR(WGTUN_A_DEVICE_IFINDEX, NL_TYPE_U32, wgt_device, ifindex, WGT_DEV_HAS_IFINDEX),
-	SCALAR(WGTUN_A_DEVICE_LISTEN_PORT, NL_TYPE_U16, wgt_device, listen_port,
-	       WGT_DEV_HAS_LISTEN_PORT),
-	SCALAR(WGTUN_A_DEVICE_FWMARK, NL_TYPE_U32, wgt_device, fwmark, WGT_DEV_HAS_FWMARK),
-	SCALAR(WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS, NL_TYPE_U8, wgt_device,
-	       carrier_follows_peers, WGT_DEV_HAS_CARRIER_FOLLOWS),
-	SCALAR(WGTUN_A_DEVICE_LIVENESS_TIMEOUT, NL_TYPE_U32, wgt_device, liveness_timeout,
-	       WGT_DEV_HAS_LIVENESS),
-	SCALAR(WGTUN_A_DEVICE_CARRIER, NL_TYPE_U8, wgt_device, carrier, WGT_DEV_HAS_CARRIER),
-	SCALAR(WGTUN_A_DEVICE_EVENT, NL_TYPE_U32, wgt_device, event, WGT_DEV_HAS_EVENT),
+	SCALAR(WGTUN_A_DEVICE_IFINDEX, NL_TYPE_U32, wgc_device, ifindex, WGC_DEV_HAS_IFINDEX),
+	SCALAR(WGTUN_A_DEVICE_LISTEN_PORT, NL_TYPE_U16, wgc_device, listen_port,
+	       WGC_DEV_HAS_LISTEN_PORT),
+	SCALAR(WGTUN_A_DEVICE_FWMARK, NL_TYPE_U32, wgc_device, fwmark, WGC_DEV_HAS_FWMARK),
+	SCALAR(WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS, NL_TYPE_U8, wgc_device,
+	       carrier_follows_peers, WGC_DEV_HAS_CARRIER_FOLLOWS),
+	SCALAR(WGTUN_A_DEVICE_LIVENESS_TIMEOUT, NL_TYPE_U32, wgc_device, liveness_timeout,
+	       WGC_DEV_HAS_LIVENESS),
+	SCALAR(WGTUN_A_DEVICE_CARRIER, NL_TYPE_U8, wgc_device, carrier, WGC_DEV_HAS_CARRIER),
+	SCALAR(WGTUN_A_DEVICE_EVENT, NL_TYPE_U32, wgc_device, event, WGC_DEV_HAS_EVENT),
 };
 
 /*
@@ -428,7 +428,7 @@ static int parse_scalar(const struct nlattr *a, const struct scalar_attr *table,
 	return 0;
 }
 
-static int parse_endpoint(const struct nlattr *a, struct wgt_peer *peer)
+static int parse_endpoint(const struct nlattr *a, struct wgc_peer *peer)
 {
 	uint16_t len = nl_attr_get_payload_len(a);
 	sa_family_t fam;
@@ -440,11 +440,11 @@ static int parse_endpoint(const struct nlattr *a, struct wgt_peer *peer)
 	fam = peer->endpoint.sa.sa_family;
 	if ((fam == AF_INET && len == sizeof(peer->endpoint.sin)) ||
 	    (fam == AF_INET6 && len == sizeof(peer->endpoint.sin6)))
-		peer->has |= WGT_PEER_HAS_ENDPOINT;
+		peer->has |= WGC_PEER_HAS_ENDPOINT;
 	return 0;
 }
 
-static int parse_peer_attr(const struct nlattr *a, struct wgt_peer *peer)
+static int parse_peer_attr(const struct nlattr *a, struct wgc_peer *peer)
 {
 	struct __kernel_timespec ts;
 	const struct nlattr *ipn;
@@ -458,9 +458,9 @@ static int parse_peer_attr(const struct nlattr *a, struct wgt_peer *peer)
 	case WGTUN_A_PEER_PRESHARED_KEY:
 		if (!attr_is_key(a))
 			return -EINVAL;
-		memcpy(peer->preshared_key, nl_attr_get_payload(a), WGT_KEY_LEN);
-		if (!wgt_key_is_zero(peer->preshared_key))
-			peer->has |= WGT_PEER_HAS_PRESHARED_KEY;
+		memcpy(peer->preshared_key, nl_attr_get_payload(a), WGC_KEY_LEN);
+		if (!wgc_key_is_zero(peer->preshared_key))
+			peer->has |= WGC_PEER_HAS_PRESHARED_KEY;
 		break;
 	case WGTUN_A_PEER_FLAGS:
 		if (nl_attr_validate(a, NL_TYPE_U32))
@@ -475,10 +475,10 @@ static int parse_peer_attr(const struct nlattr *a, struct wgt_peer *peer)
 		memcpy(&ts, nl_attr_get_payload(a), sizeof(ts));
 		peer->handshake_sec = ts.tv_sec;
 		peer->handshake_nsec = ts.tv_nsec;
-		peer->has |= WGT_PEER_HAS_HANDSHAKE;
+		peer->has |= WGC_PEER_HAS_HANDSHAKE;
 		break;
 	case WGTUN_A_PEER_ALLOWEDIPS:
-		peer->has |= WGT_PEER_HAS_ALLOWEDIPS;
+		peer->has |= WGC_PEER_HAS_ALLOWEDIPS;
 		nl_attr_for_each_nested(ipn, a) {
 			err = parse_allowedip(ipn, peer);
 			if (err)
@@ -487,7 +487,7 @@ static int parse_peer_attr(const struct nlattr *a, struct wgt_peer *peer)
 		break;
 	case WGTUN_A_PEER_DROPS:
 		parse_drops(a, peer->drops);
-		peer->has |= WGT_PEER_HAS_DROPS;
+		peer->has |= WGC_PEER_HAS_DROPS;
 		break;
 	}
 	return 0;
@@ -497,11 +497,11 @@ static int parse_peer_attr(const struct nlattr *a, struct wgt_peer *peer)
  * A peer continued from the previous message repeats its public key: it is
  * merged into the last peer instead of being added again.
  */
-static int parse_peer(const struct nlattr *nest, struct wgt_device *dev)
+static int parse_peer(const struct nlattr *nest, struct wgc_device *dev)
 {
 	const uint8_t *key = NULL;
 	const struct nlattr *a;
-	struct wgt_peer *peer;
+	struct wgc_peer *peer;
 	int err;
 
 	nl_attr_for_each_nested(a, nest) {
@@ -510,14 +510,14 @@ static int parse_peer(const struct nlattr *nest, struct wgt_device *dev)
 	}
 	if (!key)
 		return -EINVAL;
-	if (dev->npeers && !memcmp(dev->peers[dev->npeers - 1].public_key, key, WGT_KEY_LEN)) {
+	if (dev->npeers && !memcmp(dev->peers[dev->npeers - 1].public_key, key, WGC_KEY_LEN)) {
 		peer = &dev->peers[dev->npeers - 1];
 	} else {
-		peer = wgt_device_add_peer(dev);
+		peer = wgc_device_add_peer(dev);
 		if (!peer)
 			return -ENOMEM;
-		memcpy(peer->public_key, key, WGT_KEY_LEN);
-		peer->has |= WGT_PEER_HAS_PUBLIC_KEY;
+		memcpy(peer->public_key, key, WGC_KEY_LEN);
+		peer->has |= WGC_PEER_HAS_PUBLIC_KEY;
 	}
 	nl_attr_for_each_nested(a, nest) {
 		err = parse_peer_attr(a, peer);
@@ -527,7 +527,7 @@ static int parse_peer(const struct nlattr *nest, struct wgt_device *dev)
 	return 0;
 }
 
-static int parse_device_attr(const struct nlattr *a, struct wgt_device *dev)
+static int parse_device_attr(const struct nlattr *a, struct wgc_device *dev)
 {
 	const struct nlattr *p;
 	int err;
@@ -547,13 +547,13 @@ static int parse_device_attr(const struct nlattr *a, struct wgt_device *dev)
 		if (!attr_is_key(a))
 			return -EINVAL;
 		if (nl_attr_get_type(a) == WGTUN_A_DEVICE_PRIVATE_KEY) {
-			memcpy(dev->private_key, nl_attr_get_payload(a), WGT_KEY_LEN);
-			if (!wgt_key_is_zero(dev->private_key))
-				dev->has |= WGT_DEV_HAS_PRIVATE_KEY;
+			memcpy(dev->private_key, nl_attr_get_payload(a), WGC_KEY_LEN);
+			if (!wgc_key_is_zero(dev->private_key))
+				dev->has |= WGC_DEV_HAS_PRIVATE_KEY;
 		} else {
-			memcpy(dev->public_key, nl_attr_get_payload(a), WGT_KEY_LEN);
-			if (!wgt_key_is_zero(dev->public_key))
-				dev->has |= WGT_DEV_HAS_PUBLIC_KEY;
+			memcpy(dev->public_key, nl_attr_get_payload(a), WGC_KEY_LEN);
+			if (!wgc_key_is_zero(dev->public_key))
+				dev->has |= WGC_DEV_HAS_PUBLIC_KEY;
 		}
 		break;
 	case WGTUN_A_DEVICE_FLAGS:
@@ -563,7 +563,7 @@ static int parse_device_attr(const struct nlattr *a, struct wgt_device *dev)
 		break;
 	case WGTUN_A_DEVICE_DROPS:
 		parse_drops(a, dev->drops);
-		dev->has |= WGT_DEV_HAS_DROPS;
+		dev->has |= WGC_DEV_HAS_DROPS;
 		break;
 	case WGTUN_A_DEVICE_PEERS:
 		nl_attr_for_each_nested(p, a) {
@@ -576,7 +576,7 @@ static int parse_device_attr(const struct nlattr *a, struct wgt_device *dev)
 	return 0;
 }
 
-int ipc_parse_device(const struct nlmsghdr *nlh, struct wgt_device *dev)
+int ipc_parse_device(const struct nlmsghdr *nlh, struct wgc_device *dev)
 {
 	const struct nlattr *a;
 	int err;
@@ -604,9 +604,9 @@ static int get_cb(const struct nlmsghdr *nlh, void *data)
 	return ipc_parse_device(nlh, data);
 }
 
-int ipc_get_device(const char *name, struct wgt_device **out)
+int ipc_get_device(const char *name, struct wgc_device **out)
 {
-	struct wgt_device *dev = NULL;
+	struct wgc_device *dev = NULL;
 	struct nlmsghdr *nlh;
 	struct ipc ipc;
 	bool intr;
@@ -622,8 +622,8 @@ int ipc_get_device(const char *name, struct wgt_device **out)
 	if (err)
 		return err;
 	for (tries = 0; tries < DUMP_RETRIES; tries++) {
-		wgt_device_free(dev);
-		dev = wgt_device_new();
+		wgc_device_free(dev);
+		dev = wgc_device_new();
 		if (!dev) {
 			err = -ENOMEM;
 			break;
@@ -647,7 +647,7 @@ int ipc_get_device(const char *name, struct wgt_device **out)
 	if (err == -ENODEV && !ipc_extack[0])	/* some kernels drop a dump's extack */
 		snprintf(ipc_extack, sizeof(ipc_extack), "no wgtun interface named `%s'", name);
 	if (err) {
-		wgt_device_free(dev);
+		wgc_device_free(dev);
 		return err;
 	}
 	if (!dev->name[0])
@@ -658,56 +658,56 @@ int ipc_get_device(const char *name, struct wgt_device **out)
 
 /* ---- set ---- */
 
-void ipc_set_iter_init(struct ipc_set_iter *it, const struct wgt_device *dev)
+void ipc_set_iter_init(struct ipc_set_iter *it, const struct wgc_device *dev)
 {
 	memset(it, 0, sizeof(*it));
 	it->dev = dev;
 	it->first = true;
 }
 
-static bool put_device_head(struct nlmsghdr *nlh, size_t len, const struct wgt_device *dev)
+static bool put_device_head(struct nlmsghdr *nlh, size_t len, const struct wgc_device *dev)
 {
 	bool ok = true;
 
 	if (dev->nlflags)
 		ok &= nl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_FLAGS, dev->nlflags);
-	if (dev->has & WGT_DEV_HAS_PRIVATE_KEY)
-		ok &= nl_attr_put_check(nlh, len, WGTUN_A_DEVICE_PRIVATE_KEY, WGT_KEY_LEN,
+	if (dev->has & WGC_DEV_HAS_PRIVATE_KEY)
+		ok &= nl_attr_put_check(nlh, len, WGTUN_A_DEVICE_PRIVATE_KEY, WGC_KEY_LEN,
 					 dev->private_key);
-	if (dev->has & WGT_DEV_HAS_LISTEN_PORT)
+	if (dev->has & WGC_DEV_HAS_LISTEN_PORT)
 		ok &= nl_attr_put_u16_check(nlh, len, WGTUN_A_DEVICE_LISTEN_PORT,
 					     dev->listen_port);
-	if (dev->has & WGT_DEV_HAS_FWMARK)
+	if (dev->has & WGC_DEV_HAS_FWMARK)
 		ok &= nl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_FWMARK, dev->fwmark);
-	if (dev->has & WGT_DEV_HAS_CARRIER_FOLLOWS)
+	if (dev->has & WGC_DEV_HAS_CARRIER_FOLLOWS)
 		ok &= nl_attr_put_u8_check(nlh, len, WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS,
 					    dev->carrier_follows_peers);
-	if (dev->has & WGT_DEV_HAS_LIVENESS)
+	if (dev->has & WGC_DEV_HAS_LIVENESS)
 		ok &= nl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_LIVENESS_TIMEOUT,
 					     dev->liveness_timeout);
 	return ok;
 }
 
 /* The peer's one-time attributes, sent with its first appearance only. */
-static bool put_peer_head(struct nlmsghdr *nlh, size_t len, const struct wgt_peer *peer)
+static bool put_peer_head(struct nlmsghdr *nlh, size_t len, const struct wgc_peer *peer)
 {
 	bool ok = true;
 
-	if (peer->has & WGT_PEER_HAS_PRESHARED_KEY)
-		ok &= nl_attr_put_check(nlh, len, WGTUN_A_PEER_PRESHARED_KEY, WGT_KEY_LEN,
+	if (peer->has & WGC_PEER_HAS_PRESHARED_KEY)
+		ok &= nl_attr_put_check(nlh, len, WGTUN_A_PEER_PRESHARED_KEY, WGC_KEY_LEN,
 					 peer->preshared_key);
-	if (peer->has & WGT_PEER_HAS_ENDPOINT)
+	if (peer->has & WGC_PEER_HAS_ENDPOINT)
 		ok &= nl_attr_put_check(nlh, len, WGTUN_A_PEER_ENDPOINT,
 					 peer->endpoint.sa.sa_family == AF_INET ?
 					 sizeof(peer->endpoint.sin) : sizeof(peer->endpoint.sin6),
 					 &peer->endpoint);
-	if (peer->has & WGT_PEER_HAS_KEEPALIVE)
+	if (peer->has & WGC_PEER_HAS_KEEPALIVE)
 		ok &= nl_attr_put_u16_check(nlh, len, WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
 					     peer->keepalive);
 	return ok;
 }
 
-static bool put_allowedip(struct nlmsghdr *nlh, size_t len, const struct wgt_allowedip *ip)
+static bool put_allowedip(struct nlmsghdr *nlh, size_t len, const struct wgc_allowedip *ip)
 {
 	struct nlattr *nest = nl_attr_nest_start_check(nlh, len, 0);
 
@@ -733,7 +733,7 @@ static bool put_allowedip(struct nlmsghdr *nlh, size_t len, const struct wgt_all
  */
 static bool put_peer(struct nlmsghdr *nlh, size_t len, struct ipc_set_iter *it, bool *progress)
 {
-	const struct wgt_peer *peer = &it->dev->peers[it->peer];
+	const struct wgc_peer *peer = &it->dev->peers[it->peer];
 	struct nlattr *nest, *ips;
 	uint32_t flags = peer->nlflags;
 	size_t first_ip = it->ip;
@@ -743,7 +743,7 @@ static bool put_peer(struct nlmsghdr *nlh, size_t len, struct ipc_set_iter *it, 
 		return false;
 	if (it->peer_started)
 		flags &= ~WGTUN_PEER_F_REPLACE_ALLOWEDIPS;
-	if (!nl_attr_put_check(nlh, len, WGTUN_A_PEER_PUBLIC_KEY, WGT_KEY_LEN, peer->public_key) ||
+	if (!nl_attr_put_check(nlh, len, WGTUN_A_PEER_PUBLIC_KEY, WGC_KEY_LEN, peer->public_key) ||
 	    (flags && !nl_attr_put_u32_check(nlh, len, WGTUN_A_PEER_FLAGS, flags)) ||
 	    (!it->peer_started && !put_peer_head(nlh, len, peer)))
 		goto cancel;
@@ -771,7 +771,7 @@ cancel:
 int ipc_set_build(struct ipc_set_iter *it, void *buf, size_t len, uint16_t family,
 		  uint32_t seq)
 {
-	const struct wgt_device *dev = it->dev;
+	const struct wgc_device *dev = it->dev;
 	struct nlmsghdr *nlh;
 	struct nlattr *peers;
 	bool progress = false, first = it->first;
@@ -813,7 +813,7 @@ int ipc_set_build(struct ipc_set_iter *it, void *buf, size_t len, uint16_t famil
  * builder splits whatever does not fit, so an underestimate costs only an
  * extra message; the first peer and one allowed IP always fit.
  */
-static size_t set_msg_len(const struct wgt_device *dev)
+static size_t set_msg_len(const struct wgc_device *dev)
 {
 	size_t len = 512, i;
 
@@ -822,7 +822,7 @@ static size_t set_msg_len(const struct wgt_device *dev)
 	return len < SET_MSG_LEN ? len : SET_MSG_LEN;
 }
 
-int ipc_set_device(const struct wgt_device *dev)
+int ipc_set_device(const struct wgc_device *dev)
 {
 	size_t msg_len = set_msg_len(dev);
 	struct ipc_set_iter it;
@@ -857,7 +857,7 @@ int ipc_set_device(const struct wgt_device *dev)
 	}
 	ipc_close(&ipc);
 out_free:
-	wgt_wipe(msg, msg_len);
+	wgc_wipe(msg, msg_len);
 	free(msg);
 	return err;
 }
@@ -984,10 +984,10 @@ int ipc_list_devices(char ***names)
 
 /* ---- events ---- */
 
-int ipc_monitor(int (*cb)(const struct wgt_device *event, void *data), void *data)
+int ipc_monitor(int (*cb)(const struct wgc_device *event, void *data), void *data)
 {
 	const struct nlmsghdr *nlh;
-	struct wgt_device *ev;
+	struct wgc_device *ev;
 	struct ipc ipc;
 	int err, stop = 0, len;
 	ssize_t got;
@@ -1021,15 +1021,15 @@ int ipc_monitor(int (*cb)(const struct wgt_device *event, void *data), void *dat
 		     nlh = nl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_type != ipc.family)
 				continue;
-			ev = wgt_device_new();
+			ev = wgc_device_new();
 			if (!ev) {
 				err = -ENOMEM;
 				stop = 1;
 				break;
 			}
-			if (!ipc_parse_device(nlh, ev) && (ev->has & WGT_DEV_HAS_EVENT))
+			if (!ipc_parse_device(nlh, ev) && (ev->has & WGC_DEV_HAS_EVENT))
 				stop = cb(ev, data);
-			wgt_device_free(ev);
+			wgc_device_free(ev);
 		}
 	}
 out:

@@ -20,9 +20,9 @@
 extern char ipc_extack[512];
 
 /* Reads the whole configuration of @name; *out is freed by the caller. */
-int ipc_get_device(const char *name, struct wgt_device **out);
+int ipc_get_device(const char *name, struct wgc_device **out);
 /* Sends @dev as one or more SET messages, each acknowledged in turn. */
-int ipc_set_device(const struct wgt_device *dev);
+int ipc_set_device(const struct wgc_device *dev);
 /* NULL-terminated array of wgtun interface names; free with ipc_free_names. */
 int ipc_list_devices(char ***names);
 void ipc_free_names(char **names);
@@ -31,7 +31,7 @@ void ipc_free_names(char **names);
  * Joins the events group and calls @cb for every event until @cb returns
  * non-zero or an error occurs.  @cb receives a device holding the event.
  */
-int ipc_monitor(int (*cb)(const struct wgt_device *event, void *data), void *data);
+int ipc_monitor(int (*cb)(const struct wgc_device *event, void *data), void *data);
 
 /* Prints "<what>: <extack> (<strerror>)" or "<what>: <strerror>" to stderr. */
 void ipc_perror(const char *what, int err);
@@ -46,12 +46,12 @@ void ipc_perror(const char *what, int err);
  * @done: everything has been put.
  */
 struct ipc_set_iter {
-	const struct wgt_device *dev;
+	const struct wgc_device *dev;
 	size_t peer, ip;
 	bool peer_started, first, done;
 };
 
-void ipc_set_iter_init(struct ipc_set_iter *it, const struct wgt_device *dev);
+void ipc_set_iter_init(struct ipc_set_iter *it, const struct wgc_device *dev);
 /*
  * Builds the next SET message into @buf.  Returns 1 if a message was built,
  * 0 when nothing is left, -EMSGSIZE if a single item cannot fit @len.
@@ -70,6 +70,6 @@ bool ipc_nlmsg_ok(const struct nlmsghdr *nlh, int len);
  * which share the layout) into @dev, coalescing a peer continued from the
  * previous message.  Returns 0 or -EINVAL for malformed input.
  */
-int ipc_parse_device(const struct nlmsghdr *nlh, struct wgt_device *dev);
+int ipc_parse_device(const struct nlmsghdr *nlh, struct wgc_device *dev);
 
 #endif

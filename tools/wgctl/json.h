@@ -11,10 +11,10 @@
 #include "device.h"
 
 /* One interface object, indented by @indent levels of two spaces. */
-void json_print_device(FILE *f, const struct wgt_device *dev, int indent);
+void json_print_device(FILE *f, const struct wgc_device *dev, int indent);
 /* "handshake", "peer-alive", ... or "unknown". */
 const char *json_event_name(uint32_t event);
-/* One event as a single-line object. */
-void json_print_event(FILE *f, const struct wgt_device *ev);
+/* One event as a single-line object; @time (RFC 3339) is its "time" field. */
+void json_print_event(FILE *f, const struct wgc_device *ev, const char *time);
 
 #endif

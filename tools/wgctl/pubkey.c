@@ -9,8 +9,8 @@
 
 int pubkey_main(int argc, const char *argv[])
 {
-	uint8_t priv[WGT_KEY_LEN], pub[WGT_KEY_LEN];
-	char line[WGT_KEY_B64_LEN + 1];
+	uint8_t priv[WGC_KEY_LEN], pub[WGC_KEY_LEN];
+	char line[WGC_KEY_B64_LEN + 1];
 	size_t n;
 	int c, ret = 1;
 
@@ -18,9 +18,9 @@ int pubkey_main(int argc, const char *argv[])
 		fprintf(stderr, "Usage: %s %s\n", PROG_NAME, argv[0]);
 		return 1;
 	}
-	n = fread(line, 1, WGT_KEY_B64_LEN - 1, stdin);
+	n = fread(line, 1, WGC_KEY_B64_LEN - 1, stdin);
 	line[n] = '\0';
-	if (n != WGT_KEY_B64_LEN - 1 || !wgt_key_from_base64(priv, line)) {
+	if (n != WGC_KEY_B64_LEN - 1 || !wgc_key_from_base64(priv, line)) {
 		fprintf(stderr, "%s: Key is not the correct length or format\n", PROG_NAME);
 		goto out;
 	}
@@ -30,15 +30,15 @@ int pubkey_main(int argc, const char *argv[])
 			goto out;
 		}
 	}
-	if (!wgt_key_public(pub, priv)) {
+	if (!wgc_key_public(pub, priv)) {
 		fprintf(stderr, "%s: Unable to compute the public key\n", PROG_NAME);
 		goto out;
 	}
-	wgt_key_to_base64(line, pub);
+	wgc_key_to_base64(line, pub);
 	puts(line);
 	ret = fflush(stdout) ? 1 : 0;
 out:
-	wgt_wipe(priv, sizeof(priv));
-	wgt_wipe(line, sizeof(line));
+	wgc_wipe(priv, sizeof(priv));
+	wgc_wipe(line, sizeof(line));
 	return ret;
 }

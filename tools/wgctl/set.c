@@ -19,7 +19,7 @@ static void set_usage(const char *cmd)
 
 int set_main(int argc, const char *argv[])
 {
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	int err;
 
 	if (argc < 3) {
@@ -35,7 +35,7 @@ int set_main(int argc, const char *argv[])
 		return 1;
 	strcpy(dev->name, argv[1]);
 	err = ipc_set_device(dev);
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 	if (err) {
 		ipc_perror("Unable to modify interface", err);
 		return 1;

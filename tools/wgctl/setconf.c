@@ -16,33 +16,6 @@
 #include "ipc.h"
 #include "subcommands.h"
 
-static bool endpoint_equal(const union wgt_endpoint *a, const union wgt_endpoint *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->sin.sin_port == b->sin.sin_port &&
-		       a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
-	return a->sin6.sin6_port == b->sin6.sin6_port &&
-	       a->sin6.sin6_scope_id == b->sin6.sin6_scope_id &&
-	       !memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr, sizeof(a->sin6.sin6_addr));
-}
-
-/* The prefix with its host bits cleared, as the kernel stores it. */
-static void masked_prefix(const struct wgt_allowedip *ip, uint8_t out[17])
-{
-	unsigned int len = ip->family == AF_INET ? 4 : 16, i, bits;
-
-	memset(out, 0, 17);
-	memcpy(out, &ip->addr, len);
-	for (i = 0; i < len; i++) {
-		bits = ip->cidr > i * 8 ? ip->cidr - i * 8 : 0;
-		if (bits < 8)
-			out[i] &= (uint8_t)(0xff00 >> bits);
-	}
-	out[16] = (uint8_t)(ip->family == AF_INET ? 0 : 1);
-}
-
 struct prefix_key {
 	uint8_t addr[17];
 	uint8_t cidr;
@@ -54,7 +27,7 @@ static int prefix_cmp(const void *a, const void *b)
 }
 
 /* Sorted, de-duplicated prefixes of @p (entries marked "-" left out). */
-static size_t prefix_set(const struct wgt_peer *p, struct prefix_key **out)
+static size_t prefix_set(const struct wgc_peer *p, struct prefix_key **out)
 {
 	struct prefix_key *keys;
 	size_t i, n = 0;
@@ -66,7 +39,7 @@ static size_t prefix_set(const struct wgt_peer *p, struct prefix_key **out)
 	for (i = 0; i < p->nips; i++) {
 		if (p->ips[i].nlflags & WGTUN_ALLOWEDIP_F_REMOVE_ME)
 			continue;
-		masked_prefix(&p->ips[i], keys[n].addr);
+		wgc_allowedip_prefix(&p->ips[i], keys[n].addr);
 		keys[n++].cidr = p->ips[i].cidr;
 	}
 	qsort(keys, n, sizeof(*keys), prefix_cmp);
@@ -81,7 +54,7 @@ static size_t prefix_set(const struct wgt_peer *p, struct prefix_key **out)
 	return n;
 }
 
-static int ips_equal(const struct wgt_peer *a, const struct wgt_peer *b)
+static int ips_equal(const struct wgc_peer *a, const struct wgc_peer *b)
 {
 	struct prefix_key *ka, *kb;
 	size_t na = prefix_set(a, &ka), nb = prefix_set(b, &kb);
@@ -94,13 +67,13 @@ static int ips_equal(const struct wgt_peer *a, const struct wgt_peer *b)
 	return ret;
 }
 
-static int copy_ips(struct wgt_peer *dst, const struct wgt_peer *src)
+static int copy_ips(struct wgc_peer *dst, const struct wgc_peer *src)
 {
-	struct wgt_allowedip *ip;
+	struct wgc_allowedip *ip;
 	size_t i;
 
 	for (i = 0; i < src->nips; i++) {
-		ip = wgt_peer_add_ip(dst);
+		ip = wgc_peer_add_ip(dst);
 		if (!ip)
 			return -ENOMEM;
 		*ip = src->ips[i];
@@ -109,30 +82,30 @@ static int copy_ips(struct wgt_peer *dst, const struct wgt_peer *src)
 }
 
 /* Fills @out with what must change in @have to become @want; 1 if any. */
-static int peer_diff(struct wgt_peer *out, const struct wgt_peer *want,
-		     const struct wgt_peer *have)
+static int peer_diff(struct wgc_peer *out, const struct wgc_peer *want,
+		     const struct wgc_peer *have)
 {
-	static const uint8_t zero[WGT_KEY_LEN];
-	const uint8_t *psk = want->has & WGT_PEER_HAS_PRESHARED_KEY ? want->preshared_key : zero;
-	const uint8_t *cur = have->has & WGT_PEER_HAS_PRESHARED_KEY ? have->preshared_key : zero;
-	uint16_t keepalive = want->has & WGT_PEER_HAS_KEEPALIVE ? want->keepalive : 0;
+	static const uint8_t zero[WGC_KEY_LEN];
+	const uint8_t *psk = want->has & WGC_PEER_HAS_PRESHARED_KEY ? want->preshared_key : zero;
+	const uint8_t *cur = have->has & WGC_PEER_HAS_PRESHARED_KEY ? have->preshared_key : zero;
+	uint16_t keepalive = want->has & WGC_PEER_HAS_KEEPALIVE ? want->keepalive : 0;
 	int changed = 0, eq;
 
-	if (!wgt_key_equal(psk, cur)) {
-		memcpy(out->preshared_key, psk, WGT_KEY_LEN);
-		out->has |= WGT_PEER_HAS_PRESHARED_KEY;
+	if (!wgc_key_equal(psk, cur)) {
+		memcpy(out->preshared_key, psk, WGC_KEY_LEN);
+		out->has |= WGC_PEER_HAS_PRESHARED_KEY;
 		changed = 1;
 	}
-	if ((want->has & WGT_PEER_HAS_ENDPOINT) &&
-	    (!(have->has & WGT_PEER_HAS_ENDPOINT) ||
-	     !endpoint_equal(&want->endpoint, &have->endpoint))) {
+	if ((want->has & WGC_PEER_HAS_ENDPOINT) &&
+	    (!(have->has & WGC_PEER_HAS_ENDPOINT) ||
+	     !wgc_endpoint_equal(&want->endpoint, &have->endpoint))) {
 		out->endpoint = want->endpoint;
-		out->has |= WGT_PEER_HAS_ENDPOINT;
+		out->has |= WGC_PEER_HAS_ENDPOINT;
 		changed = 1;
 	}
 	if (keepalive != have->keepalive) {
 		out->keepalive = keepalive;
-		out->has |= WGT_PEER_HAS_KEEPALIVE;
+		out->has |= WGC_PEER_HAS_KEEPALIVE;
 		changed = 1;
 	}
 	eq = ips_equal(want, have);
@@ -140,7 +113,7 @@ static int peer_diff(struct wgt_peer *out, const struct wgt_peer *want,
 		return eq;
 	if (!eq) {
 		out->nlflags |= WGTUN_PEER_F_REPLACE_ALLOWEDIPS;
-		out->has |= WGT_PEER_HAS_ALLOWEDIPS;
+		out->has |= WGC_PEER_HAS_ALLOWEDIPS;
 		if (copy_ips(out, want))
 			return -ENOMEM;
 		changed = 1;
@@ -148,49 +121,49 @@ static int peer_diff(struct wgt_peer *out, const struct wgt_peer *want,
 	return changed;
 }
 
-static void device_diff(struct wgt_device *out, const struct wgt_device *want,
-			const struct wgt_device *have)
+static void device_diff(struct wgc_device *out, const struct wgc_device *want,
+			const struct wgc_device *have)
 {
-	static const uint8_t zero[WGT_KEY_LEN];
-	const uint8_t *key = want->has & WGT_DEV_HAS_PRIVATE_KEY ? want->private_key : zero;
-	const uint8_t *cur = have->has & WGT_DEV_HAS_PRIVATE_KEY ? have->private_key : zero;
-	uint32_t live = want->has & WGT_DEV_HAS_LIVENESS ? want->liveness_timeout : 0;
+	static const uint8_t zero[WGC_KEY_LEN];
+	const uint8_t *key = want->has & WGC_DEV_HAS_PRIVATE_KEY ? want->private_key : zero;
+	const uint8_t *cur = have->has & WGC_DEV_HAS_PRIVATE_KEY ? have->private_key : zero;
+	uint32_t live = want->has & WGC_DEV_HAS_LIVENESS ? want->liveness_timeout : 0;
 	uint32_t have_live = have->liveness_timeout;
-	bool follows = (want->has & WGT_DEV_HAS_CARRIER_FOLLOWS) && want->carrier_follows_peers;
+	bool follows = (want->has & WGC_DEV_HAS_CARRIER_FOLLOWS) && want->carrier_follows_peers;
 
-	if (!wgt_key_equal(key, cur)) {
-		memcpy(out->private_key, key, WGT_KEY_LEN);
-		out->has |= WGT_DEV_HAS_PRIVATE_KEY;
+	if (!wgc_key_equal(key, cur)) {
+		memcpy(out->private_key, key, WGC_KEY_LEN);
+		out->has |= WGC_DEV_HAS_PRIVATE_KEY;
 	}
 	/* Without ListenPort the port is "any": the current one will do. */
-	if ((want->has & WGT_DEV_HAS_LISTEN_PORT) && want->listen_port != have->listen_port) {
+	if ((want->has & WGC_DEV_HAS_LISTEN_PORT) && want->listen_port != have->listen_port) {
 		out->listen_port = want->listen_port;
-		out->has |= WGT_DEV_HAS_LISTEN_PORT;
+		out->has |= WGC_DEV_HAS_LISTEN_PORT;
 	}
-	if ((want->has & WGT_DEV_HAS_FWMARK ? want->fwmark : 0) != have->fwmark) {
-		out->fwmark = want->has & WGT_DEV_HAS_FWMARK ? want->fwmark : 0;
-		out->has |= WGT_DEV_HAS_FWMARK;
+	if ((want->has & WGC_DEV_HAS_FWMARK ? want->fwmark : 0) != have->fwmark) {
+		out->fwmark = want->has & WGC_DEV_HAS_FWMARK ? want->fwmark : 0;
+		out->has |= WGC_DEV_HAS_FWMARK;
 	}
-	if (follows != (have->carrier_follows_peers && (have->has & WGT_DEV_HAS_CARRIER_FOLLOWS))) {
+	if (follows != (have->carrier_follows_peers && (have->has & WGC_DEV_HAS_CARRIER_FOLLOWS))) {
 		out->carrier_follows_peers = follows;
-		out->has |= WGT_DEV_HAS_CARRIER_FOLLOWS;
+		out->has |= WGC_DEV_HAS_CARRIER_FOLLOWS;
 	}
 	if (!live)
 		live = WGTUN_LIVENESS_TIMEOUT_DEFAULT;
 	if (!have_live)
 		have_live = WGTUN_LIVENESS_TIMEOUT_DEFAULT;
 	if (live != have_live) {
-		out->liveness_timeout = want->has & WGT_DEV_HAS_LIVENESS ?
+		out->liveness_timeout = want->has & WGC_DEV_HAS_LIVENESS ?
 					want->liveness_timeout : 0;
-		out->has |= WGT_DEV_HAS_LIVENESS;
+		out->has |= WGC_DEV_HAS_LIVENESS;
 	}
 }
 
-struct wgt_device *syncconf_diff(const struct wgt_device *file, const struct wgt_device *runtime)
+struct wgc_device *syncconf_diff(const struct wgc_device *file, const struct wgc_device *runtime)
 {
-	struct wgt_device *out = wgt_device_new();
-	const struct wgt_peer *want;
-	struct wgt_peer *p;
+	struct wgc_device *out = wgc_device_new();
+	const struct wgc_peer *want;
+	struct wgc_peer *p;
 	size_t i;
 	long j;
 	int changed;
@@ -200,27 +173,27 @@ struct wgt_device *syncconf_diff(const struct wgt_device *file, const struct wgt
 	memcpy(out->name, file->name, sizeof(out->name));
 	device_diff(out, file, runtime);
 	for (i = 0; i < runtime->npeers; i++) {
-		if (wgt_device_find_peer(file, runtime->peers[i].public_key) >= 0)
+		if (wgc_device_find_peer(file, runtime->peers[i].public_key) >= 0)
 			continue;
-		p = wgt_device_add_peer(out);
+		p = wgc_device_add_peer(out);
 		if (!p)
 			goto err;
-		memcpy(p->public_key, runtime->peers[i].public_key, WGT_KEY_LEN);
-		p->has = WGT_PEER_HAS_PUBLIC_KEY;
+		memcpy(p->public_key, runtime->peers[i].public_key, WGC_KEY_LEN);
+		p->has = WGC_PEER_HAS_PUBLIC_KEY;
 		p->nlflags = WGTUN_PEER_F_REMOVE_ME;
 	}
 	for (i = 0; i < file->npeers; i++) {
 		want = &file->peers[i];
-		p = wgt_device_add_peer(out);
+		p = wgc_device_add_peer(out);
 		if (!p)
 			goto err;
-		j = wgt_device_find_peer(runtime, want->public_key);
-		memcpy(p->public_key, want->public_key, WGT_KEY_LEN);
-		p->has = WGT_PEER_HAS_PUBLIC_KEY;
+		j = wgc_device_find_peer(runtime, want->public_key);
+		memcpy(p->public_key, want->public_key, WGC_KEY_LEN);
+		p->has = WGC_PEER_HAS_PUBLIC_KEY;
 		if (j < 0) {
 			p->has = want->has;
 			p->nlflags = want->nlflags;
-			memcpy(p->preshared_key, want->preshared_key, WGT_KEY_LEN);
+			memcpy(p->preshared_key, want->preshared_key, WGC_KEY_LEN);
 			p->endpoint = want->endpoint;
 			p->keepalive = want->keepalive;
 			if (copy_ips(p, want))
@@ -237,13 +210,13 @@ struct wgt_device *syncconf_diff(const struct wgt_device *file, const struct wgt
 	}
 	return out;
 err:
-	wgt_device_free(out);
+	wgc_device_free(out);
 	return NULL;
 }
 
-static int syncconf(struct wgt_device *file)
+static int syncconf(struct wgc_device *file)
 {
-	struct wgt_device *runtime, *diff;
+	struct wgc_device *runtime, *diff;
 	int err;
 
 	err = ipc_get_device(file->name, &runtime);
@@ -252,13 +225,13 @@ static int syncconf(struct wgt_device *file)
 		return 1;
 	}
 	diff = syncconf_diff(file, runtime);
-	wgt_device_free(runtime);
+	wgc_device_free(runtime);
 	if (!diff) {
 		fprintf(stderr, "Out of memory\n");
 		return 1;
 	}
 	err = ipc_set_device(diff);
-	wgt_device_free(diff);
+	wgc_device_free(diff);
 	if (err) {
 		ipc_perror("Unable to modify interface", err);
 		return 1;
@@ -270,7 +243,7 @@ int setconf_main(int argc, const char *argv[])
 {
 	bool sync = !strcmp(argv[0], "syncconf");
 	bool append = !strcmp(argv[0], "addconf") || sync;
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	FILE *f;
 	int err, ret;
 
@@ -302,6 +275,6 @@ int setconf_main(int argc, const char *argv[])
 		if (err)
 			ipc_perror("Unable to modify interface", err);
 	}
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 	return ret;
 }

@@ -21,7 +21,7 @@
 #include "subcommands.h"
 #include "terminal.h"
 
-const char *show_endpoint(const union wgt_endpoint *ep, char buf[ENDPOINT_STRLEN])
+const char *show_endpoint(const union wgc_endpoint *ep, char buf[ENDPOINT_STRLEN])
 {
 	char host[INET6_ADDRSTRLEN + IFNAMSIZ + 2], serv[8];
 	socklen_t len = ep->sa.sa_family == AF_INET6 ? sizeof(ep->sin6) : sizeof(ep->sin);
@@ -38,22 +38,22 @@ const char *show_endpoint(const union wgt_endpoint *ep, char buf[ENDPOINT_STRLEN
 	return buf;
 }
 
-const char *show_ip(const struct wgt_allowedip *ip, char buf[INET6_ADDRSTRLEN])
+const char *show_ip(const struct wgc_allowedip *ip, char buf[INET6_ADDRSTRLEN])
 {
 	buf[0] = '\0';
 	inet_ntop(ip->family, &ip->addr, buf, INET6_ADDRSTRLEN);
 	return buf;
 }
 
-static const char *key_str(const uint8_t key[WGT_KEY_LEN], bool have, char buf[WGT_KEY_B64_LEN])
+static const char *key_str(const uint8_t key[WGC_KEY_LEN], bool have, char buf[WGC_KEY_B64_LEN])
 {
 	if (!have)
 		return "(none)";
-	wgt_key_to_base64(buf, key);
+	wgc_key_to_base64(buf, key);
 	return buf;
 }
 
-static const char *masked(const uint8_t key[WGT_KEY_LEN], char buf[WGT_KEY_B64_LEN])
+static const char *masked(const uint8_t key[WGC_KEY_LEN], char buf[WGC_KEY_B64_LEN])
 {
 	const char *env = getenv("WG_HIDE_KEYS");
 
@@ -121,26 +121,26 @@ static void print_bytes(FILE *f, uint64_t b)
 	term_printf(f, "%.2f " TERM_CYAN "%s" TERM_RESET, v, units[u]);
 }
 
-static bool drops_any(const uint64_t drops[WGT_NDROPS])
+static bool drops_any(const uint64_t drops[WGC_NDROPS])
 {
 	unsigned int i;
 
-	for (i = 1; i < WGT_NDROPS; i++)
+	for (i = 1; i < WGC_NDROPS; i++)
 		if (drops[i])
 			return true;
 	return false;
 }
 
-static void print_drops(FILE *f, const uint64_t drops[WGT_NDROPS])
+static void print_drops(FILE *f, const uint64_t drops[WGC_NDROPS])
 {
 	bool first = true;
 	unsigned int i;
 
 	term_printf(f, "  " TERM_BOLD "drops" TERM_RESET ": ");
-	for (i = 1; i < WGT_NDROPS; i++) {
+	for (i = 1; i < WGC_NDROPS; i++) {
 		if (!drops[i])
 			continue;
-		term_printf(f, "%s%" PRIu64 " %s", first ? "" : ", ", drops[i], wgt_drop_name(i));
+		term_printf(f, "%s%" PRIu64 " %s", first ? "" : ", ", drops[i], wgc_drop_name(i));
 		first = false;
 	}
 	term_printf(f, "\n");
@@ -148,7 +148,7 @@ static void print_drops(FILE *f, const uint64_t drops[WGT_NDROPS])
 
 /* Peers come sorted by stable index so equal handshake times keep order. */
 struct peer_ref {
-	struct wgt_peer peer;
+	struct wgc_peer peer;
 	size_t index;
 };
 
@@ -167,7 +167,7 @@ static int handshake_cmp(const void *pa, const void *pb)
 	return a->index < b->index ? -1 : a->index > b->index;
 }
 
-void show_sort_peers(struct wgt_device *dev)
+void show_sort_peers(struct wgc_device *dev)
 {
 	struct peer_ref *refs;
 	size_t i;
@@ -184,21 +184,21 @@ void show_sort_peers(struct wgt_device *dev)
 	qsort(refs, dev->npeers, sizeof(*refs), handshake_cmp);
 	for (i = 0; i < dev->npeers; i++)
 		dev->peers[i] = refs[i].peer;
-	wgt_wipe(refs, dev->npeers * sizeof(*refs));
+	wgc_wipe(refs, dev->npeers * sizeof(*refs));
 	free(refs);
 }
 
-static void pretty_device_extras(FILE *f, const struct wgt_device *dev)
+static void pretty_device_extras(FILE *f, const struct wgc_device *dev)
 {
-	bool follows = (dev->has & WGT_DEV_HAS_CARRIER_FOLLOWS) && dev->carrier_follows_peers;
+	bool follows = (dev->has & WGC_DEV_HAS_CARRIER_FOLLOWS) && dev->carrier_follows_peers;
 
 	if (follows) {
 		term_printf(f, "  " TERM_BOLD "carrier follows peers" TERM_RESET ": on");
-		if (dev->has & WGT_DEV_HAS_CARRIER)
+		if (dev->has & WGC_DEV_HAS_CARRIER)
 			term_printf(f, " (carrier %s)", dev->carrier ? "up" : "down");
 		term_printf(f, "\n");
 	}
-	if ((dev->has & WGT_DEV_HAS_LIVENESS) &&
+	if ((dev->has & WGC_DEV_HAS_LIVENESS) &&
 	    (follows || (dev->liveness_timeout &&
 			 dev->liveness_timeout != WGTUN_LIVENESS_TIMEOUT_DEFAULT))) {
 		term_printf(f, "  " TERM_BOLD "liveness timeout" TERM_RESET ": ");
@@ -210,17 +210,17 @@ static void pretty_device_extras(FILE *f, const struct wgt_device *dev)
 		print_drops(f, dev->drops);
 }
 
-static void pretty_peer_extras(FILE *f, const struct wgt_device *dev, const struct wgt_peer *p)
+static void pretty_peer_extras(FILE *f, const struct wgc_device *dev, const struct wgc_peer *p)
 {
 	if (p->rx_packets || p->tx_packets)
 		term_printf(f, "  " TERM_BOLD "packets" TERM_RESET ": %" PRIu64 " received, %"
 			    PRIu64 " sent\n", p->rx_packets, p->tx_packets);
 	if (drops_any(p->drops))
 		print_drops(f, p->drops);
-	if ((p->has & WGT_PEER_HAS_ALIVE) && (dev->has & WGT_DEV_HAS_CARRIER_FOLLOWS) &&
+	if ((p->has & WGC_PEER_HAS_ALIVE) && (dev->has & WGC_DEV_HAS_CARRIER_FOLLOWS) &&
 	    dev->carrier_follows_peers) {
 		term_printf(f, "  " TERM_BOLD "alive" TERM_RESET ": %s", p->alive ? "yes" : "no");
-		if (p->has & WGT_PEER_HAS_LAST_RX_AGE) {
+		if (p->has & WGC_PEER_HAS_LAST_RX_AGE) {
 			term_printf(f, " (last packet ");
 			if (p->last_rx_age)
 				print_duration(f, p->last_rx_age);
@@ -232,17 +232,17 @@ static void pretty_peer_extras(FILE *f, const struct wgt_device *dev, const stru
 	}
 }
 
-static void pretty_peer(FILE *f, const struct wgt_device *dev, const struct wgt_peer *p)
+static void pretty_peer(FILE *f, const struct wgc_device *dev, const struct wgc_peer *p)
 {
-	char b64[WGT_KEY_B64_LEN], ep[ENDPOINT_STRLEN], ip[INET6_ADDRSTRLEN];
+	char b64[WGC_KEY_B64_LEN], ep[ENDPOINT_STRLEN], ip[INET6_ADDRSTRLEN];
 	size_t i;
 
 	term_printf(f, TERM_YELLOW TERM_BOLD "peer" TERM_RESET ": " TERM_YELLOW "%s"
 		    TERM_RESET "\n", key_str(p->public_key, true, b64));
-	if (p->has & WGT_PEER_HAS_PRESHARED_KEY)
+	if (p->has & WGC_PEER_HAS_PRESHARED_KEY)
 		term_printf(f, "  " TERM_BOLD "preshared key" TERM_RESET ": %s\n",
 			    masked(p->preshared_key, b64));
-	if (p->has & WGT_PEER_HAS_ENDPOINT)
+	if (p->has & WGC_PEER_HAS_ENDPOINT)
 		term_printf(f, "  " TERM_BOLD "endpoint" TERM_RESET ": %s\n",
 			    show_endpoint(&p->endpoint, ep));
 	term_printf(f, "  " TERM_BOLD "allowed ips" TERM_RESET ": ");
@@ -271,18 +271,18 @@ static void pretty_peer(FILE *f, const struct wgt_device *dev, const struct wgt_
 	pretty_peer_extras(f, dev, p);
 }
 
-void show_pretty(FILE *f, struct wgt_device *dev)
+void show_pretty(FILE *f, struct wgc_device *dev)
 {
-	char b64[WGT_KEY_B64_LEN];
+	char b64[WGC_KEY_B64_LEN];
 	size_t i;
 
 	term_printf(f, TERM_RESET);
 	term_printf(f, TERM_GREEN TERM_BOLD "interface" TERM_RESET ": " TERM_GREEN "%s"
 		    TERM_RESET "\n", dev->name);
-	if (dev->has & WGT_DEV_HAS_PUBLIC_KEY)
+	if (dev->has & WGC_DEV_HAS_PUBLIC_KEY)
 		term_printf(f, "  " TERM_BOLD "public key" TERM_RESET ": %s\n",
 			    key_str(dev->public_key, true, b64));
-	if (dev->has & WGT_DEV_HAS_PRIVATE_KEY)
+	if (dev->has & WGC_DEV_HAS_PRIVATE_KEY)
 		term_printf(f, "  " TERM_BOLD "private key" TERM_RESET ": %s\n",
 			    masked(dev->private_key, b64));
 	if (dev->listen_port)
@@ -300,10 +300,10 @@ void show_pretty(FILE *f, struct wgt_device *dev)
 		if (i + 1 < dev->npeers)
 			term_printf(f, "\n");
 	}
-	wgt_wipe(b64, sizeof(b64));
+	wgc_wipe(b64, sizeof(b64));
 }
 
-static void print_ips(FILE *f, const struct wgt_peer *p, char sep, char end)
+static void print_ips(FILE *f, const struct wgc_peer *p, char sep, char end)
 {
 	char ip[INET6_ADDRSTRLEN];
 	size_t i;
@@ -315,16 +315,16 @@ static void print_ips(FILE *f, const struct wgt_peer *p, char sep, char end)
 		fprintf(f, "(none)%c", end);
 }
 
-void show_dump(FILE *f, const struct wgt_device *dev, bool with_interface)
+void show_dump(FILE *f, const struct wgc_device *dev, bool with_interface)
 {
-	char b64[WGT_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
-	const struct wgt_peer *p;
+	char b64[WGC_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
+	const struct wgc_peer *p;
 	size_t i;
 
 	if (with_interface)
 		fprintf(f, "%s\t", dev->name);
-	fprintf(f, "%s\t", key_str(dev->private_key, dev->has & WGT_DEV_HAS_PRIVATE_KEY, b64));
-	fprintf(f, "%s\t", key_str(dev->public_key, dev->has & WGT_DEV_HAS_PUBLIC_KEY, b64));
+	fprintf(f, "%s\t", key_str(dev->private_key, dev->has & WGC_DEV_HAS_PRIVATE_KEY, b64));
+	fprintf(f, "%s\t", key_str(dev->public_key, dev->has & WGC_DEV_HAS_PUBLIC_KEY, b64));
 	fprintf(f, "%u\t", dev->listen_port);
 	if (dev->fwmark)
 		fprintf(f, "0x%x\n", dev->fwmark);
@@ -336,8 +336,8 @@ void show_dump(FILE *f, const struct wgt_device *dev, bool with_interface)
 			fprintf(f, "%s\t", dev->name);
 		fprintf(f, "%s\t", key_str(p->public_key, true, b64));
 		fprintf(f, "%s\t", key_str(p->preshared_key,
-					   p->has & WGT_PEER_HAS_PRESHARED_KEY, b64));
-		fprintf(f, "%s\t", p->has & WGT_PEER_HAS_ENDPOINT ?
+					   p->has & WGC_PEER_HAS_PRESHARED_KEY, b64));
+		fprintf(f, "%s\t", p->has & WGC_PEER_HAS_ENDPOINT ?
 			show_endpoint(&p->endpoint, ep) : "(none)");
 		print_ips(f, p, ',', '\t');
 		fprintf(f, "%llu\t", (unsigned long long)p->handshake_sec);
@@ -347,13 +347,13 @@ void show_dump(FILE *f, const struct wgt_device *dev, bool with_interface)
 		else
 			fprintf(f, "off\n");
 	}
-	wgt_wipe(b64, sizeof(b64));
+	wgc_wipe(b64, sizeof(b64));
 }
 
-static void peer_lines(FILE *f, const struct wgt_device *dev, const char *param, bool with_if)
+static void peer_lines(FILE *f, const struct wgc_device *dev, const char *param, bool with_if)
 {
-	char b64[WGT_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
-	const struct wgt_peer *p;
+	char b64[WGC_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
+	const struct wgc_peer *p;
 	size_t i;
 
 	for (i = 0; i < dev->npeers; i++) {
@@ -365,9 +365,9 @@ static void peer_lines(FILE *f, const struct wgt_device *dev, const char *param,
 			fprintf(f, "\n");
 		else if (!strcmp(param, "preshared-keys"))
 			fprintf(f, "\t%s\n", key_str(p->preshared_key,
-						     p->has & WGT_PEER_HAS_PRESHARED_KEY, b64));
+						     p->has & WGC_PEER_HAS_PRESHARED_KEY, b64));
 		else if (!strcmp(param, "endpoints"))
-			fprintf(f, "\t%s\n", p->has & WGT_PEER_HAS_ENDPOINT ?
+			fprintf(f, "\t%s\n", p->has & WGC_PEER_HAS_ENDPOINT ?
 				show_endpoint(&p->endpoint, ep) : "(none)");
 		else if (!strcmp(param, "allowed-ips")) {
 			fprintf(f, "\t");
@@ -381,16 +381,16 @@ static void peer_lines(FILE *f, const struct wgt_device *dev, const char *param,
 		else
 			fprintf(f, "\toff\n");
 	}
-	wgt_wipe(b64, sizeof(b64));
+	wgc_wipe(b64, sizeof(b64));
 }
 
-bool show_field(FILE *f, const struct wgt_device *dev, const char *param, bool with_interface)
+bool show_field(FILE *f, const struct wgc_device *dev, const char *param, bool with_interface)
 {
 	static const char *const peer_params[] = {
 		"peers", "preshared-keys", "endpoints", "allowed-ips", "latest-handshakes",
 		"transfer", "persistent-keepalive",
 	};
-	char b64[WGT_KEY_B64_LEN];
+	char b64[WGC_KEY_B64_LEN];
 	size_t i;
 
 	if (!strcmp(param, "dump")) {
@@ -409,10 +409,10 @@ bool show_field(FILE *f, const struct wgt_device *dev, const char *param, bool w
 	if (with_interface)
 		fprintf(f, "%s\t", dev->name);
 	if (!strcmp(param, "public-key"))
-		fprintf(f, "%s\n", key_str(dev->public_key, dev->has & WGT_DEV_HAS_PUBLIC_KEY,
+		fprintf(f, "%s\n", key_str(dev->public_key, dev->has & WGC_DEV_HAS_PUBLIC_KEY,
 					   b64));
 	else if (!strcmp(param, "private-key"))
-		fprintf(f, "%s\n", key_str(dev->private_key, dev->has & WGT_DEV_HAS_PRIVATE_KEY,
+		fprintf(f, "%s\n", key_str(dev->private_key, dev->has & WGC_DEV_HAS_PRIVATE_KEY,
 					   b64));
 	else if (!strcmp(param, "listen-port"))
 		fprintf(f, "%u\n", dev->listen_port);
@@ -420,7 +420,7 @@ bool show_field(FILE *f, const struct wgt_device *dev, const char *param, bool w
 		fprintf(f, "0x%x\n", dev->fwmark);
 	else
 		fprintf(f, "off\n");
-	wgt_wipe(b64, sizeof(b64));
+	wgc_wipe(b64, sizeof(b64));
 	return true;
 }
 
@@ -428,13 +428,13 @@ static void show_usage(void)
 {
 	fprintf(stderr, "Usage: %s show [--json] { <interface> | all | interfaces } [public-key | "
 		"private-key | listen-port | fwmark | peers | preshared-keys | endpoints | "
-		"allowed-ips | latest-handshakes | transfer | persistent-keepalive | dump]\n",
+		"allowed-ips | latest-handshakes | transfer | persistent-keepalive | dump | metrics]\n",
 		PROG_NAME);
 }
 
 static bool valid_param(const char *param)
 {
-	struct wgt_device empty = { .name = "" };
+	struct wgc_device empty = { .name = "" };
 	FILE *null = fopen("/dev/null", "w");
 	bool ok;
 
@@ -446,7 +446,7 @@ static bool valid_param(const char *param)
 }
 
 /* Prints one interface in the chosen form; false on a bad field name. */
-static bool print_one(struct wgt_device *dev, const char *param, bool all, bool json,
+static bool print_one(struct wgc_device *dev, const char *param, bool all, bool json,
 		      bool first)
 {
 	if (json) {
@@ -471,7 +471,7 @@ static bool print_one(struct wgt_device *dev, const char *param, bool all, bool 
 
 static int show_all(const char *param, bool json)
 {
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	char **names;
 	bool first = true, ok = true, any_ok = false;
 	int err;
@@ -496,12 +496,53 @@ static int show_all(const char *param, bool json)
 		ok = print_one(dev, param, true, json, first);
 		any_ok = true;
 		first = false;
-		wgt_device_free(dev);
+		wgc_device_free(dev);
 	}
 	if (json)
 		printf("%s]\n", first ? "" : "\n");
 	ipc_free_names(names);
 	return ok && (any_ok || i == 0) ? 0 : 1;
+}
+
+/* Every interface gathered first: the format groups samples by metric, not by interface. */
+static int show_all_metrics(void)
+{
+	struct wgc_device **devs;
+	size_t i, n = 0;
+	char **names;
+	int err;
+
+	err = ipc_list_devices(&names);
+	if (err) {
+		ipc_perror("Unable to list interfaces", err);
+		return 1;
+	}
+	for (i = 0; names[i]; i++)
+		;
+	devs = calloc(i + 1, sizeof(*devs));
+	if (!devs) {
+		ipc_free_names(names);
+		perror("Unable to allocate memory");
+		return 1;
+	}
+	for (i = 0; names[i]; i++) {
+		err = ipc_get_device(names[i], &devs[n]);
+		if (err) {
+			char what[IFNAMSIZ + 40];
+
+			snprintf(what, sizeof(what), "Unable to access interface %s", names[i]);
+			ipc_perror(what, err);
+			continue;
+		}
+		n++;
+	}
+	show_metrics(stdout, devs, n);
+	for (i = 0; i < n; i++)
+		wgc_device_free(devs[i]);
+	free(devs);
+	err = n || !names[0] ? 0 : 1;
+	ipc_free_names(names);
+	return err;
 }
 
 static int show_interfaces(void)
@@ -524,8 +565,8 @@ static int show_interfaces(void)
 int show_main(int argc, const char *argv[])
 {
 	const char *args[3] = { NULL };
-	struct wgt_device *dev;
-	bool json = false;
+	struct wgc_device *dev;
+	bool json = false, metrics;
 	int i, n = 0, err, ret;
 
 	for (i = 1; i < argc; i++) {
@@ -542,11 +583,14 @@ int show_main(int argc, const char *argv[])
 		show_usage();
 		return 1;
 	}
-	if (n == 2 && !valid_param(args[1])) {
+	metrics = n == 2 && !strcmp(args[1], "metrics");
+	if (n == 2 && !metrics && !valid_param(args[1])) {
 		fprintf(stderr, "Invalid parameter: `%s'\n", args[1]);
 		show_usage();
 		return 1;
 	}
+	if (metrics && !strcmp(args[0], "all"))
+		return show_all_metrics();
 	if (!n || !strcmp(args[0], "all"))
 		return show_all(args[1], json);
 	if (!strcmp(args[0], "interfaces")) {
@@ -566,9 +610,14 @@ int show_main(int argc, const char *argv[])
 		ipc_perror("Unable to access interface", err);
 		return 1;
 	}
-	ret = print_one(dev, args[1], false, json, true) ? 0 : 1;
+	if (metrics) {
+		show_metrics(stdout, &dev, 1);
+		ret = 0;
+	} else {
+		ret = print_one(dev, args[1], false, json, true) ? 0 : 1;
+	}
 	if (json)
 		printf("\n");
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 	return ret;
 }

@@ -10,30 +10,30 @@
 #include "show.h"
 #include "subcommands.h"
 
-static void print_peer(FILE *f, const struct wgt_peer *p)
+static void print_peer(FILE *f, const struct wgc_peer *p)
 {
-	char b64[WGT_KEY_B64_LEN], ip[INET6_ADDRSTRLEN], ep[ENDPOINT_STRLEN];
+	char b64[WGC_KEY_B64_LEN], ip[INET6_ADDRSTRLEN], ep[ENDPOINT_STRLEN];
 	size_t i;
 
-	wgt_key_to_base64(b64, p->public_key);
+	wgc_key_to_base64(b64, p->public_key);
 	fprintf(f, "[Peer]\nPublicKey = %s\n", b64);
-	if (p->has & WGT_PEER_HAS_PRESHARED_KEY) {
-		wgt_key_to_base64(b64, p->preshared_key);
+	if (p->has & WGC_PEER_HAS_PRESHARED_KEY) {
+		wgc_key_to_base64(b64, p->preshared_key);
 		fprintf(f, "PresharedKey = %s\n", b64);
 	}
 	for (i = 0; i < p->nips; i++)
 		fprintf(f, "%s%s/%u%s", i ? "" : "AllowedIPs = ", show_ip(&p->ips[i], ip),
 			p->ips[i].cidr, i + 1 < p->nips ? ", " : "\n");
-	if (p->has & WGT_PEER_HAS_ENDPOINT)
+	if (p->has & WGC_PEER_HAS_ENDPOINT)
 		fprintf(f, "Endpoint = %s\n", show_endpoint(&p->endpoint, ep));
 	if (p->keepalive)
 		fprintf(f, "PersistentKeepalive = %u\n", p->keepalive);
-	wgt_wipe(b64, sizeof(b64));
+	wgc_wipe(b64, sizeof(b64));
 }
 
-void showconf_print(FILE *f, const struct wgt_device *dev)
+void showconf_print(FILE *f, const struct wgc_device *dev)
 {
-	char b64[WGT_KEY_B64_LEN];
+	char b64[WGC_KEY_B64_LEN];
 	size_t i;
 
 	fprintf(f, "[Interface]\n");
@@ -41,15 +41,15 @@ void showconf_print(FILE *f, const struct wgt_device *dev)
 		fprintf(f, "ListenPort = %u\n", dev->listen_port);
 	if (dev->fwmark)
 		fprintf(f, "FwMark = 0x%x\n", dev->fwmark);
-	if ((dev->has & WGT_DEV_HAS_CARRIER_FOLLOWS) && dev->carrier_follows_peers)
+	if ((dev->has & WGC_DEV_HAS_CARRIER_FOLLOWS) && dev->carrier_follows_peers)
 		fprintf(f, "CarrierFollowsPeers = on\n");
-	if ((dev->has & WGT_DEV_HAS_LIVENESS) && dev->liveness_timeout &&
+	if ((dev->has & WGC_DEV_HAS_LIVENESS) && dev->liveness_timeout &&
 	    dev->liveness_timeout != WGTUN_LIVENESS_TIMEOUT_DEFAULT)
 		fprintf(f, "LivenessTimeout = %u\n", dev->liveness_timeout);
-	if (dev->has & WGT_DEV_HAS_PRIVATE_KEY) {
-		wgt_key_to_base64(b64, dev->private_key);
+	if (dev->has & WGC_DEV_HAS_PRIVATE_KEY) {
+		wgc_key_to_base64(b64, dev->private_key);
 		fprintf(f, "PrivateKey = %s\n", b64);
-		wgt_wipe(b64, sizeof(b64));
+		wgc_wipe(b64, sizeof(b64));
 	}
 	fprintf(f, "\n");
 	for (i = 0; i < dev->npeers; i++) {
@@ -61,7 +61,7 @@ void showconf_print(FILE *f, const struct wgt_device *dev)
 
 int showconf_main(int argc, const char *argv[])
 {
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	int err;
 
 	if (argc != 2) {
@@ -74,6 +74,6 @@ int showconf_main(int argc, const char *argv[])
 		return 1;
 	}
 	showconf_print(stdout, dev);
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 	return 0;
 }

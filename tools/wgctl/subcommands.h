@@ -11,8 +11,8 @@ extern const char *PROG_NAME;
  * The changes that turn @runtime into what @file (parsed as for addconf)
  * describes, leaving unchanged peers out entirely so their sessions go on.
  */
-struct wgt_device *syncconf_diff(const struct wgt_device *file,
-				 const struct wgt_device *runtime);
+struct wgc_device *syncconf_diff(const struct wgc_device *file,
+				 const struct wgc_device *runtime);
 
 int show_main(int argc, const char *argv[]);
 int showconf_main(int argc, const char *argv[]);
@@ -21,5 +21,6 @@ int setconf_main(int argc, const char *argv[]);
 int genkey_main(int argc, const char *argv[]);
 int pubkey_main(int argc, const char *argv[]);
 int monitor_main(int argc, const char *argv[]);
+int quick_main(int argc, const char *argv[]);
 
 #endif

@@ -8,7 +8,10 @@
 
 #include "subcommands.h"
 
-#define WGCTL_VERSION "0.1"
+/* The Makefile passes scripts/version.sh's string; a build without it cannot know. */
+#ifndef WGCTL_VERSION
+#define WGCTL_VERSION "unknown"
+#endif
 
 static const struct {
 	const char *name;
@@ -29,7 +32,29 @@ static const struct {
 	  "Reads a private key from stdin and writes a public key to stdout" },
 	{ "monitor", monitor_main,
 	  "Prints wgtun events (handshakes, endpoints, liveness) as they happen" },
+	{ "up", quick_main,
+	  "Creates an interface from a wg-quick file: link, keys, peers, addresses, routes" },
+	{ "down", quick_main, "Removes an interface brought up by `up', and what it added" },
+	{ "reresolve", quick_main,
+	  "Resolves the host names of an `up' file's endpoints again; sets those that moved" },
 };
+
+/* The tool's version, then the loaded module's from sysfs, or that none is loaded. */
+static int print_version(void)
+{
+	char mod[128] = "";
+	FILE *f;
+
+	printf("wgctl %s (wgtun control tool)\n", WGCTL_VERSION);
+	f = fopen("/sys/module/wgtun/version", "r");
+	if (f && fgets(mod, sizeof(mod), f))
+		printf("wgtun module %s", mod);
+	else
+		printf("wgtun module: not loaded\n");
+	if (f)
+		fclose(f);
+	return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -49,8 +74,7 @@ int main(int argc, const char *argv[])
 
 	if (argc > 1 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version") ||
 			 !strcmp(argv[1], "version"))) {
-		printf("wgctl v%s (wgtun control tool)\n", WGCTL_VERSION);
-		return 0;
+		return print_version();
 	}
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 			 !strcmp(argv[1], "help"))) {

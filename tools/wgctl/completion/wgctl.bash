@@ -12,7 +12,7 @@ _wgctl_completion()
 	local cmd=${COMP_WORDS[1]} i has_peer=0 words=()
 
 	if [[ $COMP_CWORD -eq 1 ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "help show showconf set setconf addconf syncconf genkey genpsk pubkey monitor" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "help --version up down reresolve show showconf set setconf addconf syncconf genkey genpsk pubkey monitor" -- "$cur")
 		return
 	fi
 
@@ -21,7 +21,7 @@ _wgctl_completion()
 		if [[ $COMP_CWORD -eq 2 ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "all interfaces --json $(_wgctl_interfaces)" -- "$cur")
 		elif [[ $COMP_CWORD -eq 3 && ${COMP_WORDS[2]} != interfaces ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump --json" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump metrics --json" -- "$cur")
 		fi
 		return
 		;;
@@ -30,7 +30,16 @@ _wgctl_completion()
 		return
 		;;
 	monitor)
-		mapfile -t COMPREPLY < <(compgen -W "--json $(_wgctl_interfaces)" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "--json -t --timestamp $(_wgctl_interfaces)" -- "$cur")
+		return
+		;;
+	up|down|reresolve)
+		if [[ $COMP_CWORD -eq 2 ]]; then
+			compopt -o filenames
+			mapfile -t COMPREPLY < <(compgen -W "$(cd /etc/wgtun 2>/dev/null &&
+				for f in *.conf; do [[ -e $f ]] && echo "${f%.conf}"; done)" -- "$cur"
+				compgen -f -X '!*.conf' -- "$cur")
+		fi
 		return
 		;;
 	setconf|addconf|syncconf)

@@ -25,7 +25,7 @@ static FILE *fake_keyfile(const char *path)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *argv[MAX_ARGS];
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	char *copy, *p, *nl;
 	int argc = 0;
 
@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		*nl = '\0';
 	}
 	dev = config_parse_argv(argc, argv);
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 	free(copy);
 	return 0;
 }

@@ -14,7 +14,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static size_t total_ips(const struct wgt_device *dev)
+static size_t total_ips(const struct wgc_device *dev)
 {
 	size_t i, n = 0;
 
@@ -23,10 +23,10 @@ static size_t total_ips(const struct wgt_device *dev)
 	return n;
 }
 
-static void split_and_back(const struct wgt_device *dev)
+static void split_and_back(const struct wgc_device *dev)
 {
 	static char buf[2048];
-	struct wgt_device *back = wgt_device_new();
+	struct wgc_device *back = wgc_device_new();
 	struct ipc_set_iter it;
 	int ret;
 
@@ -36,12 +36,12 @@ static void split_and_back(const struct wgt_device *dev)
 			__builtin_trap();
 	if (ret || total_ips(back) != total_ips(dev))
 		__builtin_trap();
-	wgt_device_free(back);
+	wgc_device_free(back);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	FILE *f;
 
 	fuzz_setup();
@@ -58,6 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	showconf_print(fuzz_null, dev);
 	show_pretty(fuzz_null, dev);
 	split_and_back(dev);
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 	return 0;
 }

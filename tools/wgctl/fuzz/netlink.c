@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct wgt_device *dev = wgt_device_new();
+	struct wgc_device *dev = wgc_device_new();
 	const struct nlmsghdr *nlh;
 	int len = (int)(size > 1 << 20 ? 1 << 20 : size);
 	void *copy = malloc(size ? size : 1);
@@ -35,10 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	show_field(fuzz_null, dev, "allowed-ips", false);
 	showconf_print(fuzz_null, dev);
 	json_print_device(fuzz_null, dev, 0);
-	json_print_event(fuzz_null, dev);
+	json_print_event(fuzz_null, dev, "2026-12-03T02:51:00.000000+00:00");
 	show_pretty(fuzz_null, dev);
 out:
 	free(copy);
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 	return 0;
 }

@@ -31,11 +31,30 @@ fi
 
 # --- JSON output is valid JSON ---
 if ./tests/unit --json-sample >"$tmp/sample.json" 2>"$tmp/event.json" &&
-   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=json.loads(open(sys.argv[2]).read()); assert d[0]["peers"][0]["alive"] is True and d[0]["peers"][0]["drops"]["replay"] == 3 and d[1]["peers"] == [] and e["event"] == "carrier" and e["interface"] == "wgt\"0"' \
+   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=json.loads(open(sys.argv[2]).read()); assert d[0]["peers"][0]["alive"] is True and d[0]["peers"][0]["drops"]["replay"] == 3 and d[1]["peers"] == [] and e["event"] == "carrier" and e["time"] == "2026-12-03T02:51:00.123456+01:00" and e["interface"] == "wgt\"0"' \
 	"$tmp/sample.json" "$tmp/event.json"; then
 	ok
 else
 	bad "JSON sample is not valid or lacks fields"
+fi
+
+# --- metrics pass promtool's checks (names, units, HELP/TYPE), when installed ---
+if command -v promtool >/dev/null; then
+	./tests/unit --metrics-sample >"$tmp/metrics.prom"
+	if promtool check metrics <"$tmp/metrics.prom" >"$tmp/promtool.out" 2>&1; then
+		ok
+	else
+		bad "promtool check metrics: $(cat "$tmp/promtool.out")"
+	fi
+fi
+
+# --- the version: the tree's string, then the module's or "not loaded" ---
+mapfile -t version < <($WGCTL --version)
+if [[ ${version[0]} == "wgctl $(cat .version) (wgtun control tool)" &&
+      ${version[1]} =~ ^wgtun\ module(:\ not\ loaded|\ [0-9A-Za-z.+~_-]+)$ ]]; then
+	ok
+else
+	bad "wgctl --version: ${version[*]}"
 fi
 
 # --- keys ---
@@ -153,6 +172,28 @@ expect_reject "nokey.conf:3: \[Peer\] section has no PublicKey" setconf wgt0 "$t
 printf '[Interface]\nAddress = 10.0.0.1/24\n' >"$tmp/wgquick.conf"
 expect_reject "wgquick.conf:2: Unknown key" setconf wgt0 "$tmp/wgquick.conf"
 expect_reject "Unable to open configuration file" setconf wgt0 "$tmp/missing.conf"
+
+# up: the whole wg-quick file is checked before anything runs.
+quick() {
+	(umask 077; printf '[Interface]\nPrivateKey = %s\nAddress = 10.9.0.1/24\n%s\n' \
+		"$K1" "$2" > "$tmp/$1")
+}
+quick wgq0.conf "MTU = 1380x"
+expect_reject "wgq0.conf:4: MTU is not" up "$tmp/wgq0.conf"
+quick wgq0.conf "Table = a b"
+expect_reject "wgq0.conf:4: Table is not" up "$tmp/wgq0.conf"
+quick wgq0.conf "Address = 10.9.0.1/33"
+expect_reject "wgq0.conf:4: Address is not" up "$tmp/wgq0.conf"
+quick wgq0.conf "SaveConfig = maybe"
+expect_reject "wgq0.conf:4: SaveConfig is" up "$tmp/wgq0.conf"
+quick wgq0.conf "PostUp = touch $tmp/ran"
+chmod 644 "$tmp/wgq0.conf"
+expect_reject "readable by group or others" up "$tmp/wgq0.conf"
+[[ ! -e $tmp/ran ]] && ok || bad "a hook ran for a refused file"
+quick 0123456789abcdefX.conf ""
+expect_reject "does not name an interface" up "$tmp/0123456789abcdefX.conf"
+expect_reject "Unable to open configuration file .$tmp/none.conf" down "$tmp/none.conf"
+expect_reject "Usage" up
 expect_reject "Usage" setconf wgt0
 
 # A valid configuration gets past the parser and only then needs the kernel.

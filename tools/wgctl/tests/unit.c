@@ -4,8 +4,8 @@
  * parser (files and argv, good and bad input), the printers (dump, fields,
  * showconf, pretty), the SET splitter against the dump coalescer, and the
  * syncconf difference.  Prints one line per failure and ends with
- * "N passed, N failed".  `unit --json-sample` prints a JSON document for
- * run.sh to validate.
+ * "N passed, N failed".  `unit --json-sample` prints a JSON document and
+ * `unit --metrics-sample` a Prometheus exposition for run.sh to validate.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -74,10 +74,10 @@ static int fake_resolve(const char *host, const char *port, const struct addrinf
 	return getaddrinfo(host, port, &h, res);
 }
 
-static struct wgt_device *parse_text(const char *text, bool append, const char **err)
+static struct wgc_device *parse_text(const char *text, bool append, const char **err)
 {
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 
 	capture_start();
 	dev = config_file_read(f, "test.conf", append);
@@ -90,45 +90,45 @@ static struct wgt_device *parse_text(const char *text, bool append, const char *
 
 static void test_base64(void)
 {
-	uint8_t key[WGT_KEY_LEN], back[WGT_KEY_LEN];
-	char b64[WGT_KEY_B64_LEN];
+	uint8_t key[WGC_KEY_LEN], back[WGC_KEY_LEN];
+	char b64[WGC_KEY_B64_LEN];
 	unsigned int i, j;
 
 	for (i = 0; i < 200; i++) {
-		for (j = 0; j < WGT_KEY_LEN; j++)
+		for (j = 0; j < WGC_KEY_LEN; j++)
 			key[j] = (uint8_t)(i * 7 + j * 13 + (i >> 2) * j);
-		wgt_key_to_base64(b64, key);
+		wgc_key_to_base64(b64, key);
 		CHECK(strlen(b64) == 44 && b64[43] == '=', "encoded length %zu", strlen(b64));
-		CHECK(wgt_key_from_base64(back, b64) && !memcmp(key, back, WGT_KEY_LEN),
+		CHECK(wgc_key_from_base64(back, b64) && !memcmp(key, back, WGC_KEY_LEN),
 		      "round trip %u", i);
 	}
 	memset(key, 0xff, sizeof(key));
-	wgt_key_to_base64(b64, key);
+	wgc_key_to_base64(b64, key);
 	CHECK(!strcmp(b64, "//////////////////////////////////////////8="), "all ones: %s", b64);
 	memset(key, 0, sizeof(key));
-	wgt_key_to_base64(b64, key);
+	wgc_key_to_base64(b64, key);
 	CHECK(!strcmp(b64, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), "zeros: %s", b64);
-	CHECK(wgt_key_is_zero(key), "zero key");
+	CHECK(wgc_key_is_zero(key), "zero key");
 
-	CHECK(!wgt_key_from_base64(key, ""), "empty accepted");
-	CHECK(!wgt_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg"),
+	CHECK(!wgc_key_from_base64(key, ""), "empty accepted");
+	CHECK(!wgc_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg"),
 	      "no padding accepted");
-	CHECK(!wgt_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=="),
+	CHECK(!wgc_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=="),
 	      "45 characters accepted");
-	CHECK(!wgt_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8D*="),
+	CHECK(!wgc_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8D*="),
 	      "bad character accepted");
-	CHECK(!wgt_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dh="),
+	CHECK(!wgc_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dh="),
 	      "non-canonical last character accepted");
-	CHECK(!wgt_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8D=g"),
+	CHECK(!wgc_key_from_base64(key, "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8D=g"),
 	      "misplaced padding accepted");
-	CHECK(wgt_key_is_zero(key), "failed decode leaves key zeroed");
+	CHECK(wgc_key_is_zero(key), "failed decode leaves key zeroed");
 }
 
 static void hex(uint8_t *out, const char *in)
 {
 	unsigned int i, v;
 
-	for (i = 0; i < WGT_KEY_LEN; i++) {
+	for (i = 0; i < WGC_KEY_LEN; i++) {
 		sscanf(in + 2 * i, "%2x", &v);
 		out[i] = (uint8_t)v;
 	}
@@ -136,18 +136,18 @@ static void hex(uint8_t *out, const char *in)
 
 static void test_x25519(void)
 {
-	uint8_t priv[WGT_KEY_LEN], pub[WGT_KEY_LEN], want[WGT_KEY_LEN];
+	uint8_t priv[WGC_KEY_LEN], pub[WGC_KEY_LEN], want[WGC_KEY_LEN];
 
 	/* RFC 7748 section 6.1, Alice and Bob. */
 	hex(priv, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
 	hex(want, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
-	CHECK(wgt_key_public(pub, priv) && !memcmp(pub, want, WGT_KEY_LEN), "alice");
+	CHECK(wgc_key_public(pub, priv) && !memcmp(pub, want, WGC_KEY_LEN), "alice");
 	hex(priv, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
 	hex(want, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
-	CHECK(wgt_key_public(pub, priv) && !memcmp(pub, want, WGT_KEY_LEN), "bob");
+	CHECK(wgc_key_public(pub, priv) && !memcmp(pub, want, WGC_KEY_LEN), "bob");
 
-	CHECK(wgt_key_random(priv), "random");
-	wgt_key_clamp(priv);
+	CHECK(wgc_key_random(priv), "random");
+	wgc_key_clamp(priv);
 	CHECK((priv[0] & 7) == 0 && (priv[31] & 0x80) == 0 && (priv[31] & 0x40), "clamped");
 }
 
@@ -180,9 +180,9 @@ static const char *sample_conf =
 
 static void test_config_good(void)
 {
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	const char *err;
-	char ip[INET6_ADDRSTRLEN], ep[ENDPOINT_STRLEN], b64[WGT_KEY_B64_LEN];
+	char ip[INET6_ADDRSTRLEN], ep[ENDPOINT_STRLEN], b64[WGC_KEY_B64_LEN];
 
 	dev = parse_text(sample_conf, false, &err);
 	CHECK(dev != NULL, "sample rejected: %s", err);
@@ -190,7 +190,7 @@ static void test_config_good(void)
 		return;
 	CHECK(!strcmp(err, "test.conf:12: Warning: AllowedIP has nonzero host part: "
 		      "10.192.124.1/24\n"), "unexpected messages: %s", err);
-	wgt_key_to_base64(b64, dev->private_key);
+	wgc_key_to_base64(b64, dev->private_key);
 	CHECK(!strcmp(b64, PRIV), "private key %s", b64);
 	CHECK(dev->listen_port == 51820 && dev->fwmark == 0x1f, "port %u mark %x",
 	      dev->listen_port, dev->fwmark);
@@ -210,29 +210,29 @@ static void test_config_good(void)
 	      "v6 endpoint %s", ep);
 	CHECK(!strcmp(show_endpoint(&dev->peers[2].endpoint, ep), "192.0.2.7:18981"),
 	      "resolved endpoint %s", ep);
-	CHECK(dev->peers[1].keepalive == 25 && (dev->peers[1].has & WGT_PEER_HAS_PRESHARED_KEY),
+	CHECK(dev->peers[1].keepalive == 25 && (dev->peers[1].has & WGC_PEER_HAS_PRESHARED_KEY),
 	      "keepalive and psk");
 	CHECK(dev->peers[0].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS, "peer replaces ips");
 out:
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 
 	dev = parse_text("[Interface]\nListenPort=1\n", true, &err);
-	CHECK(dev && !dev->nlflags && dev->has == WGT_DEV_HAS_LISTEN_PORT,
+	CHECK(dev && !dev->nlflags && dev->has == WGC_DEV_HAS_LISTEN_PORT,
 	      "addconf sets only what is written");
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 
 	dev = parse_text("[Interface]\nFwMark = off\n[Peer]\nPublicKey=" "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
 			 "\nPersistentKeepalive = off\nAllowedIPs =\n", false, &err);
 	CHECK(dev && dev->fwmark == 0 && dev->peers[0].keepalive == 0 &&
-	      (dev->peers[0].has & WGT_PEER_HAS_KEEPALIVE) && !dev->peers[0].nips,
+	      (dev->peers[0].has & WGC_PEER_HAS_KEEPALIVE) && !dev->peers[0].nips,
 	      "off values and empty AllowedIPs: %s", err);
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 
 	dev = parse_text("[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
 			 "AllowedIPs = 10.0.0.1/24\n", true, &err);
 	CHECK(dev && strstr(err, "Warning: AllowedIP has nonzero host part"),
 	      "host bits warning: %s", err);
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 }
 
 struct bad_case {
@@ -285,7 +285,7 @@ static void test_config_bad(void)
 		{ "[Interface]\nListenPort = 1\n\n[Peer]\nAllowedIPs = 10.0.0.1/32\n", 4,
 		  "[Peer] section has no PublicKey" },
 	};
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	const char *err;
 	char want[32];
 	size_t i;
@@ -293,7 +293,7 @@ static void test_config_bad(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		dev = parse_text(cases[i].text, false, &err);
 		CHECK(!dev, "case %zu accepted", i);
-		wgt_device_free(dev);
+		wgc_device_free(dev);
 		snprintf(want, sizeof(want), "test.conf:%u: ", cases[i].line);
 		CHECK(!strncmp(err, want, strlen(want)), "case %zu: wrong line: %s", i, err);
 		CHECK(strstr(err, cases[i].message), "case %zu: message `%s' not in: %s", i,
@@ -321,11 +321,11 @@ static void make_file(char *path, const char *content)
 		close(fd);
 }
 
-static struct wgt_device *parse_args(const char *line, const char **err)
+static struct wgc_device *parse_args(const char *line, const char **err)
 {
 	char *copy = strdup(line), *tok, *save = NULL;
 	const char *argv[64];
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	int argc = 0;
 
 	for (tok = strtok_r(copy, " ", &save); tok && argc < 64; tok = strtok_r(NULL, " ", &save)) {
@@ -348,7 +348,7 @@ static struct wgt_device *parse_args(const char *line, const char **err)
 
 static void test_argv(void)
 {
-	struct wgt_device *dev;
+	struct wgc_device *dev;
 	const char *err;
 	char line[512];
 
@@ -364,28 +364,28 @@ static void test_argv(void)
 	dev = parse_args(line, &err);
 	CHECK(dev, "valid set rejected: %s", err);
 	if (dev) {
-		CHECK(dev->has & WGT_DEV_HAS_PRIVATE_KEY && !wgt_key_is_zero(dev->private_key),
+		CHECK(dev->has & WGC_DEV_HAS_PRIVATE_KEY && !wgc_key_is_zero(dev->private_key),
 		      "key file read");
-		CHECK(dev->has & WGT_DEV_HAS_LISTEN_PORT && !dev->listen_port, "port 0");
-		CHECK(dev->has & WGT_DEV_HAS_CARRIER_FOLLOWS && !dev->carrier_follows_peers,
+		CHECK(dev->has & WGC_DEV_HAS_LISTEN_PORT && !dev->listen_port, "port 0");
+		CHECK(dev->has & WGC_DEV_HAS_CARRIER_FOLLOWS && !dev->carrier_follows_peers,
 		      "carrier off");
 		CHECK(dev->npeers == 3, "three peers");
-		CHECK((dev->peers[0].has & WGT_PEER_HAS_PRESHARED_KEY) &&
-		      wgt_key_is_zero(dev->peers[0].preshared_key), "empty file removes psk");
+		CHECK((dev->peers[0].has & WGC_PEER_HAS_PRESHARED_KEY) &&
+		      wgc_key_is_zero(dev->peers[0].preshared_key), "empty file removes psk");
 		CHECK(dev->peers[0].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS, "replace");
 		CHECK(dev->peers[1].nlflags == WGTUN_PEER_F_REMOVE_ME, "remove");
 		CHECK(dev->peers[2].nlflags == 0, "+/- clears replace");
 		CHECK(dev->peers[2].nips == 2 && !dev->peers[2].ips[0].nlflags &&
 		      dev->peers[2].ips[1].nlflags == WGTUN_ALLOWEDIP_F_REMOVE_ME, "- marks removal");
 	}
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 
 	snprintf(line, sizeof(line), "peer %s allowed-ips EMPTY", K1);
 	dev = parse_args(line, &err);
 	CHECK(dev && dev->peers[0].nips == 0 &&
 	      dev->peers[0].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS,
 	      "empty allowed-ips clears: %s", err);
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 
 	static const struct {
 		const char *args;
@@ -407,7 +407,7 @@ static void test_argv(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		dev = parse_args(bad[i].args, &err);
 		CHECK(!dev && strstr(err, bad[i].message), "`%s': %s", bad[i].args, err);
-		wgt_device_free(dev);
+		wgc_device_free(dev);
 	}
 	static const char *peer_bad[][2] = {
 		{ "endpoint 1.2.3.4", "Endpoint is not" },
@@ -422,7 +422,7 @@ static void test_argv(void)
 		snprintf(line, sizeof(line), "peer %s %s", K1, peer_bad[i][0]);
 		dev = parse_args(line, &err);
 		CHECK(!dev && strstr(err, peer_bad[i][1]), "`%s': %s", peer_bad[i][0], err);
-		wgt_device_free(dev);
+		wgc_device_free(dev);
 	}
 	unlink(keyfile);
 	unlink(emptyfile);
@@ -431,31 +431,31 @@ static void test_argv(void)
 
 /* ---- printers ---- */
 
-static struct wgt_device *sample_device(void)
+static struct wgc_device *sample_device(void)
 {
-	struct wgt_device *dev = wgt_device_new();
-	struct wgt_allowedip *ip;
-	struct wgt_peer *p;
+	struct wgc_device *dev = wgc_device_new();
+	struct wgc_allowedip *ip;
+	struct wgc_peer *p;
 
 	strcpy(dev->name, "wgt0");
-	wgt_key_from_base64(dev->private_key, PRIV);
-	wgt_key_public(dev->public_key, dev->private_key);
-	dev->has = WGT_DEV_HAS_PRIVATE_KEY | WGT_DEV_HAS_PUBLIC_KEY | WGT_DEV_HAS_LISTEN_PORT |
-		   WGT_DEV_HAS_FWMARK;
+	wgc_key_from_base64(dev->private_key, PRIV);
+	wgc_key_public(dev->public_key, dev->private_key);
+	dev->has = WGC_DEV_HAS_PRIVATE_KEY | WGC_DEV_HAS_PUBLIC_KEY | WGC_DEV_HAS_LISTEN_PORT |
+		   WGC_DEV_HAS_FWMARK;
 	dev->listen_port = 51820;
 	dev->fwmark = 0;
 
-	p = wgt_device_add_peer(dev);
-	wgt_key_from_base64(p->public_key, K1);
-	p->has = WGT_PEER_HAS_PUBLIC_KEY | WGT_PEER_HAS_ENDPOINT;
+	p = wgc_device_add_peer(dev);
+	wgc_key_from_base64(p->public_key, K1);
+	p->has = WGC_PEER_HAS_PUBLIC_KEY | WGC_PEER_HAS_ENDPOINT;
 	p->endpoint.sin.sin_family = AF_INET;
 	p->endpoint.sin.sin_port = htons(1234);
 	inet_pton(AF_INET, "192.95.5.67", &p->endpoint.sin.sin_addr);
-	ip = wgt_peer_add_ip(p);
+	ip = wgc_peer_add_ip(p);
 	ip->family = AF_INET;
 	inet_pton(AF_INET, "10.192.122.3", &ip->addr);
 	ip->cidr = 32;
-	ip = wgt_peer_add_ip(p);
+	ip = wgc_peer_add_ip(p);
 	ip->family = AF_INET6;
 	inet_pton(AF_INET6, "fd00::", &ip->addr);
 	ip->cidr = 64;
@@ -467,23 +467,23 @@ static struct wgt_device *sample_device(void)
 	p->drops[WGTUN_A_DROP_REPLAY] = 3;
 	p->keepalive = 25;
 
-	p = wgt_device_add_peer(dev);
-	wgt_key_from_base64(p->public_key, K2);
-	wgt_key_from_base64(p->preshared_key, K3);
-	p->has = WGT_PEER_HAS_PUBLIC_KEY | WGT_PEER_HAS_PRESHARED_KEY | WGT_PEER_HAS_ENDPOINT;
+	p = wgc_device_add_peer(dev);
+	wgc_key_from_base64(p->public_key, K2);
+	wgc_key_from_base64(p->preshared_key, K3);
+	p->has = WGC_PEER_HAS_PUBLIC_KEY | WGC_PEER_HAS_PRESHARED_KEY | WGC_PEER_HAS_ENDPOINT;
 	p->endpoint.sin6.sin6_family = AF_INET6;
 	p->endpoint.sin6.sin6_port = htons(2468);
 	inet_pton(AF_INET6, "2607:5300:60:6b0::c05f:543", &p->endpoint.sin6.sin6_addr);
 
-	p = wgt_device_add_peer(dev);
-	wgt_key_from_base64(p->public_key, K3);
-	p->has = WGT_PEER_HAS_PUBLIC_KEY;
+	p = wgc_device_add_peer(dev);
+	wgc_key_from_base64(p->public_key, K3);
+	p->has = WGC_PEER_HAS_PUBLIC_KEY;
 	p->handshake_sec = 1800000000;
 	return dev;
 }
 
-static char *capture_print(void (*fn)(FILE *f, struct wgt_device *dev, const void *arg),
-			   struct wgt_device *dev, const void *arg)
+static char *capture_print(void (*fn)(FILE *f, struct wgc_device *dev, const void *arg),
+			   struct wgc_device *dev, const void *arg)
 {
 	char *buf = NULL;
 	size_t len;
@@ -494,23 +494,23 @@ static char *capture_print(void (*fn)(FILE *f, struct wgt_device *dev, const voi
 	return buf;
 }
 
-static void do_dump(FILE *f, struct wgt_device *dev, const void *arg)
+static void do_dump(FILE *f, struct wgc_device *dev, const void *arg)
 {
 	show_dump(f, dev, arg != NULL);
 }
 
-static void do_field(FILE *f, struct wgt_device *dev, const void *arg)
+static void do_field(FILE *f, struct wgc_device *dev, const void *arg)
 {
 	show_field(f, dev, arg, false);
 }
 
-static void do_showconf(FILE *f, struct wgt_device *dev, const void *arg)
+static void do_showconf(FILE *f, struct wgc_device *dev, const void *arg)
 {
 	(void)arg;
 	showconf_print(f, dev);
 }
 
-static void do_pretty(FILE *f, struct wgt_device *dev, const void *arg)
+static void do_pretty(FILE *f, struct wgc_device *dev, const void *arg)
 {
 	(void)arg;
 	show_pretty(f, dev);
@@ -518,11 +518,11 @@ static void do_pretty(FILE *f, struct wgt_device *dev, const void *arg)
 
 static void test_printers(void)
 {
-	struct wgt_device *dev = sample_device(), *back;
-	char pub[WGT_KEY_B64_LEN], want[2048], *out;
+	struct wgc_device *dev = sample_device(), *back;
+	char pub[WGC_KEY_B64_LEN], want[2048], *out;
 	const char *err;
 
-	wgt_key_to_base64(pub, dev->public_key);
+	wgc_key_to_base64(pub, dev->public_key);
 	snprintf(want, sizeof(want),
 		 "%s\t%s\t51820\toff\n"
 		 "%s\t(none)\t192.95.5.67:1234\t10.192.122.3/32,fd00::/64\t1700000000\t1536\t3145728\t25\n"
@@ -569,8 +569,8 @@ static void test_printers(void)
 	/* showconf round-trips through setconf's parser */
 	back = parse_text(out, false, &err);
 	CHECK(back && back->npeers == 3 && back->peers[0].nips == 2 &&
-	      back->peers[1].has & WGT_PEER_HAS_PRESHARED_KEY, "showconf round trip: %s", err);
-	wgt_device_free(back);
+	      back->peers[1].has & WGC_PEER_HAS_PRESHARED_KEY, "showconf round trip: %s", err);
+	wgc_device_free(back);
 	free(out);
 
 	setenv("WG_COLOR_MODE", "never", 1);
@@ -599,7 +599,7 @@ static void test_printers(void)
 	      "colour with WG_COLOR_MODE=always");
 	free(out);
 	unsetenv("WG_COLOR_MODE");
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 }
 
 /* ---- SET splitting against the dump parser ---- */
@@ -608,20 +608,20 @@ struct split_stats {
 	unsigned int messages, replace_peers, peers_with_replace;
 };
 
-static struct wgt_device *big_device(size_t npeers, size_t nips)
+static struct wgc_device *big_device(size_t npeers, size_t nips)
 {
-	struct wgt_device *dev = wgt_device_new();
-	struct wgt_allowedip *ip;
-	struct wgt_peer *p;
+	struct wgc_device *dev = wgc_device_new();
+	struct wgc_allowedip *ip;
+	struct wgc_peer *p;
 	size_t i, j;
 
 	strcpy(dev->name, "wgt-big");
 	dev->nlflags = WGTUN_DEVICE_F_REPLACE_PEERS;
-	dev->has = WGT_DEV_HAS_LISTEN_PORT | WGT_DEV_HAS_PRIVATE_KEY;
+	dev->has = WGC_DEV_HAS_LISTEN_PORT | WGC_DEV_HAS_PRIVATE_KEY;
 	dev->listen_port = 4242;
 	for (i = 0; i < npeers; i++) {
-		p = wgt_device_add_peer(dev);
-		p->has = WGT_PEER_HAS_PUBLIC_KEY | WGT_PEER_HAS_KEEPALIVE | WGT_PEER_HAS_ENDPOINT;
+		p = wgc_device_add_peer(dev);
+		p->has = WGC_PEER_HAS_PUBLIC_KEY | WGC_PEER_HAS_KEEPALIVE | WGC_PEER_HAS_ENDPOINT;
 		p->nlflags = WGTUN_PEER_F_REPLACE_ALLOWEDIPS;
 		p->public_key[0] = (uint8_t)i;
 		p->public_key[1] = (uint8_t)(i >> 8);
@@ -631,7 +631,7 @@ static struct wgt_device *big_device(size_t npeers, size_t nips)
 		p->endpoint.sin.sin_port = htons((uint16_t)(1000 + i));
 		p->endpoint.sin.sin_addr.s_addr = htonl(0xc6336400 + (uint32_t)i);
 		for (j = 0; j < nips; j++) {
-			ip = wgt_peer_add_ip(p);
+			ip = wgc_peer_add_ip(p);
 			if (j % 5 == 4) {
 				ip->family = AF_INET6;
 				ip->addr.ip6.s6_addr[0] = 0xfd;
@@ -670,16 +670,16 @@ static void split_check_msg(const struct nlmsghdr *nlh, struct split_stats *st)
 	}
 }
 
-static bool devices_equal(const struct wgt_device *a, const struct wgt_device *b)
+static bool devices_equal(const struct wgc_device *a, const struct wgc_device *b)
 {
 	size_t i, j;
 
 	if (a->npeers != b->npeers || a->listen_port != b->listen_port)
 		return false;
 	for (i = 0; i < a->npeers; i++) {
-		const struct wgt_peer *pa = &a->peers[i], *pb = &b->peers[i];
+		const struct wgc_peer *pa = &a->peers[i], *pb = &b->peers[i];
 
-		if (memcmp(pa->public_key, pb->public_key, WGT_KEY_LEN) ||
+		if (memcmp(pa->public_key, pb->public_key, WGC_KEY_LEN) ||
 		    pa->keepalive != pb->keepalive || pa->nips != pb->nips ||
 		    memcmp(&pa->endpoint, &pb->endpoint, sizeof(pa->endpoint)))
 			return false;
@@ -692,7 +692,7 @@ static bool devices_equal(const struct wgt_device *a, const struct wgt_device *b
 
 static void run_split(size_t npeers, size_t nips, size_t msglen)
 {
-	struct wgt_device *dev = big_device(npeers, nips), *back = wgt_device_new();
+	struct wgc_device *dev = big_device(npeers, nips), *back = wgc_device_new();
 	struct split_stats st = { 0 };
 	struct ipc_set_iter it;
 	char *buf = malloc(msglen);
@@ -718,8 +718,8 @@ static void run_split(size_t npeers, size_t nips, size_t msglen)
 	printf("# split %zu peers x %zu ips into %u messages of <= %zu bytes\n", npeers, nips,
 	       st.messages, msglen);
 	free(buf);
-	wgt_device_free(dev);
-	wgt_device_free(back);
+	wgc_device_free(dev);
+	wgc_device_free(back);
 }
 
 static void test_split(void)
@@ -734,7 +734,7 @@ static void test_split(void)
 
 static void test_sync(void)
 {
-	struct wgt_device *runtime = sample_device(), *file, *diff;
+	struct wgc_device *runtime = sample_device(), *file, *diff;
 	const char *err;
 	char text[1024];
 
@@ -753,33 +753,33 @@ static void test_sync(void)
 	strcpy(file->name, "wgt0");
 	diff = syncconf_diff(file, runtime);
 	CHECK(diff && !diff->nlflags, "no REPLACE_PEERS in syncconf");
-	CHECK(diff && !(diff->has & (WGT_DEV_HAS_PRIVATE_KEY | WGT_DEV_HAS_LISTEN_PORT)),
+	CHECK(diff && !(diff->has & (WGC_DEV_HAS_PRIVATE_KEY | WGC_DEV_HAS_LISTEN_PORT)),
 	      "same key and unspecified port left alone");
 	CHECK(diff && diff->npeers == 3, "peers in diff: %zu", diff ? diff->npeers : 0);
 	if (diff && diff->npeers == 3) {
-		CHECK(wgt_device_find_peer(diff, runtime->peers[0].public_key) < 0,
+		CHECK(wgc_device_find_peer(diff, runtime->peers[0].public_key) < 0,
 		      "unchanged peer sent");
 		CHECK(diff->peers[0].nlflags == WGTUN_PEER_F_REMOVE_ME &&
 		      !memcmp(diff->peers[0].public_key, runtime->peers[1].public_key, 32),
 		      "missing peer removed");
 		CHECK(diff->peers[1].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS &&
-		      diff->peers[1].nips == 1 && !(diff->peers[1].has & WGT_PEER_HAS_KEEPALIVE),
+		      diff->peers[1].nips == 1 && !(diff->peers[1].has & WGC_PEER_HAS_KEEPALIVE),
 		      "changed peer carries only its changes");
 		CHECK(diff->peers[2].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS, "new peer added");
 	}
-	wgt_device_free(diff);
-	wgt_device_free(file);
+	wgc_device_free(diff);
+	wgc_device_free(file);
 out:
-	wgt_device_free(runtime);
+	wgc_device_free(runtime);
 }
 
 static void json_sample(void)
 {
-	struct wgt_device *dev = sample_device(), ev = { .name = "wgt\"0" };
+	struct wgc_device *dev = sample_device(), ev = { .name = "wgt\"0" };
 
-	dev->has |= WGT_DEV_HAS_CARRIER_FOLLOWS | WGT_DEV_HAS_CARRIER;
+	dev->has |= WGC_DEV_HAS_CARRIER_FOLLOWS | WGC_DEV_HAS_CARRIER;
 	dev->carrier_follows_peers = true;
-	dev->peers[0].has |= WGT_PEER_HAS_ALIVE | WGT_PEER_HAS_LAST_RX_AGE;
+	dev->peers[0].has |= WGC_PEER_HAS_ALIVE | WGC_PEER_HAS_LAST_RX_AGE;
 	dev->peers[0].alive = true;
 	dev->peers[0].last_rx_age = 3;
 	printf("[\n");
@@ -789,29 +789,131 @@ static void json_sample(void)
 	json_print_device(stdout, dev, 1);
 	printf("\n]\n");
 	ev.event = WGTUN_EVENT_CARRIER;
-	ev.has = WGT_DEV_HAS_CARRIER;
-	json_print_event(stderr, &ev);
+	ev.has = WGC_DEV_HAS_CARRIER;
+	json_print_event(stderr, &ev, "2026-12-03T02:51:00.123456+01:00");
 	dev->npeers = 3;
-	wgt_device_free(dev);
+	wgc_device_free(dev);
+}
+
+/* The interface name of one JSON object, as written. */
+static char *json_name_of(const char *name)
+{
+	struct wgc_device dev = { 0 };
+	char *out = NULL, *start, *end;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	snprintf(dev.name, sizeof(dev.name), "%s", name);
+	json_print_device(f, &dev, 0);
+	fclose(f);
+	start = strstr(out, "\"interface\": \"");
+	end = start ? strstr(start, "\",\n") : NULL;
+	if (!end) {
+		free(out);
+		return strdup("(no interface field)");
+	}
+	*end = '\0';
+	memmove(out, start + strlen("\"interface\": \""), (size_t)(end - start));
+	return out;
+}
+
+/* JSON strings are valid UTF-8 whatever bytes an interface name holds. */
+static void test_json_utf8(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "wg0", "wg0" },
+		{ "q\"b\\", "q\\\"b\\\\" },
+		{ "t\tn\n\x7f", "t\\u0009n\\u000a\\u007f" },
+		{ "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" },
+		{ "a\xff", "a\\u00ff" },				/* never in UTF-8 */
+		{ "\xc3(", "\\u00c3(" },				/* truncated sequence */
+		{ "\x80x", "\\u0080x" },				/* lone continuation */
+		{ "\xc0\xaf", "\\u00c0\\u00af" },			/* overlong '/' */
+		{ "\xe0\x80\xaf", "\\u00e0\\u0080\\u00af" },	/* overlong, 3 bytes */
+		{ "\xed\xa0\x80", "\\u00ed\\u00a0\\u0080" },	/* a surrogate */
+		{ "\xf4\x90\x80\x80", "\\u00f4\\u0090\\u0080\\u0080" },	/* > U+10FFFF */
+		{ "\xe2\x82", "\\u00e2\\u0082" },			/* cut at the end */
+	};
+	size_t i;
+	char *got;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = json_name_of(cases[i].in);
+		CHECK(!strcmp(got, cases[i].out), "case %zu: got %s, want %s", i, got,
+		      cases[i].out);
+		free(got);
+	}
+}
+
+/* Two interfaces, one holding a name that needs escaping: for promtool in run.sh. */
+static void metrics_sample(FILE *f)
+{
+	struct wgc_device *devs[2] = { sample_device(), sample_device() };
+
+	strcpy(devs[1]->name, "wg\"1\\");
+	devs[0]->has |= WGC_DEV_HAS_CARRIER | WGC_DEV_HAS_DROPS;
+	devs[0]->carrier = true;
+	devs[0]->drops[WGTUN_A_DROP_BAD_MAC] = 4;
+	devs[0]->peers[0].has |= WGC_PEER_HAS_ALIVE | WGC_PEER_HAS_TRANSFER |
+				 WGC_PEER_HAS_PACKETS | WGC_PEER_HAS_DROPS;
+	devs[0]->peers[0].alive = true;
+	show_metrics(f, devs, 2);
+	wgc_device_free(devs[0]);
+	wgc_device_free(devs[1]);
+}
+
+static void test_metrics(void)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	const char *a, *b;
+
+	metrics_sample(f);
+	fclose(f);
+	CHECK(strstr(out, "# TYPE wgtun_peer_receive_bytes_total counter\n"), "%s", out);
+	CHECK(strstr(out, "wgtun_peer_receive_bytes_total{interface=\"wgt0\",public_key=\""
+		      "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\"} 1536\n"), "%s", out);
+	CHECK(strstr(out, "wgtun_peer_last_handshake_timestamp_seconds{interface=\"wgt0\","
+		      "public_key=\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\"} 1700000000\n"),
+	      "%s", out);
+	CHECK(strstr(out, "wgtun_peer_drops_total{interface=\"wgt0\",public_key=\""
+		      "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",reason=\"replay\"} 3\n"),
+	      "%s", out);
+	CHECK(strstr(out, "wgtun_interface_drops_total{interface=\"wgt0\",reason=\"bad_mac\"} 4\n"),
+	      "%s", out);
+	CHECK(strstr(out, "wgtun_interface_carrier{interface=\"wgt0\"} 1\n"), "%s", out);
+	CHECK(strstr(out, "wgtun_interface_peers{interface=\"wg\\\"1\\\\\"} 3\n"), "%s", out);
+	/* Not reported by the kernel: no sample rather than an invented 0. */
+	CHECK(!strstr(out, "wgtun_interface_carrier{interface=\"wg\\\"1"), "%s", out);
+	CHECK(!strstr(out, "wgtun_peer_alive{interface=\"wgt0\",public_key=\"TrMv"), "%s", out);
+	/* Grouped by family: both interfaces' samples between two TYPE lines. */
+	a = strstr(out, "# TYPE wgtun_interface_peers");
+	b = strstr(out, "# TYPE wgtun_peer_receive_bytes_total");
+	CHECK(a && b && a < b && strstr(a, "wgtun_interface_peers{interface=\"wg\\\"1") < b,
+	      "%s", out);
+	free(out);
 }
 
 /* Writes the SET messages of a sample device: a seed for the netlink fuzzer. */
 static int netlink_seed(const char *path)
 {
-	struct wgt_device *dev = sample_device();
+	struct wgc_device *dev = sample_device();
 	struct ipc_set_iter it;
 	static char buf[8192];
 	FILE *f = fopen(path, "w");
 
 	if (!f)
 		return 1;
-	dev->has |= WGT_DEV_HAS_CARRIER_FOLLOWS | WGT_DEV_HAS_LIVENESS;
+	dev->has |= WGC_DEV_HAS_CARRIER_FOLLOWS | WGC_DEV_HAS_LIVENESS;
 	dev->carrier_follows_peers = true;
 	dev->liveness_timeout = 7;
 	ipc_set_iter_init(&it, dev);
 	while (ipc_set_build(&it, buf, 256, 42, 1) == 1)	/* small: forces splits */
 		fwrite(buf, 1, ((struct nlmsghdr *)buf)->nlmsg_len, f);
-	wgt_device_free(dev);
+	wgc_device_free(dev);
 	return fclose(f) ? 1 : 0;
 }
 
@@ -819,6 +921,10 @@ int main(int argc, char *argv[])
 {
 	if (argc > 2 && !strcmp(argv[1], "--netlink-seed"))
 		return netlink_seed(argv[2]);
+	if (argc > 1 && !strcmp(argv[1], "--metrics-sample")) {
+		metrics_sample(stdout);
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "--json-sample")) {
 		json_sample();
 		return 0;
@@ -832,6 +938,8 @@ int main(int argc, char *argv[])
 	test_printers();
 	test_split();
 	test_sync();
+	test_metrics();
+	test_json_utf8();
 	free(errbuf);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
