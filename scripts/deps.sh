@@ -22,6 +22,7 @@ packages=(
 	qemu-system-x86 busybox-static kmod iproute2 iperf3 iputils-ping
 	wireguard-tools wireguard-go bird2 frr dkms sparse clang socat
 	procps util-linux psmisc jq libssl-dev cppcheck libclang-rt-14-dev python3
+	prometheus
 )
 deb_only=0
 case ${1:-} in
