@@ -10,6 +10,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/log2.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -32,6 +33,38 @@ static const u8 zero_key[NOISE_SYMMETRIC_KEY_LEN];
  * accepted initiation rate is needed, and finer values would expose the local clock.
  */
 #define TAI64N_GRANULARITY rounddown_pow_of_two(NSEC_PER_SEC / INITIATIONS_PER_SECOND)
+
+#ifdef WGTUN_DEBUG
+static unsigned int time_divisor = 1;
+module_param(time_divisor, uint, 0644);
+MODULE_PARM_DESC(time_divisor, "debug builds: divide every protocol timer by this (tests only)");
+#else
+static const unsigned int time_divisor = 1;
+#endif
+
+/**
+ * wgt_protocol_jiffies() - @seconds of protocol time in jiffies, at least one
+ * @seconds: a protocol duration (messages.h)
+ *
+ * Every protocol time of the module goes through here, so that the debug build's
+ * time_divisor runs the whole protocol faster at once (tests only).
+ */
+unsigned long wgt_protocol_jiffies(unsigned int seconds)
+{
+	unsigned int div = READ_ONCE(time_divisor) ?: 1;
+
+	return max_t(unsigned long, 1, (unsigned long)seconds * HZ / div);
+}
+
+/**
+ * wgt_protocol_expired() - whether @seconds of protocol time have passed since @birth
+ * @birth: a jiffies_64 stamp
+ * @seconds: a protocol duration (messages.h)
+ */
+bool wgt_protocol_expired(u64 birth, unsigned int seconds)
+{
+	return time_is_before_eq_jiffies64(birth + wgt_protocol_jiffies(seconds));
+}
 
 /* Keypairs allocated and not yet freed, module-wide; the self-tests check for leaks. */
 static atomic_t keypairs_live = ATOMIC_INIT(0);
@@ -1061,7 +1094,7 @@ void wgt_noise_remote_uninit(struct wgt_noise_remote *r)
  */
 bool wgt_noise_keypair_expired(const struct wgt_noise_keypair *kp)
 {
-	return time_after_eq64(get_jiffies_64(), kp->birthdate + REJECT_AFTER_TIME * HZ) ||
+	return wgt_protocol_expired(kp->birthdate, REJECT_AFTER_TIME) ||
 	       (u64)atomic64_read(&kp->sending_counter) >= REJECT_AFTER_MESSAGES;
 }
 
@@ -1075,8 +1108,7 @@ bool wgt_noise_keypair_expired(const struct wgt_noise_keypair *kp)
 bool wgt_noise_keypair_wants_rekey(const struct wgt_noise_keypair *kp)
 {
 	return (u64)atomic64_read(&kp->sending_counter) > REKEY_AFTER_MESSAGES ||
-	       (kp->i_am_initiator &&
-		time_after_eq64(get_jiffies_64(), kp->birthdate + REKEY_AFTER_TIME * HZ));
+	       (kp->i_am_initiator && wgt_protocol_expired(kp->birthdate, REKEY_AFTER_TIME));
 }
 
 /**
@@ -1089,10 +1121,9 @@ bool wgt_noise_keypair_wants_rekey(const struct wgt_noise_keypair *kp)
  */
 bool wgt_noise_keypair_wants_rekey_on_receive(const struct wgt_noise_keypair *kp)
 {
-	u64 limit = REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT;
-
 	return kp->i_am_initiator &&
-	       time_after_eq64(get_jiffies_64(), kp->birthdate + limit * HZ);
+	       wgt_protocol_expired(kp->birthdate,
+				    REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT);
 }
 
 /**

@@ -178,6 +178,13 @@ struct wgt_noise_remote {
 int wgt_noise_init(void);
 void wgt_noise_uninit(void);
 
+/*
+ * The protocol clock, for every protocol time of the module (messages.h): debug builds
+ * can run it faster (time_divisor).
+ */
+unsigned long wgt_protocol_jiffies(unsigned int seconds);
+bool wgt_protocol_expired(u64 birth, unsigned int seconds);
+
 void wgt_noise_local_init(struct wgt_noise_local *local, const struct wgt_noise_ops *ops,
 			  struct wgt_pubkey_table *pubkey_table,
 			  struct wgt_index_table *index_table);

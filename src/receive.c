@@ -381,9 +381,8 @@ void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
 	 * The initiator's session is about to be rejected and nothing we sent
 	 * renewed it (a receive-mostly flow): renew it now, once.
 	 */
-	if (unlikely(kp->i_am_initiator && !READ_ONCE(peer->sent_lastminute_handshake) &&
-		     wgt_protocol_expired(kp->birthdate, REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT -
-						     REKEY_TIMEOUT))) {
+	if (unlikely(!READ_ONCE(peer->sent_lastminute_handshake) &&
+		     wgt_noise_keypair_wants_rekey_on_receive(kp))) {
 		WRITE_ONCE(peer->sent_lastminute_handshake, true);
 		wgt_send_handshake_initiation(peer, false);
 	}

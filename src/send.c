@@ -33,12 +33,18 @@
 /* Handshake messages are marked as network control traffic (CS6). */
 #define WGT_HANDSHAKE_DS 0x88
 
+/* At most one initiation per REKEY_TIMEOUT, and none to a peer being removed. */
+static bool initiation_allowed(struct wgt_peer *peer)
+{
+	return wgt_protocol_expired(atomic64_read(&peer->last_sent_handshake), REKEY_TIMEOUT) &&
+	       !READ_ONCE(peer->is_dead);
+}
+
 static void send_initiation(struct wgt_peer *peer)
 {
 	struct wgt_msg_initiation msg;
 
-	if (!wgt_protocol_expired(atomic64_read(&peer->last_sent_handshake),
-				  REKEY_TIMEOUT) || READ_ONCE(peer->is_dead))
+	if (!initiation_allowed(peer))
 		return;
 
 	atomic64_set(&peer->last_sent_handshake, get_jiffies_64());
@@ -83,8 +89,7 @@ void wgt_send_handshake_initiation(struct wgt_peer *peer, bool is_retry)
 		return;
 
 	rcu_read_lock_bh();
-	if (wgt_protocol_expired(atomic64_read(&peer->last_sent_handshake), REKEY_TIMEOUT) &&
-	    !READ_ONCE(peer->is_dead) && wgt_peer_get_maybe_zero(peer)) {
+	if (initiation_allowed(peer) && wgt_peer_get_maybe_zero(peer)) {
 		if (!queue_work(wgt_handshake_wq, &peer->handshake_work))
 			wgt_peer_put(peer);
 	}
@@ -207,16 +212,6 @@ void wgt_send_tally_timers(struct wgt_peer *peer, const struct wgt_send_tally *t
 		wgt_timers_data_sent(peer);
 }
 
-/*
- * Time for a new session?  Either side after REKEY_AFTER_MESSAGES; the
- * initiator after REKEY_AFTER_TIME (in protocol time, see timers.h).
- */
-static bool keypair_wants_rekey(const struct wgt_noise_keypair *kp)
-{
-	return (u64)atomic64_read(&kp->sending_counter) > REKEY_AFTER_MESSAGES ||
-	       (kp->i_am_initiator && wgt_protocol_expired(kp->birthdate, REKEY_AFTER_TIME));
-}
-
 void wgt_send_staged(struct wgt_peer *peer)
 {
 	struct wgt_noise_keypair *kp;
@@ -246,7 +241,7 @@ void wgt_send_staged(struct wgt_peer *peer)
 		wgt_skb_cb(skb)->nonce = nonce;
 		wgt_skb_cb(skb)->plain_len = skb->len;
 	}
-	if (unlikely(keypair_wants_rekey(kp)))
+	if (unlikely(wgt_noise_keypair_wants_rekey(kp)))
 		wgt_send_handshake_initiation(peer, false);
 	/* The engine takes peer and keypair references per packet, and our keypair's. */
 	wgt_queue_encrypt_list(peer, &packets, kp);

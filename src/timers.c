@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-peer protocol timers, following the WireGuard whitepaper's section on
- * timers.  All times are in seconds of protocol time; see
- * wgt_protocol_jiffies() for the debug knob that shortens them.
+ * timers.  All times are in seconds of protocol time, turned into jiffies by
+ * the protocol clock (wgt_protocol_jiffies(), noise.h).
  *
  * Timers are armed only through peer_mod_timer(), which refuses once the
  * peer is dead.  It checks under rcu_read_lock_bh, and removal sets is_dead
@@ -10,7 +10,6 @@
  * can be re-armed and wgt_timers_stop() is final.
  */
 
-#include <linux/moduleparam.h>
 #include <linux/random.h>
 
 #include "compat.h"
@@ -20,26 +19,6 @@
 #include "send.h"
 #include "socket.h"
 #include "timers.h"
-
-#ifdef WGTUN_DEBUG
-static unsigned int time_divisor = 1;
-module_param(time_divisor, uint, 0644);
-MODULE_PARM_DESC(time_divisor, "debug builds: divide every protocol timer by this (tests only)");
-#else
-static const unsigned int time_divisor = 1;
-#endif
-
-unsigned long wgt_protocol_jiffies(unsigned int seconds)
-{
-	unsigned int div = READ_ONCE(time_divisor) ?: 1;
-
-	return max_t(unsigned long, 1, (unsigned long)seconds * HZ / div);
-}
-
-bool wgt_protocol_expired(u64 birth_jiffies64, unsigned int seconds)
-{
-	return time_is_before_eq_jiffies64(birth_jiffies64 + wgt_protocol_jiffies(seconds));
-}
 
 /* Retransmits and new handshakes are spread by up to a third of a second. */
 static unsigned long jitter(void)
