@@ -298,7 +298,7 @@ static void submit(struct wgt_peer *peer, struct sk_buff *first, unsigned int n,
 	int cpu;
 
 	spin_lock_bh(&queue->lock);
-	if (unlikely(skb_queue_len(queue) + n > WGT_MAX_ORDERED_PACKETS)) {
+	if (unlikely(skb_queue_len(queue) + n > MAX_QUEUED_PACKETS)) {
 		spin_unlock_bh(&queue->lock);
 		for (skb = first; skb; skb = next) {
 			next = wgt_skb_cb(skb)->job_next;

@@ -62,7 +62,4 @@ void wgt_queue_decrypt(struct wgt_peer *peer, struct sk_buff *skb, struct wgt_no
 /* Packets per sealing job: a 64 KiB GSO burst at the default MTU is 47. */
 #define WGT_CRYPT_JOB_PACKETS 64U
 
-/* Per-peer ordered queues: bounded, so a stalled peer cannot eat memory. */
-#define WGT_MAX_ORDERED_PACKETS 1024
-
 #endif /* _WGTUN_QUEUEING_H */

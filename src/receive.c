@@ -66,13 +66,13 @@ static bool device_under_load(struct wgt_device *wg)
 {
 	unsigned long last;
 
-	if (atomic_read(&wg->handshakes_queued) >= MAX_QUEUED_INCOMING_HANDSHAKES / 8) {
+	if (atomic_read(&wg->handshakes_queued) >= UNDER_LOAD_QUEUE_THRESHOLD) {
 		WRITE_ONCE(wg->last_under_load, jiffies);
 		return true;
 	}
-	/* Stay in cookie mode for a second after the flood recedes. */
+	/* Stay in cookie mode a while after the flood recedes. */
 	last = READ_ONCE(wg->last_under_load);
-	return last && time_before(jiffies, last + HZ);
+	return last && time_before(jiffies, last + UNDER_LOAD_AFTER_TIME * HZ);
 }
 
 /*

@@ -47,7 +47,7 @@ static void expired_retransmit(struct timer_list *t)
 		/* Keep the session keys a while longer in case it comes back. */
 		if (!timer_pending(&peer->timer_zero_keys))
 			peer_mod_timer(peer, &peer->timer_zero_keys,
-				       jiffies + wgt_protocol_jiffies(REJECT_AFTER_TIME * 3));
+				       jiffies + wgt_protocol_jiffies(ZERO_KEYS_AFTER_TIME));
 		return;
 	}
 	++peer->handshake_attempts;
@@ -100,7 +100,7 @@ void wgt_timers_clear_work(struct work_struct *work)
 	struct wgt_peer *peer = container_of(work, struct wgt_peer, clear_work);
 
 	pr_debug("%s: peer %llu: no handshake for %u s, forgetting the keys\n",
-		 peer->wg->dev->name, peer->internal_id, REJECT_AFTER_TIME * 3);
+		 peer->wg->dev->name, peer->internal_id, ZERO_KEYS_AFTER_TIME);
 	wgt_noise_handshake_clear(&peer->noise);
 	wgt_noise_keypairs_clear(&peer->noise);
 	wgt_peer_put(peer);
@@ -186,7 +186,7 @@ void wgt_timers_handshake_complete(struct wgt_peer *peer)
 void wgt_timers_session_derived(struct wgt_peer *peer)
 {
 	peer_mod_timer(peer, &peer->timer_zero_keys,
-		       jiffies + wgt_protocol_jiffies(REJECT_AFTER_TIME * 3));
+		       jiffies + wgt_protocol_jiffies(ZERO_KEYS_AFTER_TIME));
 }
 
 /* Any authenticated packet in either direction restarts persistent keepalive. */
