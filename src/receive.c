@@ -451,15 +451,6 @@ free:
 	return 0;
 }
 
-void wgt_receive_flush_device(struct wgt_device *wg)
-{
-	int cpu;
-
-	/* The queues drain on their own; wait until nothing of @wg is left. */
-	for_each_possible_cpu(cpu)
-		flush_work(&per_cpu_ptr(handshake_queues, cpu)->work);
-}
-
 int wgt_receive_init(void)
 {
 	int cpu;

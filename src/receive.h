@@ -34,7 +34,4 @@ bool wgt_receive_open(struct sk_buff *skb);
 void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
 			struct wgt_noise_keypair *kp, bool ok);
 
-/* Drop every queued handshake of @wg (the interface is going away). */
-void wgt_receive_flush_device(struct wgt_device *wg);
-
 #endif /* _WGTUN_RECEIVE_H */
