@@ -199,7 +199,7 @@ static void send_sealed(struct wgt_peer *peer, struct sk_buff *skb, struct tx_ta
 	if (unlikely(state != WGT_CRYPT_DONE)) {
 		/* A dropped packet was counted by the engine already. */
 		if (state == WGT_CRYPT_FAILED)
-			wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
+			wgt_peer_drop(peer, WGTUN_A_DROP_SEAL);
 		DEV_STATS_INC(dev, tx_errors);
 		kfree_skb(skb);
 		return;
@@ -207,7 +207,8 @@ static void send_sealed(struct wgt_peer *peer, struct sk_buff *skb, struct tx_ta
 	skb_scrub_packet(skb, true);
 	ret = wgt_socket_send_skb_to_peer(peer, skb, ds);
 	if (unlikely(ret)) {
-		wgt_peer_drop(peer, WGTUN_A_DROP_NO_ENDPOINT);
+		wgt_peer_drop(peer, ret == -EDESTADDRREQ ? WGTUN_A_DROP_NO_ENDPOINT :
+							   WGTUN_A_DROP_NO_ROUTE);
 		DEV_STATS_INC(dev, tx_errors);
 		return;
 	}

@@ -4,10 +4,11 @@
  * timers.  All times are in seconds of protocol time, turned into jiffies by
  * the protocol clock (wgt_protocol_jiffies(), noise.h).
  *
- * Timers are armed only through peer_mod_timer(), which refuses once the
- * peer is dead.  It checks under rcu_read_lock_bh, and removal sets is_dead
- * before waiting for a grace period, so after that grace period no timer
- * can be re-armed and wgt_timers_stop() is final.
+ * This file's timers are armed only through peer_mod_timer(), which refuses
+ * once the peer is dead (liveness.c arms its own timer by the same rule).
+ * It checks under rcu_read_lock_bh, and removal sets is_dead before waiting
+ * for a grace period, so after that grace period none of these timers can
+ * be re-armed and wgt_timers_stop() is final.
  */
 
 #include <linux/random.h>
@@ -38,12 +39,18 @@ static void peer_mod_timer(struct wgt_peer *peer, struct timer_list *timer,
 static void expired_retransmit(struct timer_list *t)
 {
 	struct wgt_peer *peer = timer_container_of(peer, t, timer_retransmit);
+	struct sk_buff *skb;
 
 	if (peer->handshake_attempts > MAX_TIMER_HANDSHAKES) {
 		pr_debug("%s: peer %llu: no handshake after %u attempts, giving up\n",
 			 peer->wg->dev->name, peer->internal_id, MAX_TIMER_HANDSHAKES + 2);
 		timer_delete(&peer->timer_keepalive);
-		skb_queue_purge(&peer->staged);
+		/* What waited for a session will not be sent. */
+		while ((skb = skb_dequeue(&peer->staged)) != NULL) {
+			wgt_peer_drop(peer, WGTUN_A_DROP_NO_SESSION);
+			DEV_STATS_INC(peer->wg->dev, tx_dropped);
+			kfree_skb(skb);
+		}
 		/* Keep the session keys a while longer in case it comes back. */
 		if (!timer_pending(&peer->timer_zero_keys))
 			peer_mod_timer(peer, &peer->timer_zero_keys,
