@@ -15,7 +15,7 @@
 #define WGT_SG_MAX (MAX_SKB_FRAGS + 8)
 
 bool wgt_crypto_encrypt_skb(struct sk_buff *skb, unsigned int hdr_len, unsigned int pad,
-			    const u8 key[32], u64 nonce)
+			    const u8 key[NOISE_SYMMETRIC_KEY_LEN], u64 nonce)
 {
 	unsigned int plain_len = skb->len - hdr_len + pad;
 	struct scatterlist sg[WGT_SG_MAX];
@@ -38,7 +38,7 @@ bool wgt_crypto_encrypt_skb(struct sk_buff *skb, unsigned int hdr_len, unsigned 
 }
 
 bool wgt_crypto_decrypt_skb(struct sk_buff *skb, unsigned int hdr_len,
-			    const u8 key[32], u64 nonce)
+			    const u8 key[NOISE_SYMMETRIC_KEY_LEN], u64 nonce)
 {
 	struct scatterlist sg[WGT_SG_MAX];
 	struct sk_buff *trailer;

@@ -10,13 +10,15 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
+#include "messages.h"
+
 /*
  * Seal the plaintext that follows the @hdr_len header bytes at skb->data:
  * append @pad zero bytes and the tag, encrypt in place.
  * Return: true on success; on false the caller frees the skb.
  */
 bool wgt_crypto_encrypt_skb(struct sk_buff *skb, unsigned int hdr_len, unsigned int pad,
-			    const u8 key[32], u64 nonce);
+			    const u8 key[NOISE_SYMMETRIC_KEY_LEN], u64 nonce);
 
 /*
  * Open the ciphertext following @hdr_len header bytes in place; on success
@@ -24,6 +26,6 @@ bool wgt_crypto_encrypt_skb(struct sk_buff *skb, unsigned int hdr_len, unsigned 
  * skb->data.  Return: false if authentication failed.
  */
 bool wgt_crypto_decrypt_skb(struct sk_buff *skb, unsigned int hdr_len,
-			    const u8 key[32], u64 nonce);
+			    const u8 key[NOISE_SYMMETRIC_KEY_LEN], u64 nonce);
 
 #endif /* _WGTUN_CRYPTO_H */

@@ -10,6 +10,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/log2.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -33,13 +34,45 @@ static const u8 zero_key[NOISE_SYMMETRIC_KEY_LEN];
  */
 #define TAI64N_GRANULARITY rounddown_pow_of_two(NSEC_PER_SEC / INITIATIONS_PER_SECOND)
 
+#ifdef WGTUN_DEBUG
+static unsigned int time_divisor = 1;
+module_param(time_divisor, uint, 0644);
+MODULE_PARM_DESC(time_divisor, "debug builds: divide every protocol timer by this (tests only)");
+#else
+static const unsigned int time_divisor = 1;
+#endif
+
+/**
+ * wgt_protocol_jiffies() - @seconds of protocol time in jiffies, at least one
+ * @seconds: a protocol duration (messages.h)
+ *
+ * Every protocol time of the module goes through here, so that the debug build's
+ * time_divisor runs the whole protocol faster at once (tests only).
+ */
+unsigned long wgt_protocol_jiffies(unsigned int seconds)
+{
+	unsigned int div = READ_ONCE(time_divisor) ?: 1;
+
+	return max_t(unsigned long, 1, (unsigned long)seconds * HZ / div);
+}
+
+/**
+ * wgt_protocol_expired() - whether @seconds of protocol time have passed since @birth
+ * @birth: a jiffies_64 stamp
+ * @seconds: a protocol duration (messages.h)
+ */
+bool wgt_protocol_expired(u64 birth, unsigned int seconds)
+{
+	return time_is_before_eq_jiffies64(birth + wgt_protocol_jiffies(seconds));
+}
+
 /* Keypairs allocated and not yet freed, module-wide; the self-tests check for leaks. */
 static atomic_t keypairs_live = ATOMIC_INIT(0);
 
 /*
  * Keypairs are about 1.2 KiB (mostly the replay window): a cache of their own packs them
- * far tighter than kmalloc's 2 KiB class. Until wgt_noise_init() has run, plain kmalloc
- * serves instead, and each keypair remembers which allocator it came from.
+ * far tighter than kmalloc's 2 KiB class. wgt_noise_init() creates it before anything
+ * can make a keypair (module init fails without it).
  */
 static struct kmem_cache *keypair_cache;
 
@@ -65,15 +98,15 @@ static noinline void x25519_scrub_stack(unsigned int frames)
 }
 
 /**
- * wgt_noise_x25519() - X25519(@priv, @pub) without a copy left on the stack
+ * x25519_scrubbed() - X25519(@priv, @pub) without a copy left on the stack
  * @out: the shared secret
  * @priv: our private key
  * @pub: their public key
  *
  * Return: false when the result is all zero (@pub is a low-order point).
  */
-bool wgt_noise_x25519(u8 out[NOISE_PUBLIC_KEY_LEN], const u8 priv[NOISE_PUBLIC_KEY_LEN],
-		      const u8 pub[NOISE_PUBLIC_KEY_LEN])
+static bool x25519_scrubbed(u8 out[NOISE_PUBLIC_KEY_LEN], const u8 priv[NOISE_PUBLIC_KEY_LEN],
+			    const u8 pub[NOISE_PUBLIC_KEY_LEN])
 {
 	bool ok = curve25519(out, priv, pub);
 
@@ -82,13 +115,14 @@ bool wgt_noise_x25519(u8 out[NOISE_PUBLIC_KEY_LEN], const u8 priv[NOISE_PUBLIC_K
 }
 
 /**
- * wgt_noise_public_key() - the public key of @priv, without its trace on the stack
+ * public_key_scrubbed() - the public key of @priv, without its trace on the stack
  * @pub: the public key
  * @priv: the private key
  *
  * Return: false when @priv yields the all-zero point (a zero key).
  */
-bool wgt_noise_public_key(u8 pub[NOISE_PUBLIC_KEY_LEN], const u8 priv[NOISE_PUBLIC_KEY_LEN])
+static bool public_key_scrubbed(u8 pub[NOISE_PUBLIC_KEY_LEN],
+				const u8 priv[NOISE_PUBLIC_KEY_LEN])
 {
 	bool ok = curve25519_generate_public(pub, priv);
 
@@ -207,7 +241,7 @@ static bool __must_check mix_dh(u8 ck[NOISE_HASH_LEN], u8 *key,
 	u8 dh[NOISE_PUBLIC_KEY_LEN];
 
 	/* An all-zero result (a low-order point) is refused. */
-	if (!wgt_noise_x25519(dh, priv, pub))
+	if (!x25519_scrubbed(dh, priv, pub))
 		return false;
 	wgt_noise_kdf(ck, key, NULL, dh, NOISE_PUBLIC_KEY_LEN, ck);
 	memzero_explicit(dh, sizeof(dh));
@@ -259,7 +293,7 @@ static bool __must_check new_ephemeral(u8 priv[NOISE_PUBLIC_KEY_LEN],
 				       u8 pub[NOISE_PUBLIC_KEY_LEN])
 {
 	curve25519_generate_secret(priv);
-	return wgt_noise_public_key(pub, priv);
+	return public_key_scrubbed(pub, priv);
 }
 
 /**
@@ -297,7 +331,7 @@ void wgt_noise_local_set_private_key(struct wgt_noise_local *local,
 	if (crypto_memneq(key, zero_key, NOISE_PUBLIC_KEY_LEN)) {
 		memcpy(local->static_private, key, NOISE_PUBLIC_KEY_LEN);
 		curve25519_clamp_secret(local->static_private);
-		local->has_identity = wgt_noise_public_key(local->static_public,
+		local->has_identity = public_key_scrubbed(local->static_public,
 							   local->static_private);
 	}
 	if (!local->has_identity) {
@@ -401,7 +435,7 @@ void wgt_noise_remote_precompute(struct wgt_noise_remote *r)
 	down_write(&r->handshake.lock);
 	if (local->has_identity &&
 	    crypto_memneq(local->static_public, r->remote_static, NOISE_PUBLIC_KEY_LEN))
-		valid = wgt_noise_x25519(r->precomputed_static_static, local->static_private,
+		valid = x25519_scrubbed(r->precomputed_static_static, local->static_private,
 					 r->remote_static);
 	if (!valid)
 		memzero_explicit(r->precomputed_static_static, NOISE_PUBLIC_KEY_LEN);
@@ -778,13 +812,8 @@ static void keypair_free_rcu(struct rcu_head *rcu)
 {
 	struct wgt_noise_keypair *kp = container_of(rcu, struct wgt_noise_keypair, rcu);
 
-	bool cached = kp->from_cache;
-
 	memzero_explicit(kp, sizeof(*kp));
-	if (cached)
-		kmem_cache_free(keypair_cache, kp);
-	else
-		kfree(kp);
+	kmem_cache_free(keypair_cache, kp);
 	atomic_dec(&keypairs_live);
 }
 
@@ -832,13 +861,9 @@ static struct wgt_noise_keypair *keypair_create(struct wgt_noise_remote *r)
 	struct wgt_noise_handshake *hs = &r->handshake;
 	struct wgt_noise_keypair *kp;
 
-	if (keypair_cache)
-		kp = kmem_cache_zalloc(keypair_cache, GFP_KERNEL);
-	else
-		kp = kzalloc(sizeof(*kp), GFP_KERNEL);
+	kp = kmem_cache_zalloc(keypair_cache, GFP_KERNEL);
 	if (!kp)
 		return NULL;
-	kp->from_cache = !!keypair_cache;
 	atomic_inc(&keypairs_live);
 	kp->i_am_initiator = hs->state == WGT_HANDSHAKE_CONSUMED_RESPONSE;
 	/* The first output keys the initiator-to-responder direction. */
@@ -852,7 +877,6 @@ static struct wgt_noise_keypair *keypair_create(struct wgt_noise_remote *r)
 	wgt_replay_init(&kp->replay);
 	spin_lock_init(&kp->replay_lock);
 	kp->birthdate = get_jiffies_64();
-	kp->valid = true;
 	kp->remote_index = hs->remote_index;
 	kref_init(&kp->refcount);
 	kp->entry.type = WGT_INDEX_KEYPAIR;
@@ -970,8 +994,8 @@ bool wgt_noise_received_with_keypair(struct wgt_noise_remote *r, struct wgt_nois
  * @r: the remote
  *
  * Context: any.
- * Return: the current keypair with a reference, or NULL if there is none or it was
- * invalidated. The caller still checks wgt_noise_keypair_expired().
+ * Return: the current keypair with a reference, or NULL if there is none. The caller
+ * still checks wgt_noise_keypair_expired().
  */
 struct wgt_noise_keypair *wgt_noise_keypair_current_get(struct wgt_noise_remote *r)
 {
@@ -979,33 +1003,10 @@ struct wgt_noise_keypair *wgt_noise_keypair_current_get(struct wgt_noise_remote 
 
 	rcu_read_lock_bh();
 	kp = rcu_dereference_bh(r->keypairs.current_keypair);
-	if (kp && (!READ_ONCE(kp->valid) || !kref_get_unless_zero(&kp->refcount)))
+	if (kp && !kref_get_unless_zero(&kp->refcount))
 		kp = NULL;
 	rcu_read_unlock_bh();
 	return kp;
-}
-
-/**
- * wgt_noise_keypairs_expire_current() - stop sending under the current and next sessions
- * @r: the remote
- *
- * Used when a rekey failed for too long: forces a new handshake before any further data
- * is sent, while messages still arriving under the old keys are accepted.
- * Context: any.
- */
-void wgt_noise_keypairs_expire_current(struct wgt_noise_remote *r)
-{
-	struct wgt_noise_keypairs *kps = &r->keypairs;
-	struct wgt_noise_keypair *kp;
-
-	spin_lock_bh(&kps->lock);
-	kp = slot_deref(kps, &kps->next_keypair);
-	if (kp)
-		WRITE_ONCE(kp->valid, false);
-	kp = slot_deref(kps, &kps->current_keypair);
-	if (kp)
-		WRITE_ONCE(kp->valid, false);
-	spin_unlock_bh(&kps->lock);
 }
 
 /**
@@ -1061,7 +1062,7 @@ void wgt_noise_remote_uninit(struct wgt_noise_remote *r)
  */
 bool wgt_noise_keypair_expired(const struct wgt_noise_keypair *kp)
 {
-	return time_after_eq64(get_jiffies_64(), kp->birthdate + REJECT_AFTER_TIME * HZ) ||
+	return wgt_protocol_expired(kp->birthdate, REJECT_AFTER_TIME) ||
 	       (u64)atomic64_read(&kp->sending_counter) >= REJECT_AFTER_MESSAGES;
 }
 
@@ -1075,8 +1076,7 @@ bool wgt_noise_keypair_expired(const struct wgt_noise_keypair *kp)
 bool wgt_noise_keypair_wants_rekey(const struct wgt_noise_keypair *kp)
 {
 	return (u64)atomic64_read(&kp->sending_counter) > REKEY_AFTER_MESSAGES ||
-	       (kp->i_am_initiator &&
-		time_after_eq64(get_jiffies_64(), kp->birthdate + REKEY_AFTER_TIME * HZ));
+	       (kp->i_am_initiator && wgt_protocol_expired(kp->birthdate, REKEY_AFTER_TIME));
 }
 
 /**
@@ -1089,10 +1089,9 @@ bool wgt_noise_keypair_wants_rekey(const struct wgt_noise_keypair *kp)
  */
 bool wgt_noise_keypair_wants_rekey_on_receive(const struct wgt_noise_keypair *kp)
 {
-	u64 limit = REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT;
-
 	return kp->i_am_initiator &&
-	       time_after_eq64(get_jiffies_64(), kp->birthdate + limit * HZ);
+	       wgt_protocol_expired(kp->birthdate,
+				    REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT);
 }
 
 /**
@@ -1134,7 +1133,6 @@ bool wgt_noise_keypair_replay_check(struct wgt_noise_keypair *kp, u64 counter)
 /**
  * wgt_noise_init() - create the keypair cache (module init)
  *
- * Optional: without it keypairs come from kmalloc.
  * Return: 0 or -ENOMEM.
  */
 int wgt_noise_init(void)

@@ -105,15 +105,12 @@ struct wgt_noise_handshake {
  * @replay_lock: serializes @replay
  * @birthdate: jiffies_64 at creation
  * @i_am_initiator: whether we initiated the handshake of this session
- * @valid: false once we must no longer send under it (receiving remains possible until
- *	the keypair leaves the slots)
  * @remote_index: the remote's index for this session, host byte order; data messages
  *	we send carry cpu_to_le32(@remote_index)
  * @refcount: one reference per slot holding it plus one per user; freed after an RCU
  *	grace period, keys wiped
  * @rcu: for the deferred free
  * @remote: back pointer, no reference; valid while the remote has not been uninit
- * @from_cache: allocated from the keypair cache rather than kmalloc
  */
 struct wgt_noise_keypair {
 	struct wgt_index_entry entry;
@@ -124,12 +121,10 @@ struct wgt_noise_keypair {
 	spinlock_t replay_lock; /* serializes @replay */
 	u64 birthdate;
 	bool i_am_initiator;
-	bool valid;
 	u32 remote_index;
 	struct kref refcount;
 	struct rcu_head rcu;
 	struct wgt_noise_remote *remote;
-	bool from_cache;
 };
 
 /**
@@ -178,6 +173,13 @@ struct wgt_noise_remote {
 int wgt_noise_init(void);
 void wgt_noise_uninit(void);
 
+/*
+ * The protocol clock, for every protocol time of the module (messages.h): debug builds
+ * can run it faster (time_divisor).
+ */
+unsigned long wgt_protocol_jiffies(unsigned int seconds);
+bool wgt_protocol_expired(u64 birth, unsigned int seconds);
+
 void wgt_noise_local_init(struct wgt_noise_local *local, const struct wgt_noise_ops *ops,
 			  struct wgt_pubkey_table *pubkey_table,
 			  struct wgt_index_table *index_table);
@@ -207,19 +209,11 @@ struct wgt_noise_keypair *wgt_noise_keypair_get(struct wgt_noise_keypair *kp);
 void wgt_noise_keypair_put(struct wgt_noise_keypair *kp);
 struct wgt_noise_keypair *wgt_noise_keypair_current_get(struct wgt_noise_remote *r);
 bool wgt_noise_received_with_keypair(struct wgt_noise_remote *r, struct wgt_noise_keypair *kp);
-void wgt_noise_keypairs_expire_current(struct wgt_noise_remote *r);
 bool wgt_noise_keypair_expired(const struct wgt_noise_keypair *kp);
 bool wgt_noise_keypair_wants_rekey(const struct wgt_noise_keypair *kp);
 bool wgt_noise_keypair_wants_rekey_on_receive(const struct wgt_noise_keypair *kp);
 bool wgt_noise_keypair_nonce_next(struct wgt_noise_keypair *kp, u64 *nonce);
 bool wgt_noise_keypair_replay_check(struct wgt_noise_keypair *kp, u64 counter);
-
-/* X25519 for the rest of the module: these leave no copy of their work on the stack. */
-bool __must_check wgt_noise_x25519(u8 out[NOISE_PUBLIC_KEY_LEN],
-				   const u8 priv[NOISE_PUBLIC_KEY_LEN],
-				   const u8 pub[NOISE_PUBLIC_KEY_LEN]);
-bool __must_check wgt_noise_public_key(u8 pub[NOISE_PUBLIC_KEY_LEN],
-				       const u8 priv[NOISE_PUBLIC_KEY_LEN]);
 
 /* Exposed for the self-tests and diagnostics. */
 void wgt_noise_initial_state(u8 chaining_key[NOISE_HASH_LEN], u8 hash[NOISE_HASH_LEN]);

@@ -17,7 +17,7 @@
 #include "device.h"
 #include "liveness.h"
 #include "peer.h"
-#include "queueing.h"
+#include "receive.h"
 #include "send.h"
 #include "timers.h"
 
@@ -89,7 +89,8 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, co
 	INIT_LIST_HEAD(&peer->allowedips);
 	rwlock_init(&peer->endpoint_lock);
 	skb_queue_head_init(&peer->staged);
-	wgt_queue_peer_init(peer);
+	wgt_send_peer_init(peer);
+	wgt_receive_peer_init(peer);
 	INIT_WORK(&peer->handshake_work, wgt_send_handshake_work);
 	INIT_WORK(&peer->clear_work, wgt_timers_clear_work);
 	wgt_timers_init(peer);
@@ -109,7 +110,7 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, co
 	return peer;
 
 err_queue:
-	wgt_queue_peer_stop(peer);
+	wgt_receive_peer_stop(peer);
 	/* The NAPI context was on the interface's list: wait out its readers. */
 	synchronize_net();
 	wgt_noise_remote_uninit(&peer->noise);
@@ -142,7 +143,7 @@ static void peer_unlink(struct wgt_peer *peer)
  */
 static void peer_shutdown(struct wgt_peer *peer)
 {
-	wgt_queue_peer_stop(peer);
+	wgt_receive_peer_stop(peer);
 	wgt_liveness_stop(peer);
 	wgt_timers_stop(peer);
 	/* Queued work holds a reference of its own: cancelled, it is ours to drop. */

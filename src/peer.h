@@ -20,6 +20,7 @@
 
 #include "messages.h"
 #include "noise.h"
+#include "queueing.h"
 
 struct wgt_device;
 
@@ -80,8 +81,9 @@ struct wgt_peer_stats {
  * @endpoint_cache: cached route to @endpoint.
  * @staged: packets waiting for a usable session; its own lock.
  * @tx_ordered: packets in the crypto engine on their way out, in nonce
- *	order (queueing.h); its own lock.
- * @rx_ordered: received packets in the crypto engine, in arrival order.
+ *	order (queueing.h, send.c); its own lock.
+ * @rx_ordered: received packets in the crypto engine, in arrival order
+ *	(receive.c).
  * @tx_flushing: a CPU is sending @tx_ordered's finished packets; under
  *	@tx_ordered's lock. Only that CPU sends this peer's data packets.
  * @rx_stopped: delivery has stopped for good (removal); under
@@ -124,8 +126,8 @@ struct wgt_peer {
 	struct dst_cache endpoint_cache;
 
 	struct sk_buff_head staged;
-	struct sk_buff_head tx_ordered;
-	struct sk_buff_head rx_ordered;
+	struct wgt_crypt_queue tx_ordered;
+	struct wgt_crypt_queue rx_ordered;
 	bool tx_flushing;
 	bool rx_stopped;
 	struct napi_struct napi;

@@ -3,31 +3,25 @@
  * The crypto engine; see queueing.h for the picture.
  *
  * Ownership: while a packet is in the engine it holds a reference to its
- * keypair (skb cb) and to its peer.  Both are dropped when the packet leaves
- * its peer's ordered queue: sent by whichever CPU flushes the transmit
- * queue, delivered by the peer's NAPI poll, or freed after the peer's
- * delivery stopped.  Whoever marks a packet done or failed (a worker, or
- * the submitter opening it inline or failing it on a full ring) takes its
- * own peer reference first, because the packet (and with it the packet's
- * reference) may be gone the moment the mark is visible to another CPU.
- * So nothing here relies on its caller's context (bottom halves off, RCU)
- * to keep the peer.
+ * keypair (skb cb) and to its peer; the queue's @finished drops both when it
+ * takes the packet off the queue.  Whoever marks a packet finished (a
+ * worker, or the submitter running it inline or failing it on a full ring)
+ * takes its own peer reference first, because the packet (and with it the
+ * packet's reference) may be gone the moment the mark is visible to another
+ * CPU.  So nothing here relies on its caller's context (bottom halves off,
+ * RCU) to keep the peer, or the queue in it.
  */
 
 #include <linux/cpumask.h>
 #include <linux/moduleparam.h>
-#include <linux/netdevice.h>
 #include <linux/percpu.h>
 #include <linux/ptr_ring.h>
-#include <linux/rtnetlink.h>
 #include <linux/workqueue.h>
 
 #include "compat.h"
-#include "device.h"
+#include "messages.h"
 #include "peer.h"
 #include "queueing.h"
-#include "receive.h"
-#include "send.h"
 #include "skbcb.h"
 
 /* Jobs one CPU's ring holds; past that packets are dropped and counted. */
@@ -39,34 +33,13 @@ struct crypt_cpu {
 };
 
 /*
- * Packets per sealing job, 1 to WGT_CRYPT_JOB_PACKETS: a run of staged
- * packets is split into jobs of this many, each on the next CPU. Larger
- * jobs cost fewer hand-offs; smaller ones spread a burst over more CPUs.
+ * Packets per job, 1 to WGT_CRYPT_JOB_PACKETS: a run of submitted packets
+ * is split into jobs of this many, each on the next CPU. Larger jobs cost
+ * fewer hand-offs; smaller ones spread a burst over more CPUs.
  */
 static unsigned int job_packets = WGT_CRYPT_JOB_PACKETS;
 module_param(job_packets, uint, 0644);
 MODULE_PARM_DESC(job_packets, "packets per sealing job (1-64, default 64; tuning, see BENCHMARKS.md)");
-
-/*
- * A lone packet up to these sizes is sealed (tx) or opened (rx) by the CPU
- * that submits it, in its place in the peer's order, instead of going to
- * another CPU's ring. Received data messages are lone packets: up to
- * inline_rx_bytes they are opened in the receiving softirq, so the peer's
- * NAPI poll, which runs after it, finds the whole batch opened and GRO merges
- * it; the hand-off per packet goes too. On the transmit side a lone packet
- * (a datagram, an ACK) stays on the rings by default: a sender of small
- * datagrams would otherwise seal them all on its own CPU. Runs of staged
- * packets (GSO bursts) always go to the rings. Measured in BENCHMARKS.md
- * (sessions 3 and 4); 0 turns a direction off.
- */
-static unsigned int inline_rx_bytes = 1500;
-module_param(inline_rx_bytes, uint, 0644);
-MODULE_PARM_DESC(inline_rx_bytes,
-		 "open received data messages up to this size in the receiving softirq (default 1500, 0 = never)");
-static unsigned int inline_tx_bytes;
-module_param(inline_tx_bytes, uint, 0644);
-MODULE_PARM_DESC(inline_tx_bytes,
-		 "seal lone outgoing packets up to this size on the sending CPU (default 0 = never)");
 
 static struct crypt_cpu __percpu *crypt_cpus;
 static struct workqueue_struct *crypt_wq;
@@ -85,151 +58,71 @@ static int next_cpu(void)
 	return cpu;
 }
 
-/* Send a run of sealed packets, in order, outside the queue's lock. */
-static void tx_pass_on(struct wgt_peer *peer, struct sk_buff_head *done,
-		       struct wgt_send_tally *tally)
-{
-	struct wgt_noise_keypair *kp;
-	struct sk_buff *skb;
-
-	local_bh_disable();
-	while ((skb = __skb_dequeue(done)) != NULL) {
-		kp = wgt_skb_cb(skb)->keypair;
-		wgt_send_sealed(peer, skb, wgt_skb_cb(skb)->state == WGT_CRYPT_DONE, tally);
-		wgt_noise_keypair_put(kp);
-		wgt_peer_put(peer);
-	}
-	local_bh_enable();
-}
-
-/* Move the finished packets at the head of @queue, at most @max, to @done. */
-static unsigned int take_finished(struct sk_buff_head *queue, struct sk_buff_head *done,
-				  unsigned int max)
+unsigned int wgt_crypt_take_finished(struct wgt_crypt_queue *q, struct sk_buff_head *done,
+				     unsigned int max)
 {
 	unsigned int n = 0;
 	struct sk_buff *skb;
 
-	while (n < max && (skb = skb_peek(queue)) != NULL) {
-		/* Pairs with the release in crypt_worker(): the cipher's writes first. */
+	lockdep_assert_held(&q->packets.lock);
+	while (n < max && (skb = skb_peek(&q->packets)) != NULL) {
+		/* Pairs with the release in mark(): the cipher's writes first. */
 		if (smp_load_acquire(&wgt_skb_cb(skb)->state) == WGT_CRYPT_PENDING)
 			break;
-		__skb_unlink(skb, queue);
+		__skb_unlink(skb, &q->packets);
 		__skb_queue_tail(done, skb);
 		n++;
 	}
 	return n;
 }
 
-/*
- * Send every sealed packet at the head of @peer's transmit queue, in order.
- * One CPU at a time does that: a CPU that finds another at it leaves it the
- * packets, and the one at it looks at the head again (under the lock) each
- * time it has sent a run, so no finished packet is left behind. Sending
- * happens outside the lock, so the CPUs sealing the next packets do not wait
- * on it. The caller holds a peer reference of its own.
- */
-static void tx_flush(struct wgt_peer *peer)
+/* Publish @skb's @state to whichever CPU takes it off its queue. */
+static void mark(struct sk_buff *skb, enum wgt_crypt_state state)
 {
-	struct sk_buff_head *queue = &peer->tx_ordered;
-	struct wgt_send_tally tally = { };
-	struct sk_buff_head done;
-
-	__skb_queue_head_init(&done);
-	spin_lock_bh(&queue->lock);
-	if (peer->tx_flushing) {
-		spin_unlock_bh(&queue->lock);
-		return;
-	}
-	peer->tx_flushing = true;
-	while (take_finished(queue, &done, UINT_MAX)) {
-		spin_unlock_bh(&queue->lock);
-		tx_pass_on(peer, &done, &tally);
-		spin_lock_bh(&queue->lock);
-	}
-	peer->tx_flushing = false;
-	spin_unlock_bh(&queue->lock);
-	wgt_send_tally_timers(peer, &tally);
-}
-
-/* Free packets the engine opened for a peer that is going away. */
-static void rx_discard(struct wgt_peer *peer, struct sk_buff_head *done)
-{
-	struct sk_buff *skb;
-
-	while ((skb = __skb_dequeue(done)) != NULL) {
-		wgt_noise_keypair_put(wgt_skb_cb(skb)->keypair);
-		kfree_skb(skb);
-		wgt_peer_put(peer);
-	}
+	smp_store_release(&wgt_skb_cb(skb)->state, state);
 }
 
 /*
- * A received packet of @peer is opened (or failed): let the peer's NAPI poll
- * deliver the finished head of the queue. Once delivery has stopped for good
- * (wgt_queue_peer_stop()), free that head here instead. The caller holds a
- * peer reference of its own.
+ * Run the cipher over a job, the packets linked from @first by job_next,
+ * and let @q's user pass on what finished. The packets may be gone once
+ * marked, so the link is read first and the peer held by a reference of our
+ * own.
  */
-static void rx_ready(struct wgt_peer *peer)
+static void run_job(struct wgt_crypt_queue *q, struct sk_buff *first)
 {
-	struct sk_buff_head *queue = &peer->rx_ordered;
-	struct sk_buff_head done;
-
-	__skb_queue_head_init(&done);
-	spin_lock_bh(&queue->lock);
-	if (likely(!peer->rx_stopped))
-		napi_schedule(&peer->napi);
-	else
-		take_finished(queue, &done, UINT_MAX);
-	/* With bottom halves back on, this CPU runs the poll it scheduled. */
-	spin_unlock_bh(&queue->lock);
-	rx_discard(peer, &done);
-}
-
-/* NAPI poll: deliver up to @budget opened packets, in order, with GRO. */
-static int rx_poll(struct napi_struct *napi, int budget)
-{
-	struct wgt_peer *peer = container_of(napi, struct wgt_peer, napi);
-	struct wgt_noise_keypair *kp;
-	struct sk_buff_head done;
-	struct sk_buff *skb;
-	unsigned int n;
-
-	__skb_queue_head_init(&done);
-	spin_lock(&peer->rx_ordered.lock);
-	n = take_finished(&peer->rx_ordered, &done, budget);
-	spin_unlock(&peer->rx_ordered.lock);
-
-	while ((skb = __skb_dequeue(&done)) != NULL) {
-		kp = wgt_skb_cb(skb)->keypair;
-		wgt_receive_opened(peer, skb, kp, wgt_skb_cb(skb)->state == WGT_CRYPT_DONE);
-		wgt_noise_keypair_put(kp);
-		/* Not the last reference: the peer list's is dropped after napi_disable(). */
-		wgt_peer_put(peer);
-	}
-	if (n < budget)
-		napi_complete_done(napi, n);
-	return n;
-}
-
-/* Finished packets of @peer's queue for @decrypt move on (sent, or delivered). */
-static void pass_finished(struct wgt_peer *peer, bool decrypt)
-{
-	if (decrypt)
-		rx_ready(peer);
-	else
-		tx_flush(peer);
-}
-
-/* Seal or open @skb and publish the result; the packet may be gone after. */
-static void crypt_one(struct sk_buff *skb, bool decrypt)
-{
+	struct wgt_peer *peer = q->peer;
+	struct sk_buff *skb, *next;
 	bool ok;
 
-	local_bh_disable();
-	ok = decrypt ? wgt_receive_open(skb) : wgt_send_seal(skb);
-	local_bh_enable();
-	/* Publish the finished packet to whichever CPU passes it on. */
-	smp_store_release(&wgt_skb_cb(skb)->state, ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
+	kref_get(&peer->refcount);
+	for (skb = first; skb; skb = next) {
+		next = wgt_skb_cb(skb)->job_next;
+		local_bh_disable();
+		ok = q->ops->crypt(skb);
+		local_bh_enable();
+		mark(skb, ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
+	}
+	q->ops->finished(q);
+	wgt_peer_put(peer);
+}
+
+/*
+ * No ring had room: drop the job's packets where they stand, so that their
+ * places in the order are released; counted here, freed by @q's user.
+ */
+static void drop_job(struct wgt_crypt_queue *q, struct sk_buff *first)
+{
+	struct wgt_peer *peer = q->peer;
+	struct sk_buff *skb, *next;
+
+	kref_get(&peer->refcount);
+	for (skb = first; skb; skb = next) {
+		next = wgt_skb_cb(skb)->job_next;
+		wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
+		mark(skb, WGT_CRYPT_DROPPED);
+	}
+	q->ops->finished(q);
+	wgt_peer_put(peer);
 }
 
 /*
@@ -263,154 +156,83 @@ static struct sk_buff *next_job(struct crypt_cpu *own)
 static void crypt_worker(struct work_struct *work)
 {
 	struct crypt_cpu *c = container_of(work, struct crypt_cpu, work);
-	struct sk_buff *skb, *next;
-	struct wgt_peer *peer;
-	bool decrypt;
+	struct sk_buff *skb;
 
 	while ((skb = next_job(c)) != NULL) {
-		decrypt = wgt_skb_cb(skb)->decrypt;
-		peer = wgt_peer_from_remote(wgt_skb_cb(skb)->keypair->remote);
-		kref_get(&peer->refcount);
-
-		/* A job is one packet or a run of one peer's packets. */
-		for (; skb; skb = next) {
-			/* Read before the packet is published: then it may be gone. */
-			next = wgt_skb_cb(skb)->job_next;
-			crypt_one(skb, decrypt);
-		}
-
-		pass_finished(peer, decrypt);
-		wgt_peer_put(peer);
+		run_job(wgt_skb_cb(skb)->queue, skb);
 		cond_resched();
 	}
 }
 
-/*
- * Queue a job, the packets linked from @first by job_next, in their peer's
- * order and on one CPU's ring. Each packet holds a keypair and a peer
- * reference (already in its cb and taken by the caller, respectively).
- */
-static void submit(struct wgt_peer *peer, struct sk_buff *first, unsigned int n, bool decrypt)
+/* Queue a job of @n packets linked from @first, in @q's order and on one CPU. */
+static void submit_job(struct wgt_crypt_queue *q, struct sk_buff *first, unsigned int n)
 {
-	struct sk_buff_head *queue = decrypt ? &peer->rx_ordered : &peer->tx_ordered;
 	struct sk_buff *skb, *next;
 	struct crypt_cpu *c;
 	int cpu;
 
-	spin_lock_bh(&queue->lock);
-	if (unlikely(skb_queue_len(queue) + n > WGT_MAX_ORDERED_PACKETS)) {
-		spin_unlock_bh(&queue->lock);
+	spin_lock_bh(&q->packets.lock);
+	if (unlikely(skb_queue_len(&q->packets) + n > MAX_QUEUED_PACKETS)) {
+		spin_unlock_bh(&q->packets.lock);
 		for (skb = first; skb; skb = next) {
 			next = wgt_skb_cb(skb)->job_next;
-			wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
+			wgt_peer_drop(q->peer, WGTUN_A_DROP_QUEUE_FULL);
 			wgt_noise_keypair_put(wgt_skb_cb(skb)->keypair);
 			kfree_skb(skb);
-			wgt_peer_put(peer);
+			/* Not the last reference: the submitter keeps its own. */
+			wgt_peer_put(q->peer);
 		}
 		return;
 	}
 	for (skb = first; skb; skb = wgt_skb_cb(skb)->job_next)
-		__skb_queue_tail(queue, skb);
-	spin_unlock_bh(&queue->lock);
+		__skb_queue_tail(&q->packets, skb);
+	spin_unlock_bh(&q->packets.lock);
 
-	if (n == 1 && first->len <= (decrypt ? READ_ONCE(inline_rx_bytes) :
-					      READ_ONCE(inline_tx_bytes))) {
-		/* Our own reference: once published, the packet's may go. */
-		kref_get(&peer->refcount);
-		crypt_one(first, decrypt);
-		pass_finished(peer, decrypt);
-		wgt_peer_put(peer);
+	if (n == 1 && first->len <= READ_ONCE(*q->ops->inline_bytes)) {
+		run_job(q, first);
 		return;
 	}
-
 	cpu = next_cpu();
 	c = per_cpu_ptr(crypt_cpus, cpu);
-	if (likely(!ptr_ring_produce_bh(&c->ring, first))) {
+	if (likely(!ptr_ring_produce_bh(&c->ring, first)))
 		queue_work_on(cpu, crypt_wq, &c->work);
-		return;
-	}
-	/*
-	 * The ring is full: fail the packets where they stand, so their places
-	 * in the order are released. Our own reference, as above: a received
-	 * packet's submitter has none left, and a packet marked failed may be
-	 * passed on, and its reference dropped, by another CPU at once.
-	 */
-	kref_get(&peer->refcount);
-	for (skb = first; skb; skb = next) {
-		next = wgt_skb_cb(skb)->job_next;
-		wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
-		/* As in crypt_worker(): visible to a concurrent flush. */
-		smp_store_release(&wgt_skb_cb(skb)->state, WGT_CRYPT_FAILED);
-	}
-	pass_finished(peer, decrypt);
-	wgt_peer_put(peer);
+	else
+		drop_job(q, first);
 }
 
-static void job_init(struct sk_buff *skb, struct wgt_noise_keypair *kp, bool decrypt)
-{
-	wgt_skb_cb(skb)->keypair = kp;
-	wgt_skb_cb(skb)->decrypt = decrypt;
-	wgt_skb_cb(skb)->state = WGT_CRYPT_PENDING;
-	wgt_skb_cb(skb)->job_next = NULL;
-}
-
-void wgt_queue_encrypt_list(struct wgt_peer *peer, struct sk_buff_head *packets,
-			    struct wgt_noise_keypair *kp)
+void wgt_crypt_submit(struct wgt_crypt_queue *q, struct sk_buff_head *packets,
+		      struct wgt_noise_keypair *kp)
 {
 	unsigned int n, max = clamp(READ_ONCE(job_packets), 1U, WGT_CRYPT_JOB_PACKETS);
 	struct sk_buff *first, *last, *skb;
+	struct wgt_skb_cb *cb;
 
 	while (!skb_queue_empty(packets)) {
 		first = NULL;
 		last = NULL;
-		for (n = 0; n < max; n++) {
-			skb = __skb_dequeue(packets);
-			if (!skb)
-				break;
-			kref_get(&peer->refcount);
-			job_init(skb, wgt_noise_keypair_get(kp), false);
+		for (n = 0; n < max && (skb = __skb_dequeue(packets)) != NULL; n++) {
+			kref_get(&q->peer->refcount);
+			cb = wgt_skb_cb(skb);
+			cb->keypair = wgt_noise_keypair_get(kp);
+			cb->queue = q;
+			cb->state = WGT_CRYPT_PENDING;
+			cb->job_next = NULL;
 			if (last)
 				wgt_skb_cb(last)->job_next = skb;
 			else
 				first = skb;
 			last = skb;
 		}
-		submit(peer, first, n, false);
+		submit_job(q, first, n);
 	}
-	wgt_noise_keypair_put(kp);
 }
 
-void wgt_queue_decrypt(struct wgt_peer *peer, struct sk_buff *skb, struct wgt_noise_keypair *kp)
+void wgt_crypt_queue_init(struct wgt_crypt_queue *q, struct wgt_peer *peer,
+			  const struct wgt_crypt_ops *ops)
 {
-	job_init(skb, kp, true);
-	submit(peer, skb, 1, true);
-}
-
-void wgt_queue_peer_init(struct wgt_peer *peer)
-{
-	ASSERT_RTNL();
-	skb_queue_head_init(&peer->tx_ordered);
-	skb_queue_head_init(&peer->rx_ordered);
-	netif_napi_add(peer->wg->dev, &peer->napi, rx_poll);
-	napi_enable(&peer->napi);
-}
-
-void wgt_queue_peer_stop(struct wgt_peer *peer)
-{
-	ASSERT_RTNL();
-	spin_lock_bh(&peer->rx_ordered.lock);
-	peer->rx_stopped = true;
-	spin_unlock_bh(&peer->rx_ordered.lock);
-	/* Waits for a poll in progress; none starts after it. */
-	napi_disable(&peer->napi);
-	/* Stopped, this frees what that poll left, as it will what finishes later. */
-	rx_ready(peer);
-
-	/*
-	 * Off the interface's NAPI list; readers of that list under RCU are
-	 * covered by the grace period before the peer's memory is freed.
-	 */
-	__netif_napi_del(&peer->napi);
+	skb_queue_head_init(&q->packets);
+	q->ops = ops;
+	q->peer = peer;
 }
 
 int wgt_queueing_init(void)

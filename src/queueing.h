@@ -1,23 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The crypto engine: transport packets are sealed and opened on every CPU
- * in parallel, and each peer's packets still leave (or are delivered) in the
- * order they came.
+ * in parallel, and each peer's packets still come out in the order they went
+ * in. The engine knows nothing of what a packet is for: its user (send.c,
+ * receive.c) gives each queue the operations of its direction, the cipher
+ * work and what happens to a finished packet.
  *
- * A packet is put on two lists at once: its peer's ordered queue (an
- * sk_buff_head, which fixes the order) and one CPU's job ring (a ptr_ring of
- * pointers, picked round robin).  The CPU's worker does the cipher work and
- * marks the packet done. Sealed packets are sent by whichever CPU finds the
- * head of the peer's queue done: one CPU at a time per queue, the packets
- * taken off under the queue's lock and sent outside it. Opened packets are
- * delivered by the peer's NAPI poll, which the finishing CPU schedules: the
- * poll takes the finished head of the queue and hands it to GRO, so a burst
- * reaches the stack merged. A received data message up to the
- * inline_rx_bytes module parameter (1500: every one of a standard MTU) skips
- * the ring: the receiving softirq opens it on the spot, still in its place in
- * the order (inline_tx_bytes does the same for lone outgoing packets; off by
- * default). A worker that runs out of its own CPU's jobs takes other CPUs'
- * waiting ones.
+ * A packet is put on two lists at once: its queue (an sk_buff_head, which
+ * fixes the order) and one CPU's job ring (a ptr_ring of pointers, picked
+ * round robin).  The CPU's worker runs the queue's @crypt on it, marks it
+ * done or failed, and calls the queue's @finished, which takes the finished
+ * head of the queue (wgt_crypt_take_finished()) and passes it on. A lone
+ * packet up to the queue's @inline_bytes skips the ring: the submitting CPU
+ * runs the cipher on the spot, still in its place in the order. A worker
+ * that runs out of its own CPU's jobs takes other CPUs' waiting ones.
  *
  * Module-wide: one workqueue and one ring per CPU serve every interface.
  */
@@ -28,41 +24,67 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
+struct wgt_crypt_queue;
 struct wgt_noise_keypair;
 struct wgt_peer;
+
+/**
+ * struct wgt_crypt_ops - one direction of the engine, given by its user
+ * @crypt: seal or open @skb in place (bottom halves off); false fails it.
+ *	The packet's keypair is wgt_skb_cb(@skb)->keypair.
+ * @finished: packets at the head of @q may be finished: take them with
+ *	wgt_crypt_take_finished() and pass them on. Called by the CPU that
+ *	finished (or failed) a packet, which holds a reference to @q's peer
+ *	for the call; bottom halves may be on.
+ * @inline_bytes: a lone packet up to this many bytes is handled by the
+ *	submitting CPU (0 = never); read at each submission.
+ */
+struct wgt_crypt_ops {
+	bool (*crypt)(struct sk_buff *skb);
+	void (*finished)(struct wgt_crypt_queue *q);
+	const unsigned int *inline_bytes;
+};
+
+/**
+ * struct wgt_crypt_queue - one peer's packets in the engine in one direction
+ * @packets: in their order, at most MAX_QUEUED_PACKETS; its lock guards the
+ *	order and is the one wgt_crypt_take_finished() wants held.
+ * @ops: the direction's operations.
+ * @peer: the packets' peer. Each packet holds a reference to it and to its
+ *	keypair; whoever takes a finished packet drops both.
+ */
+struct wgt_crypt_queue {
+	struct sk_buff_head packets;
+	const struct wgt_crypt_ops *ops;
+	struct wgt_peer *peer;
+};
 
 int wgt_queueing_init(void);
 void wgt_queueing_uninit(void);
 
-/*
- * Hand staged packets with their nonces set to the engine for sealing, in
- * jobs of up to job_packets (module parameter, at most WGT_CRYPT_JOB_PACKETS;
- * a GSO burst stays on one CPU, and consecutive bursts go to different
- * ones). Takes over every packet on @packets and the caller's reference to
- * @kp; each packet gets a @peer and a @kp reference of its own.
- */
-void wgt_queue_encrypt_list(struct wgt_peer *peer, struct sk_buff_head *packets,
-			    struct wgt_noise_keypair *kp);
+void wgt_crypt_queue_init(struct wgt_crypt_queue *q, struct wgt_peer *peer,
+			  const struct wgt_crypt_ops *ops);
 
 /*
- * A peer's side of the engine: its two ordered queues, and the NAPI context
- * that delivers what it opens. _stop (when the peer is removed, after it is
- * unreachable) ends delivery for good; packets still in the engine are
- * freed as they finish. Both under RTNL.
+ * Hand @packets (nonces set) to the engine, in jobs of up to job_packets
+ * (module parameter, at most WGT_CRYPT_JOB_PACKETS; a GSO burst stays on
+ * one CPU, and consecutive bursts go to different ones). Takes every packet
+ * off @packets; each gets a reference of its own to @q's peer and to @kp,
+ * and the caller keeps its own. Packets past the queue's bound are dropped
+ * and counted.
  */
-void wgt_queue_peer_init(struct wgt_peer *peer);
-void wgt_queue_peer_stop(struct wgt_peer *peer);
+void wgt_crypt_submit(struct wgt_crypt_queue *q, struct sk_buff_head *packets,
+		      struct wgt_noise_keypair *kp);
 
 /*
- * Hand a received data message to the engine for opening. Takes over @skb
- * and the caller's references to @peer and @kp (the receiver-index lookup's).
+ * Move the finished packets at the head of @q, at most @max, to @done, each
+ * with its wgt_skb_cb() state WGT_CRYPT_DONE, _FAILED or _DROPPED. The
+ * caller holds @q->packets.lock. Returns how many moved.
  */
-void wgt_queue_decrypt(struct wgt_peer *peer, struct sk_buff *skb, struct wgt_noise_keypair *kp);
+unsigned int wgt_crypt_take_finished(struct wgt_crypt_queue *q, struct sk_buff_head *done,
+				     unsigned int max);
 
 /* Packets per sealing job: a 64 KiB GSO burst at the default MTU is 47. */
 #define WGT_CRYPT_JOB_PACKETS 64U
-
-/* Per-peer ordered queues: bounded, so a stalled peer cannot eat memory. */
-#define WGT_MAX_ORDERED_PACKETS 1024
 
 #endif /* _WGTUN_QUEUEING_H */

@@ -4,11 +4,13 @@
  *
  * wgt_receive() runs in the UDP socket's softirq.  It checks the message
  * type and length, then:
- *  - transport data: find the keypair by receiver index and hand the packet
- *    to the crypto engine (queueing.h), which opens it in place, right here
- *    up to inline_rx_bytes and on another CPU's ring above that;
- *    the peer's NAPI poll then checks the replay window and the inner source
- *    against the peer's allowed IPs, in arrival order, and hands it to GRO;
+ *  - transport data: find the keypair by receiver index and submit the
+ *    packet to the crypto engine (queueing.h) on the peer's receive queue;
+ *    the engine opens it in place (rx_open()), right here up to
+ *    inline_rx_bytes and on another CPU's ring above that, and calls
+ *    rx_finished(), which schedules the peer's NAPI poll; the poll checks
+ *    the replay window and the inner source against the peer's allowed IPs,
+ *    in arrival order, and hands the packet to GRO;
  *  - handshake messages (and cookie replies) are queued to a module-wide
  *    per-CPU queue and processed by workers in process context, because
  *    their Curve25519 work is expensive and a flood must not starve data.
@@ -18,6 +20,7 @@
 
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/udp.h>
 #include <net/dst.h>
@@ -66,13 +69,13 @@ static bool device_under_load(struct wgt_device *wg)
 {
 	unsigned long last;
 
-	if (atomic_read(&wg->handshakes_queued) >= MAX_QUEUED_INCOMING_HANDSHAKES / 8) {
+	if (atomic_read(&wg->handshakes_queued) >= UNDER_LOAD_QUEUE_THRESHOLD) {
 		WRITE_ONCE(wg->last_under_load, jiffies);
 		return true;
 	}
-	/* Stay in cookie mode for a second after the flood recedes. */
+	/* Stay in cookie mode a while after the flood recedes. */
 	last = READ_ONCE(wg->last_under_load);
-	return last && time_before(jiffies, last + HZ);
+	return last && time_before(jiffies, last + UNDER_LOAD_AFTER_TIME * HZ);
 }
 
 /*
@@ -296,7 +299,7 @@ static void deliver(struct wgt_peer *peer, struct sk_buff *skb, u8 outer_ds)
 		goto drop;
 	}
 
-	/* In the peer's NAPI poll (queueing.c): GRO merges what it delivers. */
+	/* In the peer's NAPI poll (rx_poll()): GRO merges what it delivers. */
 	napi_gro_receive(&peer->napi, skb);
 	return;
 
@@ -312,41 +315,8 @@ static u8 outer_dsfield(struct sk_buff *skb)
 	return ipv6_get_dsfield(ipv6_hdr(skb));
 }
 
-/*
- * A data message: find its session and hand it to the crypto engine, which
- * opens it on some CPU and calls wgt_receive_opened() in order.
- */
-static void receive_data(struct wgt_device *wg, struct sk_buff *skb)
-{
-	struct wgt_msg_data *hdr = (struct wgt_msg_data *)skb->data;
-	struct wgt_noise_remote *remote;
-	struct wgt_noise_keypair *kp;
-	struct wgt_peer *peer;
-
-	remote = wgt_index_lookup_get(&wg->indices, le32_to_cpu(hdr->receiver),
-				      WGT_INDEX_KEYPAIR, &kp);
-	if (unlikely(!remote)) {
-		wgt_device_drop(wg, WGTUN_A_DROP_NO_SESSION);
-		DEV_STATS_INC(wg->dev, rx_errors);
-		kfree_skb(skb);
-		return;
-	}
-	peer = wgt_peer_from_remote(remote);
-	if (unlikely(wgt_noise_keypair_expired(kp))) {
-		wgt_peer_drop(peer, WGTUN_A_DROP_NO_SESSION);
-		DEV_STATS_INC(wg->dev, rx_errors);
-		kfree_skb(skb);
-		wgt_noise_keypair_put(kp);
-		wgt_peer_put(peer);
-		return;
-	}
-	wgt_skb_cb(skb)->nonce = le64_to_cpu(hdr->counter);
-	wgt_skb_cb(skb)->ds = outer_dsfield(skb);
-	/* The lookup's references travel with the packet. */
-	wgt_queue_decrypt(peer, skb, kp);
-}
-
-bool wgt_receive_open(struct sk_buff *skb)
+/* The engine's @crypt for receive: open a data message in place. */
+static bool rx_open(struct sk_buff *skb)
 {
 	struct wgt_skb_cb *cb = wgt_skb_cb(skb);
 
@@ -354,13 +324,17 @@ bool wgt_receive_open(struct sk_buff *skb)
 				      cb->keypair->receiving_key, cb->nonce);
 }
 
-void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
-			struct wgt_noise_keypair *kp, bool ok)
+/* Deliver (or drop) one data message the engine finished, in order. */
+static void rx_opened(struct wgt_peer *peer, struct sk_buff *skb)
 {
+	struct wgt_noise_keypair *kp = wgt_skb_cb(skb)->keypair;
+	u8 state = wgt_skb_cb(skb)->state;
 	struct wgt_device *wg = peer->wg;
 
-	if (unlikely(!ok)) {
-		wgt_peer_drop(peer, WGTUN_A_DROP_DECRYPT);
+	if (unlikely(state != WGT_CRYPT_DONE)) {
+		/* A dropped packet was counted by the engine already. */
+		if (state == WGT_CRYPT_FAILED)
+			wgt_peer_drop(peer, WGTUN_A_DROP_DECRYPT);
 		goto drop;
 	}
 	if (unlikely(!wgt_noise_keypair_replay_check(kp, wgt_skb_cb(skb)->nonce))) {
@@ -381,9 +355,8 @@ void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
 	 * The initiator's session is about to be rejected and nothing we sent
 	 * renewed it (a receive-mostly flow): renew it now, once.
 	 */
-	if (unlikely(kp->i_am_initiator && !READ_ONCE(peer->sent_lastminute_handshake) &&
-		     wgt_protocol_expired(kp->birthdate, REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT -
-						     REKEY_TIMEOUT))) {
+	if (unlikely(!READ_ONCE(peer->sent_lastminute_handshake) &&
+		     wgt_noise_keypair_wants_rekey_on_receive(kp))) {
 		WRITE_ONCE(peer->sent_lastminute_handshake, true);
 		wgt_send_handshake_initiation(peer, false);
 	}
@@ -400,6 +373,139 @@ void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
 drop:
 	DEV_STATS_INC(wg->dev, rx_errors);
 	kfree_skb(skb);
+}
+
+/* NAPI poll: deliver up to @budget opened packets, in order, with GRO. */
+static int rx_poll(struct napi_struct *napi, int budget)
+{
+	struct wgt_peer *peer = container_of(napi, struct wgt_peer, napi);
+	struct wgt_noise_keypair *kp;
+	struct sk_buff_head done;
+	struct sk_buff *skb;
+	unsigned int n;
+
+	__skb_queue_head_init(&done);
+	spin_lock(&peer->rx_ordered.packets.lock);
+	n = wgt_crypt_take_finished(&peer->rx_ordered, &done, budget);
+	spin_unlock(&peer->rx_ordered.packets.lock);
+
+	while ((skb = __skb_dequeue(&done)) != NULL) {
+		kp = wgt_skb_cb(skb)->keypair;
+		rx_opened(peer, skb);
+		wgt_noise_keypair_put(kp);
+		/* Not the last reference: the peer list's is dropped after napi_disable(). */
+		wgt_peer_put(peer);
+	}
+	if (n < budget)
+		napi_complete_done(napi, n);
+	return n;
+}
+
+/*
+ * The engine's @finished for receive: let the peer's NAPI poll deliver the
+ * finished head of the queue. Once delivery has stopped for good
+ * (wgt_receive_peer_stop()), free that head here instead.
+ */
+static void rx_finished(struct wgt_crypt_queue *q)
+{
+	struct wgt_peer *peer = q->peer;
+	struct sk_buff_head done;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&done);
+	spin_lock_bh(&q->packets.lock);
+	if (likely(!peer->rx_stopped))
+		napi_schedule(&peer->napi);
+	else
+		wgt_crypt_take_finished(q, &done, UINT_MAX);
+	/* With bottom halves back on, this CPU runs the poll it scheduled. */
+	spin_unlock_bh(&q->packets.lock);
+
+	while ((skb = __skb_dequeue(&done)) != NULL) {
+		wgt_noise_keypair_put(wgt_skb_cb(skb)->keypair);
+		kfree_skb(skb);
+		/* Not the last reference: the engine holds one while it calls us. */
+		wgt_peer_put(peer);
+	}
+}
+
+/*
+ * A received data message up to this size is opened by the receiving
+ * softirq, in its place in the peer's order, instead of going to another
+ * CPU's ring: the peer's NAPI poll, which runs after it, then finds the
+ * whole batch opened and GRO merges it, and the hand-off per packet goes.
+ * 1500 covers every message of a standard MTU; 0 sends them all to the
+ * rings. Measured in docs/benchmarks-log.md, 2026-11-30 (`06f6b2d` and
+ * `a1ccdc7`).
+ */
+static unsigned int inline_rx_bytes = 1500;
+module_param(inline_rx_bytes, uint, 0644);
+MODULE_PARM_DESC(inline_rx_bytes,
+		 "open received data messages up to this size in the receiving softirq (default 1500, 0 = never)");
+
+static const struct wgt_crypt_ops rx_ops = {
+	.crypt = rx_open,
+	.finished = rx_finished,
+	.inline_bytes = &inline_rx_bytes,
+};
+
+void wgt_receive_peer_init(struct wgt_peer *peer)
+{
+	ASSERT_RTNL();
+	wgt_crypt_queue_init(&peer->rx_ordered, peer, &rx_ops);
+	netif_napi_add(peer->wg->dev, &peer->napi, rx_poll);
+	napi_enable(&peer->napi);
+}
+
+void wgt_receive_peer_stop(struct wgt_peer *peer)
+{
+	ASSERT_RTNL();
+	spin_lock_bh(&peer->rx_ordered.packets.lock);
+	peer->rx_stopped = true;
+	spin_unlock_bh(&peer->rx_ordered.packets.lock);
+	/* Waits for a poll in progress; none starts after it. */
+	napi_disable(&peer->napi);
+	/* Stopped, this frees what that poll left, as it will what finishes later. */
+	rx_finished(&peer->rx_ordered);
+
+	/*
+	 * Off the interface's NAPI list; readers of that list under RCU are
+	 * covered by the grace period before the peer's memory is freed.
+	 */
+	__netif_napi_del(&peer->napi);
+}
+
+/* A data message: find its session and hand it to the crypto engine. */
+static void receive_data(struct wgt_device *wg, struct sk_buff *skb)
+{
+	struct wgt_msg_data *hdr = (struct wgt_msg_data *)skb->data;
+	struct wgt_noise_remote *remote;
+	struct wgt_noise_keypair *kp;
+	struct sk_buff_head one;
+	struct wgt_peer *peer;
+
+	remote = wgt_index_lookup_get(&wg->indices, le32_to_cpu(hdr->receiver),
+				      WGT_INDEX_KEYPAIR, &kp);
+	if (unlikely(!remote)) {
+		wgt_device_drop(wg, WGTUN_A_DROP_NO_SESSION);
+		DEV_STATS_INC(wg->dev, rx_errors);
+		kfree_skb(skb);
+		return;
+	}
+	peer = wgt_peer_from_remote(remote);
+	if (unlikely(wgt_noise_keypair_expired(kp))) {
+		wgt_peer_drop(peer, WGTUN_A_DROP_NO_SESSION);
+		DEV_STATS_INC(wg->dev, rx_errors);
+		kfree_skb(skb);
+	} else {
+		wgt_skb_cb(skb)->nonce = le64_to_cpu(hdr->counter);
+		wgt_skb_cb(skb)->ds = outer_dsfield(skb);
+		__skb_queue_head_init(&one);
+		__skb_queue_tail(&one, skb);
+		wgt_crypt_submit(&peer->rx_ordered, &one, kp);
+	}
+	wgt_noise_keypair_put(kp);
+	wgt_peer_put(peer);
 }
 
 /* Exact sizes of the fixed-length messages; 0 = not fixed or unknown. */

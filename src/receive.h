@@ -12,6 +12,7 @@
 
 struct sock;
 struct wgt_device;
+struct wgt_peer;
 
 /*
  * Handshake work of every interface runs here: sending initiations and
@@ -26,13 +27,14 @@ void wgt_receive_uninit(void);
 /* The sockets' encap_rcv: consumes @skb, always returns 0. */
 int wgt_receive(struct sock *sk, struct sk_buff *skb);
 
-/* The crypto engine's half of the receive path (queueing.c). */
-struct wgt_noise_keypair;
-struct wgt_peer;
-bool wgt_receive_open(struct sk_buff *skb);
-/* Deliver (or drop) one data message the engine finished, in order. */
-void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
-			struct wgt_noise_keypair *kp, bool ok);
+/*
+ * A peer's receive side: its queue in the crypto engine and the NAPI
+ * context that delivers what the engine opens. _stop (when the peer is
+ * removed, after it is unreachable) ends delivery for good; packets still
+ * in the engine are freed as they finish. Both under RTNL.
+ */
+void wgt_receive_peer_init(struct wgt_peer *peer);
+void wgt_receive_peer_stop(struct wgt_peer *peer);
 
 /*
  * Drop every handshake message queued for @wg, once its sockets are closed

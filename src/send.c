@@ -5,15 +5,19 @@
  * wgt_xmit() picks the peer by destination in the allowed-IPs trie, splits
  * GSO packets once, and appends the segments to the peer's staged queue.
  * wgt_send_staged() then takes the whole queue, reserves one nonce per
- * packet from the current keypair, seals each packet in place and hands it
- * to the UDP socket.  Without a usable keypair the packets stay staged
- * (bounded) and a handshake is requested; its completion sends them.
+ * packet from the current keypair and submits the packets to the crypto
+ * engine (queueing.h) on the peer's transmit queue.  The engine seals them
+ * (seal()) on any CPU and calls tx_flush(), which hands the sealed packets
+ * to the UDP socket in nonce order.  Without a usable keypair the packets
+ * stay staged (bounded) and a handshake is requested; its completion sends
+ * them.
  */
 
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/moduleparam.h>
 #include <net/icmp.h>
 #include <net/dst_metadata.h>
 #include <net/ip_tunnels.h>
@@ -33,12 +37,18 @@
 /* Handshake messages are marked as network control traffic (CS6). */
 #define WGT_HANDSHAKE_DS 0x88
 
+/* At most one initiation per REKEY_TIMEOUT, and none to a peer being removed. */
+static bool initiation_allowed(struct wgt_peer *peer)
+{
+	return wgt_protocol_expired(atomic64_read(&peer->last_sent_handshake), REKEY_TIMEOUT) &&
+	       !READ_ONCE(peer->is_dead);
+}
+
 static void send_initiation(struct wgt_peer *peer)
 {
 	struct wgt_msg_initiation msg;
 
-	if (!wgt_protocol_expired(atomic64_read(&peer->last_sent_handshake),
-				  REKEY_TIMEOUT) || READ_ONCE(peer->is_dead))
+	if (!initiation_allowed(peer))
 		return;
 
 	atomic64_set(&peer->last_sent_handshake, get_jiffies_64());
@@ -83,8 +93,7 @@ void wgt_send_handshake_initiation(struct wgt_peer *peer, bool is_retry)
 		return;
 
 	rcu_read_lock_bh();
-	if (wgt_protocol_expired(atomic64_read(&peer->last_sent_handshake), REKEY_TIMEOUT) &&
-	    !READ_ONCE(peer->is_dead) && wgt_peer_get_maybe_zero(peer)) {
+	if (initiation_allowed(peer) && wgt_peer_get_maybe_zero(peer)) {
 		if (!queue_work(wgt_handshake_wq, &peer->handshake_work))
 			wgt_peer_put(peer);
 	}
@@ -151,7 +160,7 @@ static unsigned int padding_for(struct sk_buff *skb)
 }
 
 /* Turn a staged plaintext into a transport data message, in place. */
-bool wgt_send_seal(struct sk_buff *skb)
+static bool seal(struct sk_buff *skb)
 {
 	struct wgt_skb_cb *cb = wgt_skb_cb(skb);
 	struct wgt_noise_keypair *kp = cb->keypair;
@@ -172,23 +181,35 @@ bool wgt_send_seal(struct sk_buff *skb)
 	return wgt_crypto_encrypt_skb(skb, sizeof(*hdr), pad, kp->sending_key, cb->nonce);
 }
 
-void wgt_send_sealed(struct wgt_peer *peer, struct sk_buff *skb, bool ok,
-		     struct wgt_send_tally *tally)
-{
-	struct wgt_device *wg = peer->wg;
-	unsigned int plain_len = wgt_skb_cb(skb)->plain_len;
-	u8 ds = wgt_skb_cb(skb)->ds;
+/* What a run of sent packets owes the timers, told once per run. */
+struct tx_tally {
+	bool sent;
+	bool data_sent;
+};
 
-	if (unlikely(!ok)) {
+/* Send one packet the engine finished, or drop it; in order. */
+static void send_sealed(struct wgt_peer *peer, struct sk_buff *skb, struct tx_tally *tally)
+{
+	struct net_device *dev = peer->wg->dev;
+	unsigned int plain_len = wgt_skb_cb(skb)->plain_len;
+	u8 state = wgt_skb_cb(skb)->state;
+	u8 ds = wgt_skb_cb(skb)->ds;
+	int ret;
+
+	if (unlikely(state != WGT_CRYPT_DONE)) {
+		/* A dropped packet was counted by the engine already. */
+		if (state == WGT_CRYPT_FAILED)
+			wgt_peer_drop(peer, WGTUN_A_DROP_SEAL);
+		DEV_STATS_INC(dev, tx_errors);
 		kfree_skb(skb);
-		wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
-		DEV_STATS_INC(wg->dev, tx_errors);
 		return;
 	}
 	skb_scrub_packet(skb, true);
-	if (unlikely(wgt_socket_send_skb_to_peer(peer, skb, ds))) {
-		wgt_peer_drop(peer, WGTUN_A_DROP_NO_ENDPOINT);
-		DEV_STATS_INC(wg->dev, tx_errors);
+	ret = wgt_socket_send_skb_to_peer(peer, skb, ds);
+	if (unlikely(ret)) {
+		wgt_peer_drop(peer, ret == -EDESTADDRREQ ? WGTUN_A_DROP_NO_ENDPOINT :
+							   WGTUN_A_DROP_NO_ROUTE);
+		DEV_STATS_INC(dev, tx_errors);
 		return;
 	}
 	atomic64_inc(&peer->stats.tx_packets);
@@ -197,24 +218,81 @@ void wgt_send_sealed(struct wgt_peer *peer, struct sk_buff *skb, bool ok,
 		tally->data_sent = true;
 }
 
-void wgt_send_tally_timers(struct wgt_peer *peer, const struct wgt_send_tally *tally)
+/* Send a run of finished packets, in order, outside the queue's lock. */
+static void tx_pass_on(struct wgt_peer *peer, struct sk_buff_head *done, struct tx_tally *tally)
 {
-	if (!tally->sent)
+	struct wgt_noise_keypair *kp;
+	struct sk_buff *skb;
+
+	local_bh_disable();
+	while ((skb = __skb_dequeue(done)) != NULL) {
+		kp = wgt_skb_cb(skb)->keypair;
+		send_sealed(peer, skb, tally);
+		wgt_noise_keypair_put(kp);
+		/* Not the last reference: the engine holds one while it calls us. */
+		wgt_peer_put(peer);
+	}
+	local_bh_enable();
+}
+
+/*
+ * The engine's @finished for transmit: send every sealed packet at the head
+ * of the peer's queue, in order. One CPU at a time does that: a CPU that
+ * finds another at it leaves it the packets, and the one at it looks at the
+ * head again (under the lock) each time it has sent a run, so no finished
+ * packet is left behind. Sending happens outside the lock, so the CPUs
+ * sealing the next packets do not wait on it.
+ */
+static void tx_flush(struct wgt_crypt_queue *q)
+{
+	struct wgt_peer *peer = q->peer;
+	struct tx_tally tally = { };
+	struct sk_buff_head done;
+
+	__skb_queue_head_init(&done);
+	spin_lock_bh(&q->packets.lock);
+	if (peer->tx_flushing) {
+		spin_unlock_bh(&q->packets.lock);
+		return;
+	}
+	peer->tx_flushing = true;
+	while (wgt_crypt_take_finished(q, &done, UINT_MAX)) {
+		spin_unlock_bh(&q->packets.lock);
+		tx_pass_on(peer, &done, &tally);
+		spin_lock_bh(&q->packets.lock);
+	}
+	peer->tx_flushing = false;
+	spin_unlock_bh(&q->packets.lock);
+
+	if (!tally.sent)
 		return;
 	wgt_timers_any_authenticated_packet_traversal(peer);
 	wgt_timers_any_authenticated_packet_sent(peer);
-	if (tally->data_sent)
+	if (tally.data_sent)
 		wgt_timers_data_sent(peer);
 }
 
 /*
- * Time for a new session?  Either side after REKEY_AFTER_MESSAGES; the
- * initiator after REKEY_AFTER_TIME (in protocol time, see timers.h).
+ * A lone outgoing packet (a datagram, an ACK) up to this size is sealed by
+ * the sending CPU; off by default, since a sender of small datagrams would
+ * otherwise seal them all on its own CPU. Runs of staged packets (GSO
+ * bursts) always go to the engine's rings. Measured in
+ * docs/benchmarks-log.md, 2026-11-30 (`06f6b2d` and `a1ccdc7`).
  */
-static bool keypair_wants_rekey(const struct wgt_noise_keypair *kp)
+static unsigned int inline_tx_bytes;
+module_param(inline_tx_bytes, uint, 0644);
+MODULE_PARM_DESC(inline_tx_bytes,
+		 "seal lone outgoing packets up to this size on the sending CPU (default 0 = never)");
+
+static const struct wgt_crypt_ops tx_ops = {
+	.crypt = seal,
+	.finished = tx_flush,
+	.inline_bytes = &inline_tx_bytes,
+};
+
+void wgt_send_peer_init(struct wgt_peer *peer)
 {
-	return (u64)atomic64_read(&kp->sending_counter) > REKEY_AFTER_MESSAGES ||
-	       (kp->i_am_initiator && wgt_protocol_expired(kp->birthdate, REKEY_AFTER_TIME));
+	wgt_crypt_queue_init(&peer->tx_ordered, peer, &tx_ops);
 }
 
 void wgt_send_staged(struct wgt_peer *peer)
@@ -246,11 +324,10 @@ void wgt_send_staged(struct wgt_peer *peer)
 		wgt_skb_cb(skb)->nonce = nonce;
 		wgt_skb_cb(skb)->plain_len = skb->len;
 	}
-	if (unlikely(keypair_wants_rekey(kp)))
+	if (unlikely(wgt_noise_keypair_wants_rekey(kp)))
 		wgt_send_handshake_initiation(peer, false);
-	/* The engine takes peer and keypair references per packet, and our keypair's. */
-	wgt_queue_encrypt_list(peer, &packets, kp);
-	return;
+	/* The engine takes peer and keypair references of its own per packet. */
+	wgt_crypt_submit(&peer->tx_ordered, &packets, kp);
 out:
 	wgt_noise_keypair_put(kp);
 	return;

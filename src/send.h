@@ -16,6 +16,9 @@ struct work_struct;
 
 netdev_tx_t wgt_xmit(struct sk_buff *skb, struct net_device *dev);
 
+/* Set up @peer's transmit queue in the crypto engine (queueing.h). */
+void wgt_send_peer_init(struct wgt_peer *peer);
+
 /* Encrypt and send what is staged, or start a handshake if no key is usable. */
 void wgt_send_staged(struct wgt_peer *peer);
 void wgt_send_keepalive(struct wgt_peer *peer);
@@ -29,18 +32,5 @@ void wgt_send_handshake_work(struct work_struct *work);
 /* Answer a consumed initiation; process context. */
 void wgt_send_handshake_response(struct wgt_peer *peer);
 void wgt_send_cookie_reply(struct wgt_device *wg, struct sk_buff *in_skb, __le32 sender_index);
-
-/* The crypto engine's half of the transmit path (queueing.c). */
-struct wgt_send_tally {
-	bool sent;
-	bool data_sent;
-};
-
-bool wgt_send_seal(struct sk_buff *skb);
-/* Send one packet the engine finished (@ok) or drop it; in order. */
-void wgt_send_sealed(struct wgt_peer *peer, struct sk_buff *skb, bool ok,
-		     struct wgt_send_tally *tally);
-/* After a run of wgt_send_sealed(): the timers that depend on it. */
-void wgt_send_tally_timers(struct wgt_peer *peer, const struct wgt_send_tally *tally);
 
 #endif /* _WGTUN_SEND_H */

@@ -8,13 +8,19 @@
 
 #include <linux/skbuff.h>
 
+struct wgt_crypt_queue;
 struct wgt_noise_keypair;
 
-/* Where a packet stands in the crypto engine (queueing.h). */
+/*
+ * Where a packet stands in the crypto engine (queueing.h): waiting, sealed
+ * or opened, failed by the cipher, or dropped (and counted) by the engine
+ * for want of room.
+ */
 enum wgt_crypt_state {
 	WGT_CRYPT_PENDING,
 	WGT_CRYPT_DONE,
 	WGT_CRYPT_FAILED,
+	WGT_CRYPT_DROPPED,
 };
 
 /**
@@ -28,7 +34,7 @@ enum wgt_crypt_state {
  * @ds: transmit: DS field for the outer header (ECN bits of the inner);
  *	receive: the outer header's DS field, for ECN decapsulation.
  * @state: enum wgt_crypt_state, published with release/acquire.
- * @decrypt: the engine opens rather than seals this packet.
+ * @queue: the crypto-engine queue the packet is on.
  * @job_next: the next packet of the same crypto-engine job, or NULL.
  */
 struct wgt_skb_cb {
@@ -38,7 +44,7 @@ struct wgt_skb_cb {
 	u32 plain_len;
 	u8 ds;
 	u8 state;
-	bool decrypt;
+	struct wgt_crypt_queue *queue;
 	struct sk_buff *job_next;
 };
 

@@ -36,32 +36,188 @@ static u32 endpoint_read(struct wgt_peer *peer, struct wgt_endpoint *ep)
 	return gen;
 }
 
-/*
- * The route to a peer is looked up without the endpoint lock held, so a
- * reset (a new endpoint, a new fwmark) may come between the lookup and the
- * caching of its result.  A route is cached only if no reset happened since
- * the sender read the endpoint (@gen): under the read lock, so that a reset
- * either comes after (and clears it) or was seen.  (send4() and send6() get
- * a NULL peer for a reply to a packet, which has no cache to fill.)
- */
-static void cache_route4(struct wgt_peer *peer, u32 gen, struct rtable *rt, __be32 saddr)
+/* Forget the source remembered in @ep: the route picks one afresh. */
+static void src_forget(struct wgt_endpoint *ep, struct dst_cache *cache)
 {
-	read_lock_bh(&peer->endpoint_lock);
-	if (peer->endpoint_gen == gen)
-		dst_cache_set_ip4(&peer->endpoint_cache, &rt->dst, saddr);
-	read_unlock_bh(&peer->endpoint_lock);
+	if (ep->addr.sa_family == AF_INET) {
+		ep->src4.s_addr = 0;
+		ep->src_if4 = 0;
+	} else {
+		ep->src6 = in6addr_any;
+	}
+	if (cache)
+		dst_cache_reset(cache);
+}
+
+/*
+ * The IPv4 route to @ep, from @cache when it holds one (*@fresh false),
+ * else looked up (*@fresh true). A remembered source the host no longer
+ * has, or one the route refuses (it came in on an interface the route does
+ * not leave by), is forgotten first. Fills @fl, whose saddr is the source.
+ */
+static struct dst_entry *route4(struct sock *sk, struct wgt_endpoint *ep, u32 mark,
+				struct dst_cache *cache, struct flowi4 *fl, bool *fresh)
+{
+	struct net *net = sock_net(sk);
+	struct rtable *rt;
+
+	*fl = (struct flowi4) {
+		.saddr = ep->src4.s_addr,
+		.daddr = ep->addr4.sin_addr.s_addr,
+		.fl4_sport = inet_sk(sk)->inet_sport,
+		.fl4_dport = ep->addr4.sin_port,
+		.flowi4_mark = mark,
+		.flowi4_proto = IPPROTO_UDP,
+	};
+	*fresh = false;
+	rt = cache ? dst_cache_get_ip4(cache, &fl->saddr) : NULL;
+	if (rt)
+		return &rt->dst;
+
+	*fresh = true;
+	security_sk_classify_flow(sk, flowi4_to_flowi_common(fl));
+	if (fl->saddr && !inet_confirm_addr(net, NULL, 0, fl->saddr, RT_SCOPE_HOST)) {
+		src_forget(ep, cache);
+		fl->saddr = 0;
+	}
+	rt = ip_route_output_flow(net, fl, sk);
+	if (PTR_ERR_OR_ZERO(rt) == -EINVAL && ep->src_if4) {
+		src_forget(ep, cache);
+		fl->saddr = 0;
+		rt = ip_route_output_flow(net, fl, sk);
+	}
+	return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
-static void cache_route6(struct wgt_peer *peer, u32 gen, struct dst_entry *dst,
-			 const struct in6_addr *saddr)
+/* As route4(), for IPv6: the source is only checked to be the host's. */
+static struct dst_entry *route6(struct sock *sk, struct wgt_endpoint *ep, u32 mark,
+				struct dst_cache *cache, struct flowi6 *fl, bool *fresh)
 {
-	read_lock_bh(&peer->endpoint_lock);
-	if (peer->endpoint_gen == gen)
-		dst_cache_set_ip6(&peer->endpoint_cache, dst, saddr);
-	read_unlock_bh(&peer->endpoint_lock);
+	struct dst_entry *dst;
+
+	*fl = (struct flowi6) {
+		.saddr = ep->src6,
+		.daddr = ep->addr6.sin6_addr,
+		.fl6_sport = inet_sk(sk)->inet_sport,
+		.fl6_dport = ep->addr6.sin6_port,
+		.flowi6_mark = mark,
+		.flowi6_oif = ep->addr6.sin6_scope_id,
+		.flowi6_proto = IPPROTO_UDP,
+	};
+	*fresh = false;
+	dst = cache ? dst_cache_get_ip6(cache, &fl->saddr) : NULL;
+	if (dst)
+		return dst;
+
+	*fresh = true;
+	security_sk_classify_flow(sk, flowi6_to_flowi_common(fl));
+	if (!ipv6_addr_any(&fl->saddr) && !ipv6_chk_addr(sock_net(sk), &fl->saddr, NULL, 0)) {
+		src_forget(ep, cache);
+		fl->saddr = in6addr_any;
+	}
+	return ip6_dst_lookup_flow(sock_net(sk), sk, fl, NULL);
 }
 #endif
+
+/* Either family's flow, as route4() or route6() filled it. */
+union outer_flow {
+	struct flowi4 v4;
+	struct flowi6 v6;
+};
+
+/*
+ * A fresh route is cached only if no reset of the endpoint (a new endpoint,
+ * a new fwmark) happened since the sender read it (@gen): the lookup ran
+ * without the endpoint lock, and a reset either comes after this (and
+ * clears the cache) or was seen here.
+ */
+static void route_remember(struct wgt_peer *peer, u32 gen, struct dst_entry *dst,
+			   const union outer_flow *fl, bool v4)
+{
+	read_lock_bh(&peer->endpoint_lock);
+	if (peer->endpoint_gen == gen) {
+		if (v4)
+			dst_cache_set_ip4(&peer->endpoint_cache, dst, fl->v4.saddr);
+#if IS_ENABLED(CONFIG_IPV6)
+		else
+			dst_cache_set_ip6(&peer->endpoint_cache, dst, &fl->v6.saddr);
+#endif
+	}
+	read_unlock_bh(&peer->endpoint_lock);
+}
+
+/*
+ * Send @skb in UDP to @ep, through the interface's socket of @ep's family.
+ * @peer (NULL for a reply to a stranger) lends its route cache; @ep's
+ * source becomes the one the route chose. Consumes @skb.
+ */
+static int send_outer(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint *ep,
+		      u8 ds, struct wgt_peer *peer, u32 gen)
+{
+	struct dst_cache *cache = peer ? &peer->endpoint_cache : NULL;
+	bool v4 = ep->addr.sa_family == AF_INET;
+	u32 mark = READ_ONCE(wg->fwmark);
+	struct dst_entry *dst;
+	union outer_flow fl;
+	struct sock *sk;
+	bool fresh;
+	int ret;
+
+	skb_mark_not_on_list(skb);
+	skb->dev = wg->dev;
+	skb->mark = mark;
+	skb->ignore_df = 1;
+
+	rcu_read_lock_bh();
+	sk = v4 ? rcu_dereference_bh(wg->sock4) : rcu_dereference_bh(wg->sock6);
+	if (unlikely(!sk)) {
+		ret = -ENONET;
+		goto err;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	dst = v4 ? route4(sk, ep, mark, cache, &fl.v4, &fresh) :
+		   route6(sk, ep, mark, cache, &fl.v6, &fresh);
+#else
+	dst = v4 ? route4(sk, ep, mark, cache, &fl.v4, &fresh) : ERR_PTR(-EAFNOSUPPORT);
+#endif
+	if (IS_ERR(dst)) {
+		ret = PTR_ERR(dst);
+		net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n", wg->dev->name, &ep->addr, ret);
+		goto err;
+	}
+	if (fresh && unlikely(dst->dev == wg->dev)) {
+		dst_release(dst);
+		ret = -ELOOP;
+		net_dbg_ratelimited("%s: route to %pISpfsc loops through the tunnel\n",
+				    wg->dev->name, &ep->addr);
+		goto err;
+	}
+	if (fresh && cache)
+		route_remember(peer, gen, dst, &fl, v4);
+
+	if (v4) {
+		ep->src4.s_addr = fl.v4.saddr;
+		wgt_compat_udp_tunnel_xmit_skb(container_of(dst, struct rtable, dst), sk, skb,
+					       fl.v4.saddr, fl.v4.daddr, ds,
+					       ip4_dst_hoplimit(dst), 0, fl.v4.fl4_sport,
+					       fl.v4.fl4_dport, false, false);
+	} else {
+#if IS_ENABLED(CONFIG_IPV6)
+		ep->src6 = fl.v6.saddr;
+		wgt_compat_udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.v6.saddr,
+						&fl.v6.daddr, ds, ip6_dst_hoplimit(dst), 0,
+						fl.v6.fl6_sport, fl.v6.fl6_dport, false);
+#endif
+	}
+	rcu_read_unlock_bh();
+	return 0;
+
+err:
+	rcu_read_unlock_bh();
+	kfree_skb(skb);
+	return ret;
+}
 
 /*
  * Remember the source a route chose, unless the endpoint was reset meanwhile
@@ -81,162 +237,6 @@ static void endpoint_update_src(struct wgt_peer *peer, const struct wgt_endpoint
 	write_unlock_bh(&peer->endpoint_lock);
 }
 
-static int send4(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint *ep,
-		 u8 ds, struct wgt_peer *peer, u32 gen)
-{
-	u32 mark = READ_ONCE(wg->fwmark);
-	struct flowi4 fl = {
-		.saddr = ep->src4.s_addr,
-		.daddr = ep->addr4.sin_addr.s_addr,
-		.fl4_dport = ep->addr4.sin_port,
-		.flowi4_mark = mark,
-		.flowi4_proto = IPPROTO_UDP,
-	};
-	struct dst_cache *cache = peer ? &peer->endpoint_cache : NULL;
-	struct rtable *rt = NULL;
-	struct sock *sk;
-	int ret = 0;
-
-	skb_mark_not_on_list(skb);
-	skb->dev = wg->dev;
-	skb->mark = mark;
-
-	rcu_read_lock_bh();
-	sk = rcu_dereference_bh(wg->sock4);
-	if (unlikely(!sk)) {
-		ret = -ENONET;
-		goto err;
-	}
-	fl.fl4_sport = inet_sk(sk)->inet_sport;
-
-	if (cache)
-		rt = dst_cache_get_ip4(cache, &fl.saddr);
-	if (!rt) {
-		security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl));
-		/* The remembered source may have been removed meanwhile. */
-		if (fl.saddr && !inet_confirm_addr(sock_net(sk), NULL, 0, fl.saddr,
-						   RT_SCOPE_HOST)) {
-			ep->src4.s_addr = 0;
-			ep->src_if4 = 0;
-			fl.saddr = 0;
-			if (cache)
-				dst_cache_reset(cache);
-		}
-		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
-		if (unlikely(ep->src_if4 && PTR_ERR_OR_ZERO(rt) == -EINVAL)) {
-			ep->src4.s_addr = 0;
-			ep->src_if4 = 0;
-			fl.saddr = 0;
-			if (cache)
-				dst_cache_reset(cache);
-			rt = ip_route_output_flow(sock_net(sk), &fl, sk);
-		}
-		if (IS_ERR(rt)) {
-			ret = PTR_ERR(rt);
-			net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
-					    wg->dev->name, &ep->addr, ret);
-			goto err;
-		}
-		if (unlikely(rt->dst.dev == wg->dev)) {
-			ip_rt_put(rt);
-			ret = -ELOOP;
-			net_dbg_ratelimited("%s: route to %pISpfsc loops through the tunnel\n",
-					    wg->dev->name, &ep->addr);
-			goto err;
-		}
-		if (cache)
-			cache_route4(peer, gen, rt, fl.saddr);
-	}
-	ep->src4.s_addr = fl.saddr;
-	skb->ignore_df = 1;
-	wgt_compat_udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
-				       ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
-				       fl.fl4_dport, false, false);
-	goto out;
-
-err:
-	kfree_skb(skb);
-out:
-	rcu_read_unlock_bh();
-	return ret;
-}
-
-static int send6(struct wgt_device *wg, struct sk_buff *skb, struct wgt_endpoint *ep,
-		 u8 ds, struct wgt_peer *peer, u32 gen)
-{
-#if IS_ENABLED(CONFIG_IPV6)
-	u32 mark = READ_ONCE(wg->fwmark);
-	struct flowi6 fl = {
-		.saddr = ep->src6,
-		.daddr = ep->addr6.sin6_addr,
-		.fl6_dport = ep->addr6.sin6_port,
-		.flowi6_mark = mark,
-		.flowi6_oif = ep->addr6.sin6_scope_id,
-		.flowi6_proto = IPPROTO_UDP,
-	};
-	struct dst_cache *cache = peer ? &peer->endpoint_cache : NULL;
-	struct dst_entry *dst = NULL;
-	struct sock *sk;
-	int ret = 0;
-
-	skb_mark_not_on_list(skb);
-	skb->dev = wg->dev;
-	skb->mark = mark;
-
-	rcu_read_lock_bh();
-	sk = rcu_dereference_bh(wg->sock6);
-	if (unlikely(!sk)) {
-		ret = -ENONET;
-		goto err;
-	}
-	fl.fl6_sport = inet_sk(sk)->inet_sport;
-
-	if (cache)
-		dst = dst_cache_get_ip6(cache, &fl.saddr);
-	if (!dst) {
-		security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl));
-		if (!ipv6_addr_any(&fl.saddr) &&
-		    !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0)) {
-			fl.saddr = in6addr_any;
-			ep->src6 = in6addr_any;
-			if (cache)
-				dst_cache_reset(cache);
-		}
-		dst = ip6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
-		if (IS_ERR(dst)) {
-			ret = PTR_ERR(dst);
-			net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
-					    wg->dev->name, &ep->addr, ret);
-			goto err;
-		}
-		if (unlikely(dst->dev == wg->dev)) {
-			dst_release(dst);
-			ret = -ELOOP;
-			net_dbg_ratelimited("%s: route to %pISpfsc loops through the tunnel\n",
-					    wg->dev->name, &ep->addr);
-			goto err;
-		}
-		if (cache)
-			cache_route6(peer, gen, dst, &fl.saddr);
-	}
-	ep->src6 = fl.saddr;
-	skb->ignore_df = 1;
-	wgt_compat_udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, ds,
-					ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport,
-					false);
-	goto out;
-
-err:
-	kfree_skb(skb);
-out:
-	rcu_read_unlock_bh();
-	return ret;
-#else
-	kfree_skb(skb);
-	return -EAFNOSUPPORT;
-#endif
-}
-
 int wgt_socket_send_skb_to_peer(struct wgt_peer *peer, struct sk_buff *skb, u8 ds)
 {
 	struct wgt_endpoint ep;
@@ -245,19 +245,39 @@ int wgt_socket_send_skb_to_peer(struct wgt_peer *peer, struct sk_buff *skb, u8 d
 	int ret;
 
 	gen = endpoint_read(peer, &ep);
-	if (ep.addr.sa_family == AF_INET) {
-		ret = send4(peer->wg, skb, &ep, ds, peer, gen);
-	} else if (ep.addr.sa_family == AF_INET6) {
-		ret = send6(peer->wg, skb, &ep, ds, peer, gen);
-	} else {
+	if (ep.addr.sa_family != AF_INET && ep.addr.sa_family != AF_INET6) {
 		kfree_skb(skb);
 		return -EDESTADDRREQ;
 	}
+	ret = send_outer(peer->wg, skb, &ep, ds, peer, gen);
 	if (likely(!ret)) {
 		atomic64_add(len, &peer->stats.tx_bytes);
 		endpoint_update_src(peer, &ep, gen);
 	}
 	return ret;
+}
+
+static int endpoint_from_skb(struct wgt_endpoint *ep, const struct sk_buff *skb)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		ep->addr4.sin_family = AF_INET;
+		ep->addr4.sin_port = udp_hdr(skb)->source;
+		ep->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		ep->src4.s_addr = ip_hdr(skb)->daddr;
+		ep->src_if4 = skb->skb_iif;
+		return 0;
+	}
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		ep->addr6.sin6_family = AF_INET6;
+		ep->addr6.sin6_port = udp_hdr(skb)->source;
+		ep->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
+		ep->addr6.sin6_scope_id =
+			ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr, skb->skb_iif);
+		ep->src6 = ipv6_hdr(skb)->daddr;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 static struct sk_buff *skb_from_buffer(const void *buf, size_t len)
@@ -288,39 +308,14 @@ int wgt_socket_send_buffer_as_reply(struct wgt_device *wg, struct sk_buff *in_sk
 	struct sk_buff *skb;
 	int ret;
 
-	ret = wgt_socket_endpoint_from_skb(&ep, in_skb);
+	ret = endpoint_from_skb(&ep, in_skb);
 	if (unlikely(ret < 0))
 		return ret;
 	skb = skb_from_buffer(buf, len);
 	if (unlikely(!skb))
 		return -ENOMEM;
 	/* No route cache: replies go to strangers, do not remember them. */
-	if (ep.addr.sa_family == AF_INET)
-		return send4(wg, skb, &ep, 0, NULL, 0);
-	return send6(wg, skb, &ep, 0, NULL, 0);
-}
-
-int wgt_socket_endpoint_from_skb(struct wgt_endpoint *ep, const struct sk_buff *skb)
-{
-	memset(ep, 0, sizeof(*ep));
-	if (skb->protocol == htons(ETH_P_IP)) {
-		ep->addr4.sin_family = AF_INET;
-		ep->addr4.sin_port = udp_hdr(skb)->source;
-		ep->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
-		ep->src4.s_addr = ip_hdr(skb)->daddr;
-		ep->src_if4 = skb->skb_iif;
-		return 0;
-	}
-	if (skb->protocol == htons(ETH_P_IPV6)) {
-		ep->addr6.sin6_family = AF_INET6;
-		ep->addr6.sin6_port = udp_hdr(skb)->source;
-		ep->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
-		ep->addr6.sin6_scope_id =
-			ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr, skb->skb_iif);
-		ep->src6 = ipv6_hdr(skb)->daddr;
-		return 0;
-	}
-	return -EINVAL;
+	return send_outer(wg, skb, &ep, 0, NULL, 0);
 }
 
 static bool endpoint_addr_eq(const struct wgt_endpoint *a, const struct wgt_endpoint *b)
@@ -370,7 +365,7 @@ bool wgt_socket_set_peer_endpoint_from_skb(struct wgt_peer *peer, const struct s
 {
 	struct wgt_endpoint ep;
 
-	if (wgt_socket_endpoint_from_skb(&ep, skb) < 0)
+	if (endpoint_from_skb(&ep, skb) < 0)
 		return false;
 	return wgt_socket_set_peer_endpoint(peer, &ep);
 }

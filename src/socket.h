@@ -29,13 +29,15 @@ void wgt_socket_reinit(struct wgt_device *wg, struct sock *sk4, struct sock *sk6
  * builder sets that to the WireGuard message's start, so the interface counts
  * messages (handshakes and keepalives too) at their length on the wire, as
  * in-tree WireGuard does.  Received messages are counted alike (receive.c).
+ * They return 0 when the packet left, -EDESTADDRREQ for a peer without an
+ * endpoint, and otherwise why it could not leave (no socket, no route, a
+ * route looping through the interface).
  */
 int wgt_socket_send_skb_to_peer(struct wgt_peer *peer, struct sk_buff *skb, u8 ds);
 int wgt_socket_send_buffer_to_peer(struct wgt_peer *peer, void *buf, size_t len, u8 ds);
 int wgt_socket_send_buffer_as_reply(struct wgt_device *wg, struct sk_buff *in_skb,
 				    void *buf, size_t len);
 
-int wgt_socket_endpoint_from_skb(struct wgt_endpoint *ep, const struct sk_buff *skb);
 /* Return true if the address or port changed (roaming or learned). */
 bool wgt_socket_set_peer_endpoint(struct wgt_peer *peer, const struct wgt_endpoint *ep);
 bool wgt_socket_set_peer_endpoint_from_skb(struct wgt_peer *peer, const struct sk_buff *skb);

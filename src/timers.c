@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-peer protocol timers, following the WireGuard whitepaper's section on
- * timers.  All times are in seconds of protocol time; see
- * wgt_protocol_jiffies() for the debug knob that shortens them.
+ * timers.  All times are in seconds of protocol time, turned into jiffies by
+ * the protocol clock (wgt_protocol_jiffies(), noise.h).
  *
- * Timers are armed only through peer_mod_timer(), which refuses once the
- * peer is dead.  It checks under rcu_read_lock_bh, and removal sets is_dead
- * before waiting for a grace period, so after that grace period no timer
- * can be re-armed and wgt_timers_stop() is final.
+ * This file's timers are armed only through peer_mod_timer(), which refuses
+ * once the peer is dead (liveness.c arms its own timer by the same rule).
+ * It checks under rcu_read_lock_bh, and removal sets is_dead before waiting
+ * for a grace period, so after that grace period none of these timers can
+ * be re-armed and wgt_timers_stop() is final.
  */
 
-#include <linux/moduleparam.h>
 #include <linux/random.h>
 
 #include "compat.h"
@@ -20,26 +20,6 @@
 #include "send.h"
 #include "socket.h"
 #include "timers.h"
-
-#ifdef WGTUN_DEBUG
-static unsigned int time_divisor = 1;
-module_param(time_divisor, uint, 0644);
-MODULE_PARM_DESC(time_divisor, "debug builds: divide every protocol timer by this (tests only)");
-#else
-static const unsigned int time_divisor = 1;
-#endif
-
-unsigned long wgt_protocol_jiffies(unsigned int seconds)
-{
-	unsigned int div = READ_ONCE(time_divisor) ?: 1;
-
-	return max_t(unsigned long, 1, (unsigned long)seconds * HZ / div);
-}
-
-bool wgt_protocol_expired(u64 birth_jiffies64, unsigned int seconds)
-{
-	return time_is_before_eq_jiffies64(birth_jiffies64 + wgt_protocol_jiffies(seconds));
-}
 
 /* Retransmits and new handshakes are spread by up to a third of a second. */
 static unsigned long jitter(void)
@@ -59,16 +39,22 @@ static void peer_mod_timer(struct wgt_peer *peer, struct timer_list *timer,
 static void expired_retransmit(struct timer_list *t)
 {
 	struct wgt_peer *peer = timer_container_of(peer, t, timer_retransmit);
+	struct sk_buff *skb;
 
 	if (peer->handshake_attempts > MAX_TIMER_HANDSHAKES) {
 		pr_debug("%s: peer %llu: no handshake after %u attempts, giving up\n",
 			 peer->wg->dev->name, peer->internal_id, MAX_TIMER_HANDSHAKES + 2);
 		timer_delete(&peer->timer_keepalive);
-		skb_queue_purge(&peer->staged);
+		/* What waited for a session will not be sent. */
+		while ((skb = skb_dequeue(&peer->staged)) != NULL) {
+			wgt_peer_drop(peer, WGTUN_A_DROP_NO_SESSION);
+			DEV_STATS_INC(peer->wg->dev, tx_dropped);
+			kfree_skb(skb);
+		}
 		/* Keep the session keys a while longer in case it comes back. */
 		if (!timer_pending(&peer->timer_zero_keys))
 			peer_mod_timer(peer, &peer->timer_zero_keys,
-				       jiffies + wgt_protocol_jiffies(REJECT_AFTER_TIME * 3));
+				       jiffies + wgt_protocol_jiffies(ZERO_KEYS_AFTER_TIME));
 		return;
 	}
 	++peer->handshake_attempts;
@@ -121,7 +107,7 @@ void wgt_timers_clear_work(struct work_struct *work)
 	struct wgt_peer *peer = container_of(work, struct wgt_peer, clear_work);
 
 	pr_debug("%s: peer %llu: no handshake for %u s, forgetting the keys\n",
-		 peer->wg->dev->name, peer->internal_id, REJECT_AFTER_TIME * 3);
+		 peer->wg->dev->name, peer->internal_id, ZERO_KEYS_AFTER_TIME);
 	wgt_noise_handshake_clear(&peer->noise);
 	wgt_noise_keypairs_clear(&peer->noise);
 	wgt_peer_put(peer);
@@ -207,7 +193,7 @@ void wgt_timers_handshake_complete(struct wgt_peer *peer)
 void wgt_timers_session_derived(struct wgt_peer *peer)
 {
 	peer_mod_timer(peer, &peer->timer_zero_keys,
-		       jiffies + wgt_protocol_jiffies(REJECT_AFTER_TIME * 3));
+		       jiffies + wgt_protocol_jiffies(ZERO_KEYS_AFTER_TIME));
 }
 
 /* Any authenticated packet in either direction restarts persistent keepalive. */

@@ -32,8 +32,4 @@ void wgt_timers_session_derived(struct wgt_peer *peer);
 void wgt_timers_any_authenticated_packet_traversal(struct wgt_peer *peer);
 void wgt_timers_keepalive_changed(struct wgt_peer *peer);
 
-/* Protocol time in jiffies; debug builds may run the clock faster. */
-unsigned long wgt_protocol_jiffies(unsigned int seconds);
-bool wgt_protocol_expired(u64 birth_jiffies64, unsigned int seconds);
-
 #endif /* _WGTUN_TIMERS_H */

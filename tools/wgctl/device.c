@@ -143,6 +143,8 @@ static const char *const drop_names[WGC_NDROPS] = {
 	[WGTUN_A_DROP_HANDSHAKE] = "handshake",
 	[WGTUN_A_DROP_QUEUE_FULL] = "queue-full",
 	[WGTUN_A_DROP_NO_PEER] = "no-peer",
+	[WGTUN_A_DROP_SEAL] = "seal",
+	[WGTUN_A_DROP_NO_ROUTE] = "no-route",
 };
 
 const char *wgc_drop_name(unsigned int reason)

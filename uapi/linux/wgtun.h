@@ -244,15 +244,22 @@ enum wgtun_allowedip_attr {
  * @WGTUN_A_DROP_REPLAY: transport counter already seen or too old.
  * @WGTUN_A_DROP_SOURCE: decrypted packet whose inner source is not in the
  *	peer's allowed IPs, or not an IP packet.
- * @WGTUN_A_DROP_NO_SESSION: no usable key (transmit) or unknown receiver
- *	index (receive).
+ * @WGTUN_A_DROP_NO_SESSION: transmit: packets that waited for a session
+ *	that never came (the handshake gave up); receive: unknown receiver
+ *	index, or a session past its expiry.
  * @WGTUN_A_DROP_NO_ENDPOINT: transmit to a peer whose endpoint is unknown.
  * @WGTUN_A_DROP_OVERSIZE: packet larger than the MTU.
  * @WGTUN_A_DROP_RATELIMITED: handshake refused by the rate limiter.
  * @WGTUN_A_DROP_HANDSHAKE: handshake message that failed to authenticate
  *	or was replayed (after its macs passed).
- * @WGTUN_A_DROP_QUEUE_FULL: a queue was full (staged or crypto queue).
+ * @WGTUN_A_DROP_QUEUE_FULL: a queue was full (staged, handshake or crypto
+ *	queue).
  * @WGTUN_A_DROP_NO_PEER: transmit with no allowed-IPs match.
+ * @WGTUN_A_DROP_SEAL: transmit packet that could not be sealed (no memory
+ *	for a private copy or its checksum, or too many fragments).
+ * @WGTUN_A_DROP_NO_ROUTE: sealed packet with no way out: no route to the
+ *	endpoint, a route back through the interface, or no socket (the
+ *	interface is closing).
  */
 enum wgtun_drop_attr {
 	WGTUN_A_DROP_UNSPEC,
@@ -268,6 +275,8 @@ enum wgtun_drop_attr {
 	WGTUN_A_DROP_HANDSHAKE,
 	WGTUN_A_DROP_QUEUE_FULL,
 	WGTUN_A_DROP_NO_PEER,
+	WGTUN_A_DROP_SEAL,
+	WGTUN_A_DROP_NO_ROUTE,
 	__WGTUN_A_DROP_MAX
 };
 #define WGTUN_A_DROP_MAX (__WGTUN_A_DROP_MAX - 1)
