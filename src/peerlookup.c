@@ -124,15 +124,6 @@ struct wgt_noise_remote *wgt_pubkey_lookup_get(struct wgt_pubkey_table *table,
 }
 
 /**
- * wgt_pubkey_table_count() - number of remotes in the table
- * @table: the table
- */
-unsigned int wgt_pubkey_table_count(struct wgt_pubkey_table *table)
-{
-	return atomic_read(&table->ht.nelems);
-}
-
-/**
  * wgt_index_table_init() - prepare an empty index table
  * @table: the table
  *

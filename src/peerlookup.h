@@ -69,7 +69,6 @@ struct wgt_noise_remote *wgt_pubkey_lookup(struct wgt_pubkey_table *table,
 					   const u8 pubkey[NOISE_PUBLIC_KEY_LEN]);
 struct wgt_noise_remote *wgt_pubkey_lookup_get(struct wgt_pubkey_table *table,
 					       const u8 pubkey[NOISE_PUBLIC_KEY_LEN]);
-unsigned int wgt_pubkey_table_count(struct wgt_pubkey_table *table);
 
 int wgt_index_table_init(struct wgt_index_table *table);
 void wgt_index_table_uninit(struct wgt_index_table *table);

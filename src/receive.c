@@ -80,7 +80,7 @@ static bool device_under_load(struct wgt_device *wg)
  * on the wire: the interface counts every such message, as its transmit
  * counts every message sent (socket.h).
  */
-static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len, bool session)
+static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len)
 {
 	if (wgt_socket_set_peer_endpoint_from_skb(peer, skb))
 		wgt_event_peer(peer, WGTUN_EVENT_ENDPOINT);
@@ -88,7 +88,7 @@ static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len, b
 	dev_sw_netstats_rx_add(peer->wg->dev, len);
 	wgt_timers_any_authenticated_packet_received(peer);
 	wgt_timers_any_authenticated_packet_traversal(peer);
-	wgt_liveness_heard(peer, session);
+	wgt_liveness_heard(peer, false);
 }
 
 static void consume_initiation(struct wgt_device *wg, struct sk_buff *skb)
@@ -106,7 +106,7 @@ static void consume_initiation(struct wgt_device *wg, struct sk_buff *skb)
 	peer = wgt_peer_from_remote(remote);
 	pr_debug("%s: peer %llu: handshake initiation received\n",
 		 wg->dev->name, peer->internal_id);
-	peer_heard(peer, skb, skb->len, false);
+	peer_heard(peer, skb, skb->len);
 	wgt_send_handshake_response(peer);
 	wgt_peer_put(peer);
 }
@@ -126,7 +126,7 @@ static void consume_response(struct wgt_device *wg, struct sk_buff *skb)
 	peer = wgt_peer_from_remote(remote);
 	pr_debug("%s: peer %llu: handshake response received\n",
 		 wg->dev->name, peer->internal_id);
-	peer_heard(peer, skb, skb->len, false);
+	peer_heard(peer, skb, skb->len);
 	if (wgt_noise_begin_session(&peer->noise)) {
 		wgt_timers_session_derived(peer);
 		wgt_timers_handshake_complete(peer);
@@ -369,7 +369,7 @@ void wgt_receive_opened(struct wgt_peer *peer, struct sk_buff *skb,
 	}
 
 	/* Authentic and fresh: this is the peer speaking (counted as on the wire). */
-	peer_heard(peer, skb, message_data_len(skb->len), false);
+	peer_heard(peer, skb, message_data_len(skb->len));
 	atomic64_inc(&peer->stats.rx_packets);
 	if (unlikely(wgt_noise_received_with_keypair(&peer->noise, kp))) {
 		wgt_timers_handshake_complete(peer);
