@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 
 #include "device.h"
+#include "events.h"
 #include "liveness.h"
 #include "peer.h"
 #include "queueing.h"
@@ -94,7 +95,7 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, co
 	INIT_WORK(&peer->clear_work, wgt_timers_clear_work);
 	wgt_timers_init(peer);
 	wgt_liveness_init(peer);
-	spin_lock_init(&peer->events_lock);
+	wgt_events_peer_init(peer);
 	kref_init(&peer->refcount);
 	peer->internal_id = ++wg->peer_seq;
 
