@@ -43,8 +43,9 @@ const struct wgt_noise_ops wgt_peer_noise_ops = {
 };
 
 /*
- * A peer is about 1.2 KiB: kmalloc would round it up to 2 KiB, so peers come from a cache
- * of their own, which packs them with little waste (routers carry thousands).
+ * A peer is about 1.2 KiB: kmalloc would round it up to 2 KiB, so peers come
+ * from a cache of their own, which packs them with little waste (routers carry
+ * thousands).
  */
 static struct kmem_cache *peer_cache;
 

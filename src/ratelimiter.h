@@ -19,7 +19,8 @@ struct sk_buff;
 
 /*
  * Reference counted: every user (the module, or each device) calls init once
- * and uninit once; the table exists while at least one user holds it. May sleep.
+ * and uninit once; the table exists while at least one user holds it. May
+ * sleep.
  */
 int wgt_ratelimiter_init(void);
 void wgt_ratelimiter_uninit(void);

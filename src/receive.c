@@ -156,11 +156,11 @@ static void handshake_process(struct wgt_device *wg, struct sk_buff *skb)
 
 	under_load = device_under_load(wg);
 	mac = wgt_cookie_validate_packet(&wg->cookie_checker, skb, under_load);
-	if (mac == INVALID_MAC) {
+	if (mac == WGT_MAC_INVALID) {
 		wgt_device_drop(wg, WGTUN_A_DROP_BAD_MAC);
 		return;
 	}
-	if (under_load && mac == VALID_MAC_BUT_NO_COOKIE) {
+	if (under_load && mac == WGT_MAC_VALID_NO_COOKIE) {
 		/* Prove your address first: answer with a cookie, nothing else. */
 		__le32 sender = type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION) ?
 			((struct wgt_msg_initiation *)skb->data)->sender_index :

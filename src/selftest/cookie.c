@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Cookie self-test: device a sends real initiations to device b; b's checker validates
- * mac1 and mac2 on datagrams built as the receive path sees them, issues cookie replies,
- * and a consumes them. Covers the binding of a cookie to the source address and port,
- * its freshness on the sender side and the rotation of the secret on the checker side.
+ * Cookie self-test: device a sends real initiations to device b; b's checker
+ * validates mac1 and mac2 on datagrams built as the receive path sees them,
+ * issues cookie replies, and a consumes them. Covers the binding of a cookie to
+ * the source address and port, its freshness on the sender side and the
+ * rotation of the secret on the checker side.
  */
 
 #undef pr_fmt
@@ -22,13 +23,14 @@
 #include "selftest.h"
 
 /*
- * Known answers computed independently with CPython's hashlib.blake2s (keyed, 16-byte
- * digest), following the WireGuard paper's definitions:
+ * Known answers computed independently with CPython's hashlib.blake2s (keyed,
+ * 16-byte digest), following the WireGuard paper's definitions:
  *   mac1 = blake2s(msg[:116], key=blake2s(b"mac1----" + pub), digest_size=16)
  *   mac2 = blake2s(msg[:132], key=cookie, digest_size=16)
- *   cookie = blake2s(bytes([192, 0, 2, 1]) + (12345).to_bytes(2, "big"), key=secret,
- *                    digest_size=16)
- * for pub = 80 81 .. 9f, msg[i] = (7 * i + 3) & 0xff, cookie = a0 .. af, secret = 40 .. 5f.
+ *   cookie = blake2s(bytes([192, 0, 2, 1]) + (12345).to_bytes(2, "big"),
+ *                    key=secret, digest_size=16)
+ * for pub = 80 81 .. 9f, msg[i] = (7 * i + 3) & 0xff, cookie = a0 .. af,
+ * secret = 40 .. 5f.
  */
 static const u8 kat_mac1[COOKIE_LEN] = {
 	0x6b, 0xb5, 0xce, 0x8a, 0x97, 0x87, 0x4f, 0x79, 0x35, 0x53, 0x91, 0x9e, 0x21, 0x60,
@@ -68,8 +70,8 @@ static const u8 addr6_other[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 3 };
  * @saddr: outer source address (4 or 16 bytes)
  * @sport: outer UDP source port
  *
- * Return: an skb whose data is the message and whose network and transport headers are
- * the outer headers, or NULL.
+ * Return: an skb whose data is the message and whose network and transport
+ * headers are the outer headers, or NULL.
  */
 struct sk_buff *wgt_cookie_selftest_skb(const void *msg, size_t len, bool ipv6,
 					const void *saddr, __be16 sport)
@@ -274,18 +276,18 @@ static bool test_mac1(struct ct_world *w, struct wgt_msg_initiation *init)
 	bool ok = true;
 
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, false) ==
-		    VALID_MAC_BUT_NO_COOKIE, "mac1 valid");
+		    WGT_MAC_VALID_NO_COOKIE, "mac1 valid");
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "mac1 valid, no cookie held");
+		    WGT_MAC_VALID_NO_COOKIE, "mac1 valid, no cookie held");
 	bad.encrypted_static[0] ^= 1;
-	ok &= check(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == INVALID_MAC,
+	ok &= check(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == WGT_MAC_INVALID,
 		    "mac1 over altered content");
 	bad = *init;
 	bad.macs.mac1[15] ^= 0x80;
-	ok &= check(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == INVALID_MAC,
+	ok &= check(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == WGT_MAC_INVALID,
 		    "altered mac1");
 	ok &= check(judge(w, init, sizeof(struct wgt_msg_macs), false, addr4, 51820, false) ==
-		    INVALID_MAC, "message too short");
+		    WGT_MAC_INVALID, "message too short");
 
 	/* macs made for another receiver's public key. */
 	curve25519_generate_secret(key);
@@ -294,7 +296,7 @@ static bool test_mac1(struct ct_world *w, struct wgt_msg_initiation *init)
 	wgt_cookie_precompute(&stranger, key);
 	bad = *init;
 	wgt_cookie_add_macs(&bad, sizeof(bad), &stranger);
-	ok &= check(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == INVALID_MAC,
+	ok &= check(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == WGT_MAC_INVALID,
 		    "mac1 for another key");
 	wgt_cookie_uninit(&stranger);
 	return ok;
@@ -331,9 +333,9 @@ static bool test_round_trip(struct ct_world *w, struct wgt_msg_initiation *init)
 	wgt_cookie_add_macs(init, sizeof(*init), &w->a_b.cookie);
 	ok &= check(memchr_inv(init->macs.mac2, 0, COOKIE_LEN), "mac2 sent with a cookie");
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_WITH_COOKIE, "mac2 accepted");
+		    WGT_MAC_VALID_WITH_COOKIE, "mac2 accepted");
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, false) ==
-		    VALID_MAC_BUT_NO_COOKIE, "mac2 ignored when not under load");
+		    WGT_MAC_VALID_NO_COOKIE, "mac2 ignored when not under load");
 	return ok;
 }
 
@@ -344,11 +346,11 @@ static bool test_binding(struct ct_world *w, struct wgt_msg_initiation *init)
 	bool ok = true;
 
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51821, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "cookie from another port");
+		    WGT_MAC_VALID_NO_COOKIE, "cookie from another port");
 	ok &= check(judge(w, init, sizeof(*init), false, addr4_other, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "cookie from another address");
+		    WGT_MAC_VALID_NO_COOKIE, "cookie from another address");
 	ok &= check(judge(w, init, sizeof(*init), true, addr6, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "cookie from another family");
+		    WGT_MAC_VALID_NO_COOKIE, "cookie from another family");
 
 	/* Same over IPv6. */
 	ok &= check(reply_to(w, &reply, init, sizeof(*init), true, addr6, 4242,
@@ -356,11 +358,11 @@ static bool test_binding(struct ct_world *w, struct wgt_msg_initiation *init)
 	ok &= check(!wgt_cookie_message_consume(&reply, &w->a_indices), "v6 reply consumed");
 	wgt_cookie_add_macs(init, sizeof(*init), &w->a_b.cookie);
 	ok &= check(judge(w, init, sizeof(*init), true, addr6, 4242, true) ==
-		    VALID_MAC_WITH_COOKIE, "v6 mac2 accepted");
+		    WGT_MAC_VALID_WITH_COOKIE, "v6 mac2 accepted");
 	ok &= check(judge(w, init, sizeof(*init), true, addr6_other, 4242, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "v6 cookie from another address");
+		    WGT_MAC_VALID_NO_COOKIE, "v6 cookie from another address");
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "v6 cookie from the old v4 source");
+		    WGT_MAC_VALID_NO_COOKIE, "v6 cookie from the old v4 source");
 	return ok;
 }
 
@@ -400,7 +402,7 @@ static bool test_freshness(struct ct_world *w, struct wgt_msg_initiation *init)
 	c->cookie[0] ^= 1;
 	wgt_cookie_add_macs(init, sizeof(*init), c);
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "wrong cookie refused");
+		    WGT_MAC_VALID_NO_COOKIE, "wrong cookie refused");
 	c->cookie[0] ^= 1;
 
 	/* The sender stops using a cookie COOKIE_SECRET_LATENCY before the secret may age. */
@@ -409,23 +411,23 @@ static bool test_freshness(struct ct_world *w, struct wgt_msg_initiation *init)
 	wgt_cookie_add_macs(init, sizeof(*init), c);
 	ok &= check(!memchr_inv(init->macs.mac2, 0, COOKIE_LEN), "stale cookie not used");
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "stale cookie: no mac2");
+		    WGT_MAC_VALID_NO_COOKIE, "stale cookie: no mac2");
 	c->birthdate = born;
 	wgt_cookie_add_macs(init, sizeof(*init), c);
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_WITH_COOKIE, "cookie fresh again");
+		    WGT_MAC_VALID_WITH_COOKIE, "cookie fresh again");
 
 	/* Secret one second short of its maximum age: still the same. */
 	memcpy(old_secret, w->b_checker.secret, NOISE_HASH_LEN);
 	w->b_checker.secret_birthdate -= (COOKIE_SECRET_MAX_AGE - 1) * HZ;
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_WITH_COOKIE, "secret not yet rotated");
+		    WGT_MAC_VALID_WITH_COOKIE, "secret not yet rotated");
 	ok &= check(!memcmp(old_secret, w->b_checker.secret, NOISE_HASH_LEN), "secret kept");
 
 	/* At its maximum age the secret is replaced and old cookies stop working. */
 	w->b_checker.secret_birthdate -= HZ;
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "cookie refused after secret rotation");
+		    WGT_MAC_VALID_NO_COOKIE, "cookie refused after secret rotation");
 	ok &= check(memcmp(old_secret, w->b_checker.secret, NOISE_HASH_LEN), "secret rotated");
 	ok &= check(time_after_eq64(w->b_checker.secret_birthdate, get_jiffies_64() - HZ),
 		    "secret birthdate renewed");
@@ -438,12 +440,12 @@ static bool test_freshness(struct ct_world *w, struct wgt_msg_initiation *init)
 		    !wgt_cookie_message_consume(&reply, &w->a_indices), "cookie after rotation");
 	wgt_cookie_add_macs(init, sizeof(*init), c);
 	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_WITH_COOKIE, "mac2 after rotation");
+		    WGT_MAC_VALID_WITH_COOKIE, "mac2 after rotation");
 
 	/* A new device key invalidates every mac1 made for the old one. */
 	set_random_key(&w->b);
 	wgt_cookie_checker_precompute(&w->b_checker);
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, false) == INVALID_MAC,
+	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, false) == WGT_MAC_INVALID,
 		    "mac1 after the device key changed");
 	return ok;
 }

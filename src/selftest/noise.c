@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Handshake self-test: two in-memory devices, each knowing the other as a remote, run
- * complete handshakes through the same functions the packet path uses, then every byte
- * of both handshake messages is flipped and must be refused.
+ * Handshake self-test: two in-memory devices, each knowing the other as a
+ * remote, run complete handshakes through the same functions the packet path
+ * uses, then every byte of both handshake messages is flipped and must be
+ * refused.
  */
 
 #undef pr_fmt
@@ -22,9 +23,10 @@
 #include "selftest.h"
 
 /*
- * HASH("Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s") and HASH(that || "WireGuard v1 zx2c4
- * Jason@zx2c4.com"), as published in cloudflare/boringtun, src/noise/handshake.rs
- * (INITIAL_CHAIN_KEY and INITIAL_CHAIN_HASH, given there in decimal).
+ * HASH("Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s") and HASH(that || "WireGuard v1
+ * zx2c4 Jason@zx2c4.com"), as published in cloudflare/boringtun,
+ * src/noise/handshake.rs (INITIAL_CHAIN_KEY and INITIAL_CHAIN_HASH, given there
+ * in decimal).
  */
 static const u8 kat_chaining_key[NOISE_HASH_LEN] = {
 	0x60, 0xe2, 0x6d, 0xae, 0xf3, 0x27, 0xef, 0xc0, 0x2e, 0xc3, 0x35, 0xe2, 0xa0, 0x25,
@@ -39,10 +41,11 @@ static const u8 kat_hash[NOISE_HASH_LEN] = {
 };
 
 /*
- * KDF3(chaining key 00 01 .. 1f, "wgtun kdf test input"), computed independently with
- * CPython's hmac and hashlib.blake2s modules:
+ * KDF3(chaining key 00 01 .. 1f, "wgtun kdf test input"), computed
+ * independently with CPython's hmac and hashlib.blake2s modules:
  *   prk = hmac.new(ck, data, hashlib.blake2s).digest()
- *   t1 = hmac.new(prk, b"\x01", ...); t2 = hmac.new(prk, t1 + b"\x02", ...); t3 likewise.
+ *   t1 = hmac.new(prk, b"\x01", ...); t2 = hmac.new(prk, t1 + b"\x02", ...);
+ *   t3 likewise.
  */
 static const u8 kat_kdf_input[] = "wgtun kdf test input";
 static const u8 kat_kdf_out[3][NOISE_HASH_LEN] = {
@@ -385,15 +388,16 @@ static bool macs_pass(struct st_dev *dev, const void *msg, size_t len)
 
 	if (!skb)
 		return true;	/* counts as a failure of the caller's expectation */
-	pass = wgt_cookie_validate_packet(&dev->checker, skb, true) == VALID_MAC_WITH_COOKIE;
+	pass = wgt_cookie_validate_packet(&dev->checker, skb, true) == WGT_MAC_VALID_WITH_COOKIE;
 	kfree_skb(skb);
 	return pass;
 }
 
 /*
- * The header and the sender index lie outside the Noise transcript and are covered by
- * mac1 alone: with macs recomputed they are legitimately accepted. Every later byte must
- * be refused by the handshake itself even with valid macs.
+ * The header and the sender index lie outside the Noise transcript and are
+ * covered by mac1 alone: with macs recomputed they are legitimately accepted.
+ * Every later byte must be refused by the handshake itself even with valid
+ * macs.
  */
 static bool refused_with_macs_redone(size_t i, size_t first_protected)
 {
@@ -472,9 +476,10 @@ static bool flip_response(struct st_world *w, const struct wgt_msg_response *goo
 }
 
 /*
- * Every byte of an initiation and of a response, flipped one at a time, must be refused
- * by the macs (mac2 demanded, as under load) or by the handshake; then the untouched
- * messages must still work, showing that the refusals were not stale state.
+ * Every byte of an initiation and of a response, flipped one at a time, must be
+ * refused by the macs (mac2 demanded, as under load) or by the handshake; then
+ * the untouched messages must still work, showing that the refusals were not
+ * stale state.
  */
 static bool test_tamper(void)
 {
@@ -547,8 +552,8 @@ static bool test_rotation(void)
 	wgt_noise_keypair_put(kp);
 
 	/*
-	 * 3: a initiates again before k2' was confirmed: k2' may already carry b's data, so
-	 * it becomes previous; a's old current goes.
+	 * 3: a initiates again before k2' was confirmed: k2' may already carry
+	 * b's data, so it becomes previous; a's old current goes.
 	 */
 	let_time_pass();
 	ok &= check(handshake(a, b) == HS_OK, "rotation: handshake 3");
@@ -619,10 +624,11 @@ static bool test_rotation(void)
 }
 
 /*
- * Concurrency: one thread runs handshakes both ways and confirms sessions, one clears
- * sessions now and then, while two readers take current keypairs, look their indices up
- * on the other side and check that whatever the index finds is the other half of the
- * same session. Refcounting or RCU mistakes show up as mismatches, kref warnings or leaks.
+ * Concurrency: one thread runs handshakes both ways and confirms sessions, one
+ * clears sessions now and then, while two readers take current keypairs, look
+ * their indices up on the other side and check that whatever the index finds is
+ * the other half of the same session. Refcounting or RCU mistakes show up as
+ * mismatches, kref warnings or leaks.
  */
 #define STRESS_HANDSHAKES 8
 

@@ -248,7 +248,8 @@ static bool test_global(void)
 	/*
 	 * Six packets back to back: five pass, the sixth is refused. A slow
 	 * guest could stall for a full refill period in between, so attempts
-	 * that took 40 ms or more are retried from a fresh source (198.51.100.x).
+	 * that took 40 ms or more are retried from a fresh source
+	 * (198.51.100.x).
 	 */
 	for (attempt = 0; attempt < 3; attempt++) {
 		ip4->saddr = htonl(0xc6336400 + (get_random_u32() & 0xff));
