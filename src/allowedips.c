@@ -25,6 +25,7 @@
 #include <linux/socket.h>
 
 #include "allowedips.h"
+#include "debug.h"
 
 /* A path holds at most one node per prefix length, 0 to 128. */
 #define WGT_AIP_MAX_DEPTH	129
@@ -402,7 +403,8 @@ static struct wgt_peer *lookup(struct wgt_allowedips_node __rcu *const *root,
 	return best;
 }
 
-struct wgt_peer *wgt_allowedips_lookup_v4(struct wgt_allowedips *t, const struct in_addr *ip)
+WGT_SELFTEST_VISIBLE struct wgt_peer *wgt_allowedips_lookup_v4(struct wgt_allowedips *t,
+							       const struct in_addr *ip)
 {
 	u32 key[1];
 
@@ -410,7 +412,8 @@ struct wgt_peer *wgt_allowedips_lookup_v4(struct wgt_allowedips *t, const struct
 	return lookup(&t->root4, key, 32);
 }
 
-struct wgt_peer *wgt_allowedips_lookup_v6(struct wgt_allowedips *t, const struct in6_addr *ip)
+WGT_SELFTEST_VISIBLE struct wgt_peer *wgt_allowedips_lookup_v6(struct wgt_allowedips *t,
+							       const struct in6_addr *ip)
 {
 	u32 key[4];
 

@@ -119,7 +119,9 @@ int wgt_allowedips_read_node(const struct wgt_allowedips_node *node, u8 ip[16], 
  */
 struct wgt_peer *wgt_allowedips_lookup_dst(struct wgt_allowedips *t, struct sk_buff *skb);
 struct wgt_peer *wgt_allowedips_lookup_src(struct wgt_allowedips *t, struct sk_buff *skb);
+#ifdef WGTUN_DEBUG
 struct wgt_peer *wgt_allowedips_lookup_v4(struct wgt_allowedips *t, const struct in_addr *ip);
 struct wgt_peer *wgt_allowedips_lookup_v6(struct wgt_allowedips *t, const struct in6_addr *ip);
+#endif
 
 #endif /* _WGTUN_ALLOWEDIPS_H */

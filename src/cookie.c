@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "cookie.h"
+#include "debug.h"
 #include "noise.h"
 
 static const u8 mac1_label[8] = "mac1----";
@@ -203,7 +204,8 @@ static void make_cookie(u8 cookie[COOKIE_LEN], struct sk_buff *skb,
  *
  * Return: true if mac1 is right.
  */
-bool wgt_cookie_check_mac1(struct wgt_cookie_checker *checker, const void *msg, size_t len)
+WGT_SELFTEST_VISIBLE bool wgt_cookie_check_mac1(struct wgt_cookie_checker *checker, const void *msg,
+						size_t len)
 {
 	const struct wgt_msg_macs *macs;
 	u8 computed[COOKIE_LEN];

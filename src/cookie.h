@@ -84,13 +84,13 @@ void wgt_cookie_uninit(struct wgt_cookie *cookie);
 
 enum wgt_cookie_mac_state wgt_cookie_validate_packet(struct wgt_cookie_checker *checker,
 						     struct sk_buff *skb, bool check_cookie);
-bool wgt_cookie_check_mac1(struct wgt_cookie_checker *checker, const void *msg, size_t len);
 void wgt_cookie_add_macs(void *msg, size_t len, struct wgt_cookie *cookie);
 void wgt_cookie_message_create(struct wgt_msg_cookie *dst, struct sk_buff *skb,
 			       __le32 receiver_index, struct wgt_cookie_checker *checker);
 int wgt_cookie_message_consume(struct wgt_msg_cookie *src, struct wgt_index_table *table);
 
 #ifdef WGTUN_DEBUG
+bool wgt_cookie_check_mac1(struct wgt_cookie_checker *checker, const void *msg, size_t len);
 /* Self-test helper: a datagram as the receive path sees it (see selftest/cookie.c). */
 struct sk_buff *wgt_cookie_selftest_skb(const void *msg, size_t len, bool ipv6,
 					const void *saddr, __be16 sport);

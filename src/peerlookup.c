@@ -211,7 +211,7 @@ void wgt_index_remove(struct wgt_index_table *table, struct wgt_index_entry *ent
 }
 
 /**
- * wgt_index_lookup() - find an entry by index, without a reference
+ * index_lookup() - find an entry by index, without a reference
  * @table: the table
  * @index: host byte order (le32_to_cpu() of the wire field)
  * @type_mask: an OR of the wanted enum wgt_index_type values
@@ -220,8 +220,8 @@ void wgt_index_remove(struct wgt_index_table *table, struct wgt_index_entry *ent
  * is valid only until it drops it.
  * Return: the entry, or NULL if no entry of a wanted type has this index.
  */
-struct wgt_index_entry *wgt_index_lookup(struct wgt_index_table *table, u32 index,
-					 u8 type_mask)
+static struct wgt_index_entry *index_lookup(struct wgt_index_table *table, u32 index,
+					    u8 type_mask)
 {
 	struct wgt_index_entry *entry;
 
@@ -254,7 +254,7 @@ struct wgt_noise_remote *wgt_index_lookup_get(struct wgt_index_table *table, u32
 	struct wgt_index_entry *entry;
 
 	rcu_read_lock_bh();
-	entry = wgt_index_lookup(table, index, type_mask);
+	entry = index_lookup(table, index, type_mask);
 	if (!entry)
 		goto out;
 	if (keypair && entry->type == WGT_INDEX_KEYPAIR) {
@@ -278,6 +278,7 @@ out:
 	return remote;
 }
 
+#ifdef WGTUN_DEBUG
 /**
  * wgt_index_table_count() - number of entries in the table
  * @table: the table
@@ -286,3 +287,4 @@ unsigned int wgt_index_table_count(struct wgt_index_table *table)
 {
 	return atomic_read(&table->ht.nelems);
 }
+#endif

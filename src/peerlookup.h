@@ -77,11 +77,11 @@ int wgt_index_insert(struct wgt_index_table *table, struct wgt_index_entry *entr
 void wgt_index_replace(struct wgt_index_table *table, struct wgt_index_entry *old,
 		       struct wgt_index_entry *new);
 void wgt_index_remove(struct wgt_index_table *table, struct wgt_index_entry *entry);
-struct wgt_index_entry *wgt_index_lookup(struct wgt_index_table *table, u32 index,
-					 u8 type_mask);
 struct wgt_noise_remote *wgt_index_lookup_get(struct wgt_index_table *table, u32 index,
 					      u8 type_mask,
 					      struct wgt_noise_keypair **keypair);
+#ifdef WGTUN_DEBUG
 unsigned int wgt_index_table_count(struct wgt_index_table *table);
+#endif
 
 #endif /* _WGTUN_PEERLOOKUP_H */
