@@ -214,17 +214,12 @@ bool wgt_noise_keypair_wants_rekey_on_receive(const struct wgt_noise_keypair *kp
 bool wgt_noise_keypair_nonce_next(struct wgt_noise_keypair *kp, u64 *nonce);
 bool wgt_noise_keypair_replay_check(struct wgt_noise_keypair *kp, u64 counter);
 
-/* X25519 for the rest of the module: these leave no copy of their work on the stack. */
-bool __must_check wgt_noise_x25519(u8 out[NOISE_PUBLIC_KEY_LEN],
-				   const u8 priv[NOISE_PUBLIC_KEY_LEN],
-				   const u8 pub[NOISE_PUBLIC_KEY_LEN]);
-bool __must_check wgt_noise_public_key(u8 pub[NOISE_PUBLIC_KEY_LEN],
-				       const u8 priv[NOISE_PUBLIC_KEY_LEN]);
-
-/* Exposed for the self-tests and diagnostics. */
+#ifdef WGTUN_DEBUG
+/* For the selftests. */
 void wgt_noise_initial_state(u8 chaining_key[NOISE_HASH_LEN], u8 hash[NOISE_HASH_LEN]);
 void wgt_noise_kdf(u8 *out1, u8 *out2, u8 *out3, const u8 *data, size_t data_len,
 		   const u8 chaining_key[NOISE_HASH_LEN]);
 int wgt_noise_keypairs_live(void);
+#endif
 
 #endif /* _WGTUN_NOISE_H */
