@@ -9,13 +9,19 @@
 #                                      on the host (selftests/kernels.conf), both
 #                                      flavours
 #   cppcheck, gcc -fanalyzer           tools/wgctl
+#   dead symbols                       every non-static symbol of the module's
+#                                      release objects must be referenced by
+#                                      another of them, not only by the debug
+#                                      build's selftests (src/selftest/) or
+#                                      by nobody; reads the objects of the
+#                                      builds under build/ (make modules-all)
 #
 # checkpatch.pl and the files it reads (spelling.txt, const_structs.checkpatch)
 # come from Debian's linux-source-6.1 (apt-get install linux-source-6.1) and
 # are extracted once into .cache/checkpatch/.  Sparse builds run in scratch
 # copies under .cache/style/, never in the work tree.
 #
-# usage: scripts/style.sh [checkpatch|sparse|wgctl]...   (default: all)
+# usage: scripts/style.sh [checkpatch|sparse|wgctl|symbols]...   (default: all)
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -134,13 +140,60 @@ run_wgctl() {
 	report "gcc -fanalyzer" "$out/analyzer"
 }
 
-(($#)) || set -- checkpatch sparse wgctl
+# The global symbols an object defines (nm's defined-only list), without the
+# ones the compiler and module_init() make for themselves.
+defined_syms() {
+	nm -g --defined-only "$1" | awk '{ print $3 }' |
+		grep -Ev '^(__pfx_|__cfi_|__UNIQUE_ID_|__initcall|__exitcall|init_module$|cleanup_module$)'
+}
+
+run_symbols() {
+	local rel dbg o sym found=0
+
+	: > "$out/symbols"
+	cd "$repo" || return
+	for rel in build/*/release; do
+		compgen -G "$rel/src/*.o" > /dev/null || continue
+		found=1
+		dbg=${rel%/release}/debug
+		# "object symbol" for every reference between the module's objects.
+		for o in "$rel"/src/*.o; do
+			nm -u "$o" | awk -v o="$o" '{ print o, $2 }'
+		done > "$out/uses"
+		: > "$out/test-uses"
+		if compgen -G "$dbg/src/selftest/*.o" > /dev/null; then
+			nm -u "$dbg"/src/selftest/*.o | awk 'NF == 2 { print $2 }' > "$out/test-uses"
+		fi
+		for o in "$rel"/src/*.o; do
+			while read -r sym; do
+				awk -v o="$o" -v s="$sym" '$1 != o && $2 == s { f = 1 } END { exit !f }' \
+					"$out/uses" && continue
+				if grep -qxF "$sym" "$out/test-uses"; then
+					echo "src/$(basename "${o%.o}").c: $sym: non-static, used only by the selftests"
+				else
+					echo "src/$(basename "${o%.o}").c: $sym: non-static, used by no other object"
+				fi
+			done < <(defined_syms "$o")
+		done >> "$out/symbols"
+	done
+	if ((!found)); then
+		echo "style: dead symbols: no release objects under build/ (make modules-all)" >&2
+		findings=$((findings + 1))
+		summary+=("dead symbols: not run")
+		return
+	fi
+	sort -u -o "$out/symbols" "$out/symbols"
+	report "dead symbols" "$out/symbols"
+}
+
+(($#)) || set -- checkpatch sparse wgctl symbols
 for what in "$@"; do
 	case $what in
 	checkpatch) run_checkpatch ;;
 	sparse) run_sparse ;;
 	wgctl) run_wgctl ;;
-	*) echo "usage: $0 [checkpatch|sparse|wgctl]..." >&2; exit 2 ;;
+	symbols) run_symbols ;;
+	*) echo "usage: $0 [checkpatch|sparse|wgctl|symbols]..." >&2; exit 2 ;;
 	esac
 done
 echo "style: $(IFS=,; echo "${summary[*]}" | sed 's/,/, /g')"

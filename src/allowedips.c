@@ -25,6 +25,7 @@
 #include <linux/socket.h>
 
 #include "allowedips.h"
+#include "debug.h"
 
 /* A path holds at most one node per prefix length, 0 to 128. */
 #define WGT_AIP_MAX_DEPTH	129
@@ -151,7 +152,6 @@ static int insert_prefix(struct wgt_allowedips *t, const u32 *key, u8 cidr, u8 b
 			break;
 		if (node->cidr == cidr) {
 			node_set_peer(node, peer, peer_nodes, lock);
-			t->seq++;
 			return 0;
 		}
 		slot = &node->bit[key_bit(key, node->cidr)];
@@ -179,7 +179,6 @@ static int insert_prefix(struct wgt_allowedips *t, const u32 *key, u8 cidr, u8 b
 		rcu_assign_pointer(*slot, branch);
 	}
 	list_add_tail(&leaf->peer_list, peer_nodes);
-	t->seq++;
 	return 0;
 }
 
@@ -254,7 +253,6 @@ static int remove_prefix(struct wgt_allowedips *t, u32 *key, u8 cidr, u8 bitlen,
 	if (!node || deref_locked(node->peer, lock) != peer)
 		return -ENOENT;
 	node_remove(node, slot, parent_slot, lock);
-	t->seq++;
 	return 0;
 }
 
@@ -335,7 +333,6 @@ void wgt_allowedips_remove_by_peer(struct wgt_allowedips *t, struct wgt_peer *pe
 		if (!(++removed % 1024))
 			cond_resched();
 	}
-	t->seq++;
 }
 
 static void free_trie(struct wgt_allowedips_node __rcu **root, struct mutex *lock)
@@ -368,13 +365,11 @@ void wgt_allowedips_init(struct wgt_allowedips *t)
 {
 	RCU_INIT_POINTER(t->root4, NULL);
 	RCU_INIT_POINTER(t->root6, NULL);
-	t->seq = 1;
 }
 
 void wgt_allowedips_free(struct wgt_allowedips *t, struct mutex *lock)
 {
 	lockdep_assert_held(lock);
-	t->seq++;
 	free_trie(&t->root4, lock);
 	free_trie(&t->root6, lock);
 }
@@ -408,7 +403,8 @@ static struct wgt_peer *lookup(struct wgt_allowedips_node __rcu *const *root,
 	return best;
 }
 
-struct wgt_peer *wgt_allowedips_lookup_v4(struct wgt_allowedips *t, const struct in_addr *ip)
+WGT_SELFTEST_VISIBLE struct wgt_peer *wgt_allowedips_lookup_v4(struct wgt_allowedips *t,
+							       const struct in_addr *ip)
 {
 	u32 key[1];
 
@@ -416,7 +412,8 @@ struct wgt_peer *wgt_allowedips_lookup_v4(struct wgt_allowedips *t, const struct
 	return lookup(&t->root4, key, 32);
 }
 
-struct wgt_peer *wgt_allowedips_lookup_v6(struct wgt_allowedips *t, const struct in6_addr *ip)
+WGT_SELFTEST_VISIBLE struct wgt_peer *wgt_allowedips_lookup_v6(struct wgt_allowedips *t,
+							       const struct in6_addr *ip)
 {
 	u32 key[4];
 

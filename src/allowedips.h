@@ -53,13 +53,13 @@ struct wgt_allowedips_node {
  * struct wgt_allowedips - the allowed-IPs table of one device
  * @root4: IPv4 trie.
  * @root6: IPv6 trie.
- * @seq: bumped on every change (under the trie lock), so a dump split over
- *	several netlink messages can tell whether its cursor is still valid.
+ *
+ * A dump split over several netlink messages does not look at the tries for
+ * its consistency: it compares the interface's generation (device.h).
  */
 struct wgt_allowedips {
 	struct wgt_allowedips_node __rcu *root4;
 	struct wgt_allowedips_node __rcu *root6;
-	u64 seq;
 };
 
 /*
@@ -119,7 +119,9 @@ int wgt_allowedips_read_node(const struct wgt_allowedips_node *node, u8 ip[16], 
  */
 struct wgt_peer *wgt_allowedips_lookup_dst(struct wgt_allowedips *t, struct sk_buff *skb);
 struct wgt_peer *wgt_allowedips_lookup_src(struct wgt_allowedips *t, struct sk_buff *skb);
+#ifdef WGTUN_DEBUG
 struct wgt_peer *wgt_allowedips_lookup_v4(struct wgt_allowedips *t, const struct in_addr *ip);
 struct wgt_peer *wgt_allowedips_lookup_v6(struct wgt_allowedips *t, const struct in6_addr *ip);
+#endif
 
 #endif /* _WGTUN_ALLOWEDIPS_H */

@@ -2,10 +2,11 @@
 /*
  * wgtun: mac1, mac2 and cookie replies.
  *
- * MAC(key, input) is keyed BLAKE2s with a 16-byte output. mac1 covers the message up to
- * mac1, mac2 covers it up to mac2 (so including mac1). A cookie is
- * MAC(secret, source address || source port), the address being the 4 or 16 bytes of the
- * outer IP header and the port the 2 bytes of the UDP header, both in network order.
+ * MAC(key, input) is keyed BLAKE2s with a 16-byte output. mac1 covers the
+ * message up to mac1, mac2 covers it up to mac2 (so including mac1). A cookie
+ * is MAC(secret, source address || source port), the address being the 4 or 16
+ * bytes of the outer IP header and the port the 2 bytes of the UDP header, both
+ * in network order.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -20,6 +21,7 @@
 
 #include "compat.h"
 #include "cookie.h"
+#include "debug.h"
 #include "noise.h"
 
 static const u8 mac1_label[8] = "mac1----";
@@ -57,7 +59,8 @@ static size_t mac2_span(size_t len)
 /**
  * wgt_cookie_checker_init() - set up a device's checker with a fresh secret
  * @checker: the checker
- * @local: the device identity; call wgt_cookie_checker_precompute() once it has a key
+ * @local: the device identity; call wgt_cookie_checker_precompute() once it has
+ *	a key
  */
 void wgt_cookie_checker_init(struct wgt_cookie_checker *checker, struct wgt_noise_local *local)
 {
@@ -69,7 +72,7 @@ void wgt_cookie_checker_init(struct wgt_cookie_checker *checker, struct wgt_nois
 }
 
 /**
- * wgt_cookie_checker_precompute() - derive the mac1 and cookie keys from our public key
+ * wgt_cookie_checker_precompute() - derive mac1 and cookie keys from our key
  * @checker: the checker
  *
  * Context: process context (takes the identity's semaphore).
@@ -119,7 +122,7 @@ void wgt_cookie_init(struct wgt_cookie *cookie)
 }
 
 /**
- * wgt_cookie_precompute() - derive the keys for talking to the owner of @remote_pubkey
+ * wgt_cookie_precompute() - derive the keys for talking to @remote_pubkey
  * @cookie: the state
  * @remote_pubkey: the remote's static public key
  */
@@ -201,7 +204,8 @@ static void make_cookie(u8 cookie[COOKIE_LEN], struct sk_buff *skb,
  *
  * Return: true if mac1 is right.
  */
-bool wgt_cookie_check_mac1(struct wgt_cookie_checker *checker, const void *msg, size_t len)
+WGT_SELFTEST_VISIBLE bool wgt_cookie_check_mac1(struct wgt_cookie_checker *checker, const void *msg,
+						size_t len)
 {
 	const struct wgt_msg_macs *macs;
 	u8 computed[COOKIE_LEN];
@@ -222,13 +226,14 @@ bool wgt_cookie_check_mac1(struct wgt_cookie_checker *checker, const void *msg, 
 /**
  * wgt_cookie_validate_packet() - check the macs of a received handshake message
  * @checker: the receiving device's checker
- * @skb: the datagram; data and len span exactly the message, which must be linear; the
- *	network and transport headers are the outer IP and UDP headers
+ * @skb: the datagram; data and len span exactly the message, which must be
+ *	linear; the network and transport headers are the outer IP and UDP
+ *	headers
  * @check_cookie: whether mac2 matters (the device is under load)
  *
- * Return: INVALID_MAC if mac1 is wrong; VALID_MAC_BUT_NO_COOKIE if mac1 is right and mac2
- * was not checked or is wrong (a cookie reply is in order when under load);
- * VALID_MAC_WITH_COOKIE if both are right.
+ * Return: WGT_MAC_INVALID if mac1 is wrong; WGT_MAC_VALID_NO_COOKIE if mac1 is
+ * right and mac2 was not checked or is wrong (a cookie reply is in order when
+ * under load); WGT_MAC_VALID_WITH_COOKIE if both are right.
  */
 enum wgt_cookie_mac_state wgt_cookie_validate_packet(struct wgt_cookie_checker *checker,
 						     struct sk_buff *skb, bool check_cookie)
@@ -240,8 +245,8 @@ enum wgt_cookie_mac_state wgt_cookie_validate_packet(struct wgt_cookie_checker *
 
 	if (skb_headlen(skb) < skb->len ||
 	    !wgt_cookie_check_mac1(checker, skb->data, skb->len))
-		return INVALID_MAC;
-	state = VALID_MAC_BUT_NO_COOKIE;
+		return WGT_MAC_INVALID;
+	state = WGT_MAC_VALID_NO_COOKIE;
 	if (!check_cookie)
 		return state;
 
@@ -249,14 +254,14 @@ enum wgt_cookie_mac_state wgt_cookie_validate_packet(struct wgt_cookie_checker *
 	make_cookie(cookie, skb, checker);
 	compute_mac(computed, skb->data, mac2_span(skb->len), cookie, COOKIE_LEN);
 	if (!crypto_memneq(computed, macs->mac2, COOKIE_LEN))
-		state = VALID_MAC_WITH_COOKIE;
+		state = WGT_MAC_VALID_WITH_COOKIE;
 	memzero_explicit(cookie, sizeof(cookie));
 	memzero_explicit(computed, sizeof(computed));
 	return state;
 }
 
 /**
- * wgt_cookie_add_macs() - fill mac1, and mac2 if we hold a fresh cookie from the remote
+ * wgt_cookie_add_macs() - fill mac1, and mac2 if we hold a fresh cookie
  * @msg: a complete initiation or response, macs last
  * @len: its length
  * @cookie: our cookie state for the message's receiver
@@ -317,9 +322,10 @@ void wgt_cookie_message_create(struct wgt_msg_cookie *dst, struct sk_buff *skb,
  * @src: the reply
  * @table: the receiving device's index table
  *
- * Return: 0 when the cookie is stored (the next handshake message carries mac2);
- * -ENOENT if the receiver index is unknown; -EINVAL if no message awaits a reply;
- * -EBADMSG if it does not authenticate (wrong key, or not a reply to our last message).
+ * Return: 0 when the cookie is stored (the next handshake message carries
+ * mac2); -ENOENT if the receiver index is unknown; -EINVAL if no message awaits
+ * a reply; -EBADMSG if it does not authenticate (wrong key, or not a reply to
+ * our last message).
  */
 int wgt_cookie_message_consume(struct wgt_msg_cookie *src, struct wgt_index_table *table)
 {

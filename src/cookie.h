@@ -2,17 +2,19 @@
 /*
  * wgtun: mac1/mac2 on handshake messages and the cookie reply mechanism.
  *
- * mac1 lets a receiver drop handshake messages from anyone who does not know its public
- * key before doing any Curve25519 work. Under load, a receiver additionally demands mac2,
- * keyed by a cookie it hands out in a cookie reply; the cookie is a MAC of the sender's
- * outer source address and port under a secret that rotates every COOKIE_SECRET_MAX_AGE,
- * so a valid mac2 proves the sender can receive at that address.
+ * mac1 lets a receiver drop handshake messages from anyone who does not know
+ * its public key before doing any Curve25519 work. Under load, a receiver
+ * additionally demands mac2, keyed by a cookie it hands out in a cookie reply;
+ * the cookie is a MAC of the sender's outer source address and port under a
+ * secret that rotates every COOKIE_SECRET_MAX_AGE, so a valid mac2 proves the
+ * sender can receive at that address.
  *
- * All functions here may run in any context (the locks are BH-safe rwlocks), except
- * wgt_cookie_checker_precompute(), which sleeps on the local identity lock.
+ * All functions here may run in any context (the locks are BH-safe rwlocks),
+ * except wgt_cookie_checker_precompute(), which sleeps on the local identity
+ * lock.
  */
-#ifndef _WGT_COOKIE_H
-#define _WGT_COOKIE_H
+#ifndef _WGTUN_COOKIE_H
+#define _WGTUN_COOKIE_H
 
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -26,8 +28,8 @@ struct wgt_index_table;
 /**
  * struct wgt_cookie_checker - a device's side: validating macs, issuing cookies
  * @secret: random secret the cookies are derived from
- * @secret_birthdate: jiffies_64 when @secret was made; regenerated on use when older than
- *	COOKIE_SECRET_MAX_AGE
+ * @secret_birthdate: jiffies_64 when @secret was made; regenerated on use when
+ *	older than COOKIE_SECRET_MAX_AGE
  * @message_mac1_key: HASH("mac1----" || our public key)
  * @cookie_encryption_key: HASH("cookie--" || our public key)
  * @local: the identity the keys are derived from
@@ -47,9 +49,10 @@ struct wgt_cookie_checker {
  * @birthdate: jiffies_64 when @cookie was received
  * @is_valid: whether @cookie holds a received cookie
  * @cookie: the cookie, the key of mac2
- * @have_sent_mac1: whether @last_mac1_sent is meaningful; a cookie reply is accepted only
- *	once per message sent
- * @last_mac1_sent: mac1 of our latest handshake message to the remote: the AD of the reply
+ * @have_sent_mac1: whether @last_mac1_sent is meaningful; a cookie reply is
+ *	accepted only once per message sent
+ * @last_mac1_sent: mac1 of our latest handshake message to the remote: the AD
+ *	of the reply
  * @cookie_decryption_key: HASH("cookie--" || the remote's public key)
  * @message_mac1_key: HASH("mac1----" || the remote's public key)
  * @lock: protects every field above
@@ -66,9 +69,9 @@ struct wgt_cookie {
 };
 
 enum wgt_cookie_mac_state {
-	INVALID_MAC,
-	VALID_MAC_BUT_NO_COOKIE,
-	VALID_MAC_WITH_COOKIE,
+	WGT_MAC_INVALID,
+	WGT_MAC_VALID_NO_COOKIE,
+	WGT_MAC_VALID_WITH_COOKIE,
 };
 
 void wgt_cookie_checker_init(struct wgt_cookie_checker *checker, struct wgt_noise_local *local);
@@ -81,16 +84,16 @@ void wgt_cookie_uninit(struct wgt_cookie *cookie);
 
 enum wgt_cookie_mac_state wgt_cookie_validate_packet(struct wgt_cookie_checker *checker,
 						     struct sk_buff *skb, bool check_cookie);
-bool wgt_cookie_check_mac1(struct wgt_cookie_checker *checker, const void *msg, size_t len);
 void wgt_cookie_add_macs(void *msg, size_t len, struct wgt_cookie *cookie);
 void wgt_cookie_message_create(struct wgt_msg_cookie *dst, struct sk_buff *skb,
 			       __le32 receiver_index, struct wgt_cookie_checker *checker);
 int wgt_cookie_message_consume(struct wgt_msg_cookie *src, struct wgt_index_table *table);
 
 #ifdef WGTUN_DEBUG
+bool wgt_cookie_check_mac1(struct wgt_cookie_checker *checker, const void *msg, size_t len);
 /* Self-test helper: a datagram as the receive path sees it (see selftest/cookie.c). */
 struct sk_buff *wgt_cookie_selftest_skb(const void *msg, size_t len, bool ipv6,
 					const void *saddr, __be16 sport);
 #endif
 
-#endif /* _WGT_COOKIE_H */
+#endif /* _WGTUN_COOKIE_H */

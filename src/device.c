@@ -207,7 +207,7 @@ static struct rtnl_link_ops link_ops __read_mostly = {
 	.dellink	= wgt_dellink,
 };
 
-bool wgt_device_is_wgtun(const struct net_device *dev)
+static bool device_is_wgtun(const struct net_device *dev)
 {
 	return dev->rtnl_link_ops == &link_ops;
 }
@@ -222,7 +222,7 @@ struct wgt_device *wgt_device_lookup(struct net *net, int ifindex, const char *n
 		dev = dev_get_by_name(net, name);
 	if (!dev)
 		return ERR_PTR(-ENODEV);
-	if (!wgt_device_is_wgtun(dev)) {
+	if (!device_is_wgtun(dev)) {
 		dev_put(dev);
 		return ERR_PTR(-ENODEV);
 	}

@@ -139,6 +139,4 @@ void wgt_device_changed(struct wgt_device *wg);
  */
 struct wgt_device *wgt_device_lookup(struct net *net, int ifindex, const char *name);
 
-bool wgt_device_is_wgtun(const struct net_device *dev);
-
 #endif /* _WGTUN_DEVICE_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Peer liveness, carrier, and the event budget.
+ * Peer liveness and carrier.
  *
  * The packet paths only store the time of the last authenticated packet;
  * one lazy timer per peer compares it with the timeout when it fires and
@@ -20,16 +20,12 @@
 
 #include "compat.h"
 #include "device.h"
+#include "events.h"
 #include "liveness.h"
 #include "messages.h"
-#include "netlink.h"
 #include "peer.h"
 #include "send.h"
 #include "timers.h"
-
-/* Events one peer may cause per second, and the burst above that. */
-#define WGT_EVENTS_PER_SECOND 10
-#define WGT_EVENTS_BURST 20
 
 /* Protocol time, so that the debug build's time_divisor shortens it too. */
 static unsigned long timeout_jiffies(const struct wgt_device *wg)
@@ -76,7 +72,7 @@ static void carrier_follow(struct wgt_device *wg)
 	wgt_event_carrier(wg, want);
 }
 
-/* Count @peer alive or not, and let the carrier follow; @announce: send the event. */
+/* Count @peer alive or not, and let the carrier follow; @announce: log and send it. */
 static bool set_alive(struct wgt_peer *peer, bool alive, bool announce)
 {
 	struct wgt_device *wg = peer->wg;
@@ -89,10 +85,8 @@ static bool set_alive(struct wgt_peer *peer, bool alive, bool announce)
 		wg->alive_peers++;
 	else
 		wg->alive_peers--;
-	pr_debug("%s: peer %llu is %s\n", wg->dev->name, peer->internal_id,
-		 alive ? "alive" : "not alive");
 	if (announce)
-		wgt_event_peer(peer, alive ? WGTUN_EVENT_PEER_ALIVE : WGTUN_EVENT_PEER_DEAD);
+		wgt_event_peer_alive(peer, alive);
 	carrier_follow(wg);
 	return true;
 }
@@ -123,8 +117,6 @@ void wgt_liveness_init(struct wgt_peer *peer)
 {
 	timer_setup(&peer->timer_liveness, expired_liveness, 0);
 	peer->alive = false;
-	peer->events_stamp = jiffies;
-	peer->events_budget = WGT_EVENTS_BURST;
 }
 
 void wgt_liveness_stop(struct wgt_peer *peer)
@@ -219,27 +211,4 @@ void wgt_liveness_update_carrier(struct wgt_device *wg)
 	spin_lock_bh(&wg->liveness_lock);
 	carrier_follow(wg);
 	spin_unlock_bh(&wg->liveness_lock);
-}
-
-bool wgt_events_allowed(struct wgt_peer *peer, enum wgtun_event event)
-{
-	unsigned long now = jiffies, refill;
-	bool ok;
-
-	/* Administrative events come from CAP_NET_ADMIN, not from the wire. */
-	if (event == WGTUN_EVENT_PEER_ADDED || event == WGTUN_EVENT_PEER_REMOVED ||
-	    event == WGTUN_EVENT_PEER_CHANGED)
-		return true;
-	spin_lock_bh(&peer->events_lock);
-	refill = (now - peer->events_stamp) * WGT_EVENTS_PER_SECOND / HZ;
-	if (refill) {
-		peer->events_budget = min_t(unsigned long, WGT_EVENTS_BURST,
-					    peer->events_budget + refill);
-		peer->events_stamp = now;
-	}
-	ok = peer->events_budget > 0;
-	if (ok)
-		peer->events_budget--;
-	spin_unlock_bh(&peer->events_lock);
-	return ok;
 }

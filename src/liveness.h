@@ -42,10 +42,4 @@ void wgt_liveness_reconfigured(struct wgt_device *wg);
 /* carrier-follows-peers changed: the carrier follows (peers' changes do so themselves). */
 void wgt_liveness_update_carrier(struct wgt_device *wg);
 
-/*
- * An @event may be sent for @peer now: a per-peer budget bounds the rate of
- * those caused by packets; administrative ones are always sent.
- */
-bool wgt_events_allowed(struct wgt_peer *peer, enum wgtun_event event);
-
 #endif /* _WGTUN_LIVENESS_H */

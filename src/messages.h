@@ -3,11 +3,12 @@
  * wgtun: WireGuard wire formats and protocol constants.
  *
  * Everything here is fixed by the WireGuard protocol; changing any value breaks
- * interoperability with other implementations. All multi-byte fields on the wire are
- * little-endian, except the TAI64N timestamp, which is an opaque big-endian blob.
+ * interoperability with other implementations. All multi-byte fields on the
+ * wire are little-endian, except the TAI64N timestamp, which is an opaque
+ * big-endian blob.
  */
-#ifndef _WGT_MESSAGES_H
-#define _WGT_MESSAGES_H
+#ifndef _WGTUN_MESSAGES_H
+#define _WGTUN_MESSAGES_H
 
 #include <linux/build_bug.h>
 #include <linux/jiffies.h>
@@ -84,19 +85,21 @@ enum wgt_message_type {
 
 /**
  * struct wgt_msg_header - common first word of every message
- * @type: message type in the low byte; the three upper bytes are reserved and zero,
- *	so comparing the whole little-endian word also checks them.
+ * @type: message type in the low byte; the three upper bytes are reserved and
+ *	zero, so comparing the whole little-endian word also checks them.
  */
 struct wgt_msg_header {
 	__le32 type;
 } __packed;
 
 /**
- * struct wgt_msg_macs - trailer of the handshake messages (initiation and response)
- * @mac1: keyed BLAKE2s-128 of every preceding byte, keyed by HASH("mac1----" || the
- *	receiver's static public key); proves the sender knows whom it talks to.
- * @mac2: keyed BLAKE2s-128 of every preceding byte including @mac1, keyed by a cookie
- *	from the receiver; all zero when the sender holds no fresh cookie.
+ * struct wgt_msg_macs - trailer of the initiation and response messages
+ * @mac1: keyed BLAKE2s-128 of every preceding byte, keyed by HASH("mac1----" ||
+ *	the receiver's static public key); proves the sender knows whom it talks
+ *	to.
+ * @mac2: keyed BLAKE2s-128 of every preceding byte including @mac1, keyed by a
+ *	cookie from the receiver; all zero when the sender holds no fresh
+ *	cookie.
  */
 struct wgt_msg_macs {
 	u8 mac1[COOKIE_LEN];
@@ -104,9 +107,10 @@ struct wgt_msg_macs {
 } __packed;
 
 /**
- * struct wgt_msg_initiation - handshake message 1, initiator to responder (148 bytes)
+ * struct wgt_msg_initiation - handshake message 1, initiator to responder
  * @header: MESSAGE_HANDSHAKE_INITIATION
- * @sender_index: the initiator's index for this handshake (covered by mac1 only)
+ * @sender_index: the initiator's index for this handshake (covered by mac1
+ *	only)
  * @unencrypted_ephemeral: the initiator's ephemeral public key
  * @encrypted_static: the initiator's static public key, sealed
  * @encrypted_timestamp: TAI64N of creation, sealed
@@ -122,12 +126,13 @@ struct wgt_msg_initiation {
 } __packed;
 
 /**
- * struct wgt_msg_response - handshake message 2, responder to initiator (92 bytes)
+ * struct wgt_msg_response - handshake message 2, responder to initiator
  * @header: MESSAGE_HANDSHAKE_RESPONSE
  * @sender_index: the responder's index for the new session
  * @receiver_index: the initiator's @sender_index from the initiation
  * @unencrypted_ephemeral: the responder's ephemeral public key
- * @encrypted_nothing: an empty plaintext, sealed: authenticates the whole transcript
+ * @encrypted_nothing: an empty plaintext, sealed: authenticates the whole
+ *	transcript
  * @macs: mac1 and mac2
  */
 struct wgt_msg_response {
@@ -140,11 +145,12 @@ struct wgt_msg_response {
 } __packed;
 
 /**
- * struct wgt_msg_cookie - cookie reply, sent instead of a response when under load (64 bytes)
+ * struct wgt_msg_cookie - cookie reply, sent under load instead of a response
  * @header: MESSAGE_HANDSHAKE_COOKIE
  * @receiver_index: the sender index of the handshake message being answered
  * @nonce: random XChaCha20-Poly1305 nonce
- * @encrypted_cookie: the cookie, sealed with the mac1 of the answered message as AD
+ * @encrypted_cookie: the cookie, sealed with the mac1 of the answered message
+ *	as AD
  */
 struct wgt_msg_cookie {
 	struct wgt_msg_header header;
@@ -154,12 +160,12 @@ struct wgt_msg_cookie {
 } __packed;
 
 /**
- * struct wgt_msg_data - transport data message (16-byte header, then the sealed payload)
+ * struct wgt_msg_data - transport data message: header, then sealed payload
  * @header: MESSAGE_DATA
  * @receiver: the receiving side's keypair index
  * @counter: the nonce, also the replay counter
- * @encrypted_data: the padded plaintext sealed, followed by the tag; an empty plaintext
- *	(just the tag) is a keepalive
+ * @encrypted_data: the padded plaintext sealed, followed by the tag; an empty
+ *	plaintext (just the tag) is a keepalive
  */
 struct wgt_msg_data {
 	struct wgt_msg_header header;
@@ -192,4 +198,4 @@ static_assert(message_data_len(0) == MESSAGE_DATA_MIN_LEN);
 static_assert(offsetof(struct wgt_msg_initiation, macs) == 116);
 static_assert(offsetof(struct wgt_msg_response, macs) == 60);
 
-#endif /* _WGT_MESSAGES_H */
+#endif /* _WGTUN_MESSAGES_H */

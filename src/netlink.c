@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "wgtun" generic netlink family.  uapi/linux/wgtun.h is the contract;
- * this file implements it: policies, the device dump, the set command and
- * the event messages.
+ * this file implements it: policies, the device dump and the set command;
+ * events.c sends the event messages.
  */
 
 #include <linux/if.h>
@@ -16,14 +16,13 @@
 
 #include "compat.h"
 #include "device.h"
+#include "events.h"
 #include "liveness.h"
 #include "netlink.h"
 #include "peer.h"
 #include "send.h"
 #include "socket.h"
 #include "timers.h"
-
-static struct genl_family genl_family;
 
 static const struct nla_policy allowedip_policy[WGTUN_A_ALLOWEDIP_MAX + 1] = {
 	[WGTUN_A_ALLOWEDIP_FAMILY]	= { .type = NLA_U16 },
@@ -200,7 +199,7 @@ out:
 	return ret;
 }
 
-static int put_endpoint(struct sk_buff *skb, struct wgt_peer *peer)
+int wgt_genl_put_endpoint(struct sk_buff *skb, struct wgt_peer *peer)
 {
 	struct wgt_endpoint ep;
 	int ret = 0;
@@ -250,7 +249,7 @@ static int put_peer_attrs(struct sk_buff *skb, struct wgt_peer *peer)
 	    nla_put_u32(skb, WGTUN_A_PEER_PROTOCOL_VERSION, 1) ||
 	    nla_put_u8(skb, WGTUN_A_PEER_ALIVE, wgt_liveness_alive(peer)) ||
 	    (last_rx && nla_put_u32(skb, WGTUN_A_PEER_LAST_RX_AGE, rx_age(last_rx))) ||
-	    put_endpoint(skb, peer) ||
+	    wgt_genl_put_endpoint(skb, peer) ||
 	    put_drops(skb, WGTUN_A_PEER_DROPS, peer->stats.drops))
 		goto out;
 	ret = 0;
@@ -371,7 +370,7 @@ static int dump_device(struct sk_buff *skb, struct netlink_callback *cb, struct 
 
 	cb->seq = wg->gen;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &genl_family, NLM_F_MULTI, WGTUN_CMD_GET_DEVICE);
+			  &wgt_genl_family, NLM_F_MULTI, WGTUN_CMD_GET_DEVICE);
 	if (!hdr)
 		return -EMSGSIZE;
 	genl_dump_check_consistent(cb, hdr);
@@ -582,9 +581,8 @@ static int set_peer(struct wgt_device *wg, struct nlattr *attr, struct netlink_e
 	}
 
 	if (flags & WGTUN_PEER_F_REMOVE_ME) {
-		wgt_event_peer(peer, WGTUN_EVENT_PEER_REMOVED);
+		wgt_event_peer_config(peer, WGTUN_EVENT_PEER_REMOVED);
 		wgt_peer_remove(peer);
-		wgt_liveness_update_carrier(wg);
 		return 0;
 	}
 
@@ -623,7 +621,7 @@ static int set_peer(struct wgt_device *wg, struct nlattr *attr, struct netlink_e
 	wgt_liveness_peer_configured(peer);
 	ret = 0;
 out:
-	wgt_event_peer(peer, created ? WGTUN_EVENT_PEER_ADDED : WGTUN_EVENT_PEER_CHANGED);
+	wgt_event_peer_config(peer, created ? WGTUN_EVENT_PEER_ADDED : WGTUN_EVENT_PEER_CHANGED);
 	return ret;
 }
 
@@ -661,7 +659,7 @@ static int set_private_key(struct wgt_device *wg, const u8 *key)
 	remote = zero ? NULL : wgt_pubkey_lookup(&wg->pubkeys, pub);
 	if (remote) {
 		peer = wgt_peer_from_remote(remote);
-		wgt_event_peer(peer, WGTUN_EVENT_PEER_REMOVED);
+		wgt_event_peer_config(peer, WGTUN_EVENT_PEER_REMOVED);
 		wgt_peer_remove(peer);
 	}
 	wgt_cookie_checker_precompute(&wg->cookie_checker);
@@ -721,7 +719,7 @@ static int set_device(struct wgt_device *wg, struct genl_info *info)
 
 	if (flags & WGTUN_DEVICE_F_REPLACE_PEERS) {
 		list_for_each_entry(peer, &wg->peers, list)
-			wgt_event_peer(peer, WGTUN_EVENT_PEER_REMOVED);
+			wgt_event_peer_config(peer, WGTUN_EVENT_PEER_REMOVED);
 		wgt_peer_remove_all(wg);
 	}
 
@@ -797,12 +795,6 @@ static int set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct wgt_device *wg;
 	int ret;
 
-	if (!netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN)) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "changing a wgtun interface requires CAP_NET_ADMIN");
-		ret = -EPERM;
-		goto out;
-	}
 	wg = lookup_from_attrs(net, info->attrs, info->extack);
 	if (IS_ERR(wg)) {
 		ret = PTR_ERR(wg);
@@ -830,84 +822,12 @@ out:
 	return ret;
 }
 
-/* ---- events -------------------------------------------------------------- */
+/* ---- family -------------------------------------------------------------- */
 
-/* Events name peers and endpoints: only for those who may read the interfaces. */
+/* Events (events.c) name peers and endpoints: only for those who may read the interfaces. */
 static const struct genl_multicast_group genl_mcgrps[] = {
 	{ .name = WGTUN_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
-
-/* An event message with the attributes every event carries; NULL on failure. */
-static struct sk_buff *event_begin(struct net_device *dev, enum wgtun_event event, void **hdr)
-{
-	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
-
-	if (!skb)
-		return NULL;
-	*hdr = genlmsg_put(skb, 0, 0, &genl_family, 0, WGTUN_CMD_EVENT);
-	if (!*hdr ||
-	    nla_put_u32(skb, WGTUN_A_DEVICE_IFINDEX, dev->ifindex) ||
-	    nla_put_string(skb, WGTUN_A_DEVICE_IFNAME, dev->name) ||
-	    nla_put_u32(skb, WGTUN_A_DEVICE_EVENT, event)) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	return skb;
-}
-
-void wgt_event_peer(struct wgt_peer *peer, enum wgtun_event event)
-{
-	struct net_device *dev = peer->wg->dev;
-	struct nlattr *peers, *nest;
-	struct sk_buff *skb;
-	void *hdr;
-
-	if (!genl_has_listeners(&genl_family, dev_net(dev), 0))
-		return;
-	if (!wgt_events_allowed(peer, event))
-		return;
-
-	skb = event_begin(dev, event, &hdr);
-	if (!skb)
-		return;
-	peers = nla_nest_start(skb, WGTUN_A_DEVICE_PEERS);
-	if (!peers)
-		goto free;
-	nest = nla_nest_start(skb, 0);
-	if (!nest ||
-	    nla_put(skb, WGTUN_A_PEER_PUBLIC_KEY, WGTUN_KEY_LEN, peer->noise.remote_static) ||
-	    nla_put_u8(skb, WGTUN_A_PEER_ALIVE, wgt_liveness_alive(peer)) ||
-	    put_endpoint(skb, peer))
-		goto free;
-	nla_nest_end(skb, nest);
-	nla_nest_end(skb, peers);
-	genlmsg_end(skb, hdr);
-	genlmsg_multicast_netns(&genl_family, dev_net(dev), skb, 0, 0, GFP_ATOMIC);
-	return;
-free:
-	nlmsg_free(skb);
-}
-
-void wgt_event_carrier(struct wgt_device *wg, bool carrier)
-{
-	struct net_device *dev = wg->dev;
-	struct sk_buff *skb;
-	void *hdr;
-
-	if (!genl_has_listeners(&genl_family, dev_net(dev), 0))
-		return;
-	skb = event_begin(dev, WGTUN_EVENT_CARRIER, &hdr);
-	if (!skb)
-		return;
-	if (nla_put_u8(skb, WGTUN_A_DEVICE_CARRIER, carrier)) {
-		nlmsg_free(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	genlmsg_multicast_netns(&genl_family, dev_net(dev), skb, 0, 0, GFP_ATOMIC);
-}
-
-/* ---- family -------------------------------------------------------------- */
 
 static const struct genl_ops genl_ops[] = {
 	/*
@@ -930,7 +850,7 @@ static const struct genl_ops genl_ops[] = {
 	},
 };
 
-static struct genl_family genl_family __ro_after_init = {
+struct genl_family wgt_genl_family __ro_after_init = {
 	.ops = genl_ops,
 	.n_ops = ARRAY_SIZE(genl_ops),
 	.mcgrps = genl_mcgrps,
@@ -946,10 +866,10 @@ static struct genl_family genl_family __ro_after_init = {
 
 int __init wgt_genl_init(void)
 {
-	return genl_register_family(&genl_family);
+	return genl_register_family(&wgt_genl_family);
 }
 
 void wgt_genl_uninit(void)
 {
-	genl_unregister_family(&genl_family);
+	genl_unregister_family(&wgt_genl_family);
 }

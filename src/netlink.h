@@ -2,16 +2,17 @@
 #ifndef _WGTUN_NETLINK_H
 #define _WGTUN_NETLINK_H
 
-#include <linux/wgtun.h>
+#include <net/genetlink.h>
 
-struct wgt_device;
 struct wgt_peer;
+
+/* The "wgtun" family; events.c sends its event messages. */
+extern struct genl_family wgt_genl_family;
 
 int wgt_genl_init(void);
 void wgt_genl_uninit(void);
 
-/* Multicast an event about @peer, or about the interface's carrier. */
-void wgt_event_peer(struct wgt_peer *peer, enum wgtun_event event);
-void wgt_event_carrier(struct wgt_device *wg, bool carrier);
+/* Put @peer's endpoint, if it has one, as WGTUN_A_PEER_ENDPOINT; -EMSGSIZE if full. */
+int wgt_genl_put_endpoint(struct sk_buff *skb, struct wgt_peer *peer);
 
 #endif /* _WGTUN_NETLINK_H */

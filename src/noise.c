@@ -20,6 +20,7 @@
 #include <crypto/curve25519.h>
 
 #include "compat.h"
+#include "debug.h"
 #include "noise.h"
 
 static const u8 noise_construction[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
@@ -184,8 +185,8 @@ static void hmac(u8 out[NOISE_HASH_LEN], const u8 *in, size_t in_len, const u8 *
  * @data_len: its length
  * @chaining_key: the salt; may alias any output
  */
-void wgt_noise_kdf(u8 *out1, u8 *out2, u8 *out3, const u8 *data, size_t data_len,
-		   const u8 chaining_key[NOISE_HASH_LEN])
+WGT_SELFTEST_VISIBLE void wgt_noise_kdf(u8 *out1, u8 *out2, u8 *out3, const u8 *data,
+					size_t data_len, const u8 chaining_key[NOISE_HASH_LEN])
 {
 	u8 *outs[] = { out1, out2, out3 };
 	u8 block[NOISE_HASH_LEN + 1];
@@ -210,7 +211,8 @@ void wgt_noise_kdf(u8 *out1, u8 *out2, u8 *out3, const u8 *data, size_t data_len
  * @chaining_key: receives HASH(construction name)
  * @hash: receives HASH(chaining_key || identifier)
  */
-void wgt_noise_initial_state(u8 chaining_key[NOISE_HASH_LEN], u8 hash[NOISE_HASH_LEN])
+WGT_SELFTEST_VISIBLE void wgt_noise_initial_state(u8 chaining_key[NOISE_HASH_LEN],
+						  u8 hash[NOISE_HASH_LEN])
 {
 	wgt_compat_blake2s(NULL, 0, noise_construction, sizeof(noise_construction) - 1,
 			   chaining_key, NOISE_HASH_LEN);
@@ -1152,6 +1154,7 @@ void wgt_noise_uninit(void)
 	keypair_cache = NULL;
 }
 
+#ifdef WGTUN_DEBUG
 /**
  * wgt_noise_keypairs_live() - keypairs allocated module-wide and not yet freed
  */
@@ -1159,3 +1162,4 @@ int wgt_noise_keypairs_live(void)
 {
 	return atomic_read(&keypairs_live);
 }
+#endif

@@ -10,8 +10,8 @@
  * wgt_noise_remote.keypairs.lock. The two semaphores make every handshake function
  * process-context only; keypair functions may run in any context.
  */
-#ifndef _WGT_NOISE_H
-#define _WGT_NOISE_H
+#ifndef _WGTUN_NOISE_H
+#define _WGTUN_NOISE_H
 
 #include <linux/atomic.h>
 #include <linux/kref.h>
@@ -215,10 +215,12 @@ bool wgt_noise_keypair_wants_rekey_on_receive(const struct wgt_noise_keypair *kp
 bool wgt_noise_keypair_nonce_next(struct wgt_noise_keypair *kp, u64 *nonce);
 bool wgt_noise_keypair_replay_check(struct wgt_noise_keypair *kp, u64 counter);
 
-/* Exposed for the self-tests and diagnostics. */
+#ifdef WGTUN_DEBUG
+/* For the selftests. */
 void wgt_noise_initial_state(u8 chaining_key[NOISE_HASH_LEN], u8 hash[NOISE_HASH_LEN]);
 void wgt_noise_kdf(u8 *out1, u8 *out2, u8 *out3, const u8 *data, size_t data_len,
 		   const u8 chaining_key[NOISE_HASH_LEN]);
 int wgt_noise_keypairs_live(void);
+#endif
 
-#endif /* _WGT_NOISE_H */
+#endif /* _WGTUN_NOISE_H */

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 
 #include "device.h"
+#include "events.h"
 #include "liveness.h"
 #include "peer.h"
 #include "receive.h"
@@ -42,8 +43,9 @@ const struct wgt_noise_ops wgt_peer_noise_ops = {
 };
 
 /*
- * A peer is about 1.2 KiB: kmalloc would round it up to 2 KiB, so peers come from a cache
- * of their own, which packs them with little waste (routers carry thousands).
+ * A peer is about 1.2 KiB: kmalloc would round it up to 2 KiB, so peers come
+ * from a cache of their own, which packs them with little waste (routers carry
+ * thousands).
  */
 static struct kmem_cache *peer_cache;
 
@@ -95,7 +97,7 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, co
 	INIT_WORK(&peer->clear_work, wgt_timers_clear_work);
 	wgt_timers_init(peer);
 	wgt_liveness_init(peer);
-	spin_lock_init(&peer->events_lock);
+	wgt_events_peer_init(peer);
 	kref_init(&peer->refcount);
 	peer->internal_id = ++wg->peer_seq;
 

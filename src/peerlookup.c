@@ -2,10 +2,11 @@
 /*
  * wgtun: public-key and local-index tables.
  *
- * Both tables are rhashtables sized for a handful of entries and grown on demand by the
- * rhashtable core (from the system workqueue, so no worker exists per device). Index
- * values come from get_random_u32(): an off-path attacker cannot guess a live index, and
- * the values leak nothing about how many sessions a device has.
+ * Both tables are rhashtables sized for a handful of entries and grown on
+ * demand by the rhashtable core (from the system workqueue, so no worker exists
+ * per device). Index values come from get_random_u32(): an off-path attacker
+ * cannot guess a live index, and the values leak nothing about how many
+ * sessions a device has.
  */
 #include <linux/kernel.h>
 #include <linux/random.h>
@@ -62,7 +63,8 @@ void wgt_pubkey_table_uninit(struct wgt_pubkey_table *table)
  * @table: the table
  * @remote: an initialized remote, not yet in any table
  *
- * Return: 0, -EEXIST if a remote with the same key is present, or -ENOMEM/-EBUSY.
+ * Return: 0, -EEXIST if a remote with the same key is present, or
+ * -ENOMEM/-EBUSY.
  */
 int wgt_pubkey_table_insert(struct wgt_pubkey_table *table, struct wgt_noise_remote *remote)
 {
@@ -74,7 +76,8 @@ int wgt_pubkey_table_insert(struct wgt_pubkey_table *table, struct wgt_noise_rem
  * @table: the table
  * @remote: a remote inserted before
  *
- * Concurrent RCU readers may still hold the pointer: free @remote only after a grace period.
+ * Concurrent RCU readers may still hold the pointer: free @remote only after a
+ * grace period.
  */
 void wgt_pubkey_table_remove(struct wgt_pubkey_table *table, struct wgt_noise_remote *remote)
 {
@@ -86,8 +89,8 @@ void wgt_pubkey_table_remove(struct wgt_pubkey_table *table, struct wgt_noise_re
  * @table: the table
  * @pubkey: the remote static public key
  *
- * Context: the caller holds rcu_read_lock() or rcu_read_lock_bh(); the result is valid
- * only until it drops it.
+ * Context: the caller holds rcu_read_lock() or rcu_read_lock_bh(); the result
+ * is valid only until it drops it.
  * Return: the remote or NULL.
  */
 struct wgt_noise_remote *wgt_pubkey_lookup(struct wgt_pubkey_table *table,
@@ -103,12 +106,12 @@ struct wgt_noise_remote *wgt_pubkey_lookup(struct wgt_pubkey_table *table,
 }
 
 /**
- * wgt_pubkey_lookup_get() - find a remote by public key and take a reference on it
+ * wgt_pubkey_lookup_get() - find a remote by public key, with a reference
  * @table: the table
  * @pubkey: the remote static public key
  *
- * Return: the remote, to be released with ops->remote_put(), or NULL if it is unknown
- * or dying.
+ * Return: the remote, to be released with ops->remote_put(), or NULL if it is
+ * unknown or dying.
  */
 struct wgt_noise_remote *wgt_pubkey_lookup_get(struct wgt_pubkey_table *table,
 					       const u8 pubkey[NOISE_PUBLIC_KEY_LEN])
@@ -121,15 +124,6 @@ struct wgt_noise_remote *wgt_pubkey_lookup_get(struct wgt_pubkey_table *table,
 		remote = NULL;
 	rcu_read_unlock_bh();
 	return remote;
-}
-
-/**
- * wgt_pubkey_table_count() - number of remotes in the table
- * @table: the table
- */
-unsigned int wgt_pubkey_table_count(struct wgt_pubkey_table *table)
-{
-	return atomic_read(&table->ht.nelems);
 }
 
 /**
@@ -161,9 +155,10 @@ void wgt_index_table_uninit(struct wgt_index_table *table)
  * @table: the table
  * @entry: an entry not in the table, with @type and @remote set
  *
- * Context: the caller serializes all changes to @entry (see struct wgt_index_entry).
- * Return: 0 with @entry->index set, or a negative errno (-ENOMEM, -EBUSY, -EEXIST after
- * INDEX_INSERT_TRIES collisions).
+ * Context: the caller serializes all changes to @entry (see struct
+ * wgt_index_entry).
+ * Return: 0 with @entry->index set, or a negative errno (-ENOMEM, -EBUSY,
+ * -EEXIST after INDEX_INSERT_TRIES collisions).
  */
 int wgt_index_insert(struct wgt_index_table *table, struct wgt_index_entry *entry)
 {
@@ -204,7 +199,8 @@ void wgt_index_replace(struct wgt_index_table *table, struct wgt_index_entry *ol
  * @table: the table
  * @entry: the entry
  *
- * Concurrent RCU readers may still see @entry: free it only after a grace period.
+ * Concurrent RCU readers may still see @entry: free it only after a grace
+ * period.
  */
 void wgt_index_remove(struct wgt_index_table *table, struct wgt_index_entry *entry)
 {
@@ -215,17 +211,17 @@ void wgt_index_remove(struct wgt_index_table *table, struct wgt_index_entry *ent
 }
 
 /**
- * wgt_index_lookup() - find an entry by index, without a reference
+ * index_lookup() - find an entry by index, without a reference
  * @table: the table
  * @index: host byte order (le32_to_cpu() of the wire field)
  * @type_mask: an OR of the wanted enum wgt_index_type values
  *
- * Context: the caller holds rcu_read_lock() or rcu_read_lock_bh(); the result is valid
- * only until it drops it.
+ * Context: the caller holds rcu_read_lock() or rcu_read_lock_bh(); the result
+ * is valid only until it drops it.
  * Return: the entry, or NULL if no entry of a wanted type has this index.
  */
-struct wgt_index_entry *wgt_index_lookup(struct wgt_index_table *table, u32 index,
-					 u8 type_mask)
+static struct wgt_index_entry *index_lookup(struct wgt_index_table *table, u32 index,
+					    u8 type_mask)
 {
 	struct wgt_index_entry *entry;
 
@@ -245,8 +241,9 @@ struct wgt_index_entry *wgt_index_lookup(struct wgt_index_table *table, u32 inde
  * @keypair: if not NULL, receives the keypair (with a reference, release with
  *	wgt_noise_keypair_put()) when the entry is a keypair, else NULL
  *
- * Return: the remote owning the entry with a reference (release with ops->remote_put()),
- * or NULL (and *@keypair NULL) when there is no such entry or its owner is dying.
+ * Return: the remote owning the entry with a reference (release with
+ * ops->remote_put()), or NULL (and *@keypair NULL) when there is no such entry
+ * or its owner is dying.
  */
 struct wgt_noise_remote *wgt_index_lookup_get(struct wgt_index_table *table, u32 index,
 					      u8 type_mask,
@@ -257,7 +254,7 @@ struct wgt_noise_remote *wgt_index_lookup_get(struct wgt_index_table *table, u32
 	struct wgt_index_entry *entry;
 
 	rcu_read_lock_bh();
-	entry = wgt_index_lookup(table, index, type_mask);
+	entry = index_lookup(table, index, type_mask);
 	if (!entry)
 		goto out;
 	if (keypair && entry->type == WGT_INDEX_KEYPAIR) {
@@ -281,6 +278,7 @@ out:
 	return remote;
 }
 
+#ifdef WGTUN_DEBUG
 /**
  * wgt_index_table_count() - number of entries in the table
  * @table: the table
@@ -289,3 +287,4 @@ unsigned int wgt_index_table_count(struct wgt_index_table *table)
 {
 	return atomic_read(&table->ht.nelems);
 }
+#endif

@@ -2,12 +2,13 @@
 /*
  * wgtun: the two lookup tables of a device.
  *
- * Both are resizable rhashtables that start with four buckets, so an interface without
- * peers costs a few hundred bytes, and grow with the number of peers. Lookups are lock-free
- * under RCU; insertions and removals may run in any context (including softirq).
+ * Both are resizable rhashtables that start with four buckets, so an interface
+ * without peers costs a few hundred bytes, and grow with the number of peers.
+ * Lookups are lock-free under RCU; insertions and removals may run in any
+ * context (including softirq).
  */
-#ifndef _WGT_PEERLOOKUP_H
-#define _WGT_PEERLOOKUP_H
+#ifndef _WGTUN_PEERLOOKUP_H
+#define _WGTUN_PEERLOOKUP_H
 
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
@@ -27,10 +28,10 @@ struct wgt_pubkey_table {
 };
 
 /**
- * struct wgt_index_table - a device's local indices (the "receiver" of incoming messages)
- * @ht: entries are struct wgt_index_entry keyed by @index; the table holds no reference
- *	on them: whoever inserts an entry removes it before freeing the containing object,
- *	and frees it only after an RCU grace period.
+ * struct wgt_index_table - a device's local ("receiver") indices
+ * @ht: entries are struct wgt_index_entry keyed by @index; the table holds no
+ *	reference on them: whoever inserts an entry removes it before freeing
+ *	the containing object, and frees it only after an RCU grace period.
  */
 struct wgt_index_table {
 	struct rhashtable ht;
@@ -43,14 +44,14 @@ enum wgt_index_type {
 };
 
 /**
- * struct wgt_index_entry - one local index, embedded in a handshake or a keypair
+ * struct wgt_index_entry - a local index, in a handshake or a keypair
  * @node: hash table linkage
- * @index: the value in host byte order (on the wire it is cpu_to_le32(@index)); constant
- *	while the entry is hashed
+ * @index: the value in host byte order (on the wire it is cpu_to_le32(@index));
+ *	constant while the entry is hashed
  * @type: WGT_INDEX_HANDSHAKE (embedded in struct wgt_noise_handshake) or
  *	WGT_INDEX_KEYPAIR (embedded in struct wgt_noise_keypair)
- * @hashed: whether the entry is in the table; changed only by its owner, under the lock
- *	that serializes the owner (the handshake lock for handshakes)
+ * @hashed: whether the entry is in the table; changed only by its owner, under
+ *	the lock that serializes the owner (the handshake lock for handshakes)
  * @remote: the remote this index belongs to; no reference
  */
 struct wgt_index_entry {
@@ -69,7 +70,6 @@ struct wgt_noise_remote *wgt_pubkey_lookup(struct wgt_pubkey_table *table,
 					   const u8 pubkey[NOISE_PUBLIC_KEY_LEN]);
 struct wgt_noise_remote *wgt_pubkey_lookup_get(struct wgt_pubkey_table *table,
 					       const u8 pubkey[NOISE_PUBLIC_KEY_LEN]);
-unsigned int wgt_pubkey_table_count(struct wgt_pubkey_table *table);
 
 int wgt_index_table_init(struct wgt_index_table *table);
 void wgt_index_table_uninit(struct wgt_index_table *table);
@@ -77,11 +77,11 @@ int wgt_index_insert(struct wgt_index_table *table, struct wgt_index_entry *entr
 void wgt_index_replace(struct wgt_index_table *table, struct wgt_index_entry *old,
 		       struct wgt_index_entry *new);
 void wgt_index_remove(struct wgt_index_table *table, struct wgt_index_entry *entry);
-struct wgt_index_entry *wgt_index_lookup(struct wgt_index_table *table, u32 index,
-					 u8 type_mask);
 struct wgt_noise_remote *wgt_index_lookup_get(struct wgt_index_table *table, u32 index,
 					      u8 type_mask,
 					      struct wgt_noise_keypair **keypair);
+#ifdef WGTUN_DEBUG
 unsigned int wgt_index_table_count(struct wgt_index_table *table);
+#endif
 
-#endif /* _WGT_PEERLOOKUP_H */
+#endif /* _WGTUN_PEERLOOKUP_H */

@@ -28,6 +28,7 @@
 #include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 
+#include "debug.h"
 #include "ratelimiter.h"
 
 #define PACKET_COST	(NSEC_PER_SEC / WGT_RATELIMIT_PER_SEC)
@@ -160,7 +161,8 @@ static bool entry_add(struct wgt_rl_table *t, struct hlist_head *chain,
 	return ok;
 }
 
-bool wgt_rl_table_allow(struct wgt_rl_table *t, const struct wgt_rl_key *key, u64 now_ns)
+WGT_SELFTEST_VISIBLE bool wgt_rl_table_allow(struct wgt_rl_table *t, const struct wgt_rl_key *key,
+					     u64 now_ns)
 {
 	struct hlist_head *chain = chain_of(t, key);
 	struct rl_entry *e;
@@ -177,7 +179,7 @@ bool wgt_rl_table_allow(struct wgt_rl_table *t, const struct wgt_rl_key *key, u6
 	return entry_add(t, chain, key, now_ns);
 }
 
-void wgt_rl_table_gc(struct wgt_rl_table *t, u64 now_ns)
+WGT_SELFTEST_VISIBLE void wgt_rl_table_gc(struct wgt_rl_table *t, u64 now_ns)
 {
 	struct hlist_node *tmp;
 	struct rl_entry *e;
@@ -208,13 +210,16 @@ static void gc_work(struct work_struct *work)
 		queue_delayed_work(system_power_efficient_wq, &t->gc, HZ);
 }
 
+#ifdef WGTUN_DEBUG
 unsigned int wgt_rl_table_count(struct wgt_rl_table *t)
 {
 	return READ_ONCE(t->count);
 }
+#endif
 
-struct wgt_rl_table *wgt_rl_table_create(unsigned int buckets, unsigned int max_entries,
-					 bool auto_gc)
+WGT_SELFTEST_VISIBLE struct wgt_rl_table *wgt_rl_table_create(unsigned int buckets,
+							      unsigned int max_entries,
+							      bool auto_gc)
 {
 	struct wgt_rl_table *t = kzalloc(sizeof(*t), GFP_KERNEL);
 
@@ -235,7 +240,7 @@ struct wgt_rl_table *wgt_rl_table_create(unsigned int buckets, unsigned int max_
 	return t;
 }
 
-void wgt_rl_table_destroy(struct wgt_rl_table *t)
+WGT_SELFTEST_VISIBLE void wgt_rl_table_destroy(struct wgt_rl_table *t)
 {
 	if (!t)
 		return;
@@ -248,7 +253,8 @@ void wgt_rl_table_destroy(struct wgt_rl_table *t)
 	kfree(t);
 }
 
-bool wgt_rl_key_from_skb(struct sk_buff *skb, const struct net *net, struct wgt_rl_key *key)
+WGT_SELFTEST_VISIBLE bool wgt_rl_key_from_skb(struct sk_buff *skb, const struct net *net,
+					      struct wgt_rl_key *key)
 {
 	/*
 	 * By the time a handshake is processed, skb->data is past the IP and
@@ -283,6 +289,7 @@ bool wgt_ratelimiter_allow(struct sk_buff *skb, struct net *net)
 	return wgt_rl_table_allow(global, &key, ktime_get_coarse_boottime_ns());
 }
 
+#ifdef WGTUN_DEBUG
 bool wgt_ratelimiter_tracks(const struct wgt_rl_key *key)
 {
 	bool found = false;
@@ -296,6 +303,7 @@ bool wgt_ratelimiter_tracks(const struct wgt_rl_key *key)
 	mutex_unlock(&global_lock);
 	return found;
 }
+#endif
 
 int wgt_ratelimiter_init(void)
 {

@@ -19,7 +19,8 @@ struct sk_buff;
 
 /*
  * Reference counted: every user (the module, or each device) calls init once
- * and uninit once; the table exists while at least one user holds it. May sleep.
+ * and uninit once; the table exists while at least one user holds it. May
+ * sleep.
  */
 int wgt_ratelimiter_init(void);
 void wgt_ratelimiter_uninit(void);
@@ -52,6 +53,8 @@ struct wgt_rl_key {
 
 struct wgt_rl_table;
 
+#ifdef WGTUN_DEBUG
+/* The module's table is one of these; the selftests make their own. */
 bool wgt_rl_key_from_skb(struct sk_buff *skb, const struct net *net, struct wgt_rl_key *key);
 /* @auto_gc: collect every second from a delayed work (the module-wide table does). */
 struct wgt_rl_table *wgt_rl_table_create(unsigned int buckets, unsigned int max_entries,
@@ -64,5 +67,6 @@ void wgt_rl_table_gc(struct wgt_rl_table *t, u64 now_ns);
 unsigned int wgt_rl_table_count(struct wgt_rl_table *t);
 /* Does the module-wide table hold a bucket for @key? (false when not initialized) */
 bool wgt_ratelimiter_tracks(const struct wgt_rl_key *key);
+#endif
 
 #endif /* _WGTUN_RATELIMITER_H */

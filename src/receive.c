@@ -31,9 +31,9 @@
 #include "compat.h"
 #include "crypto.h"
 #include "device.h"
+#include "events.h"
 #include "liveness.h"
 #include "messages.h"
-#include "netlink.h"
 #include "peer.h"
 #include "queueing.h"
 #include "ratelimiter.h"
@@ -83,7 +83,7 @@ static bool device_under_load(struct wgt_device *wg)
  * on the wire: the interface counts every such message, as its transmit
  * counts every message sent (socket.h).
  */
-static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len, bool session)
+static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len)
 {
 	if (wgt_socket_set_peer_endpoint_from_skb(peer, skb))
 		wgt_event_peer(peer, WGTUN_EVENT_ENDPOINT);
@@ -91,7 +91,7 @@ static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len, b
 	dev_sw_netstats_rx_add(peer->wg->dev, len);
 	wgt_timers_any_authenticated_packet_received(peer);
 	wgt_timers_any_authenticated_packet_traversal(peer);
-	wgt_liveness_heard(peer, session);
+	wgt_liveness_heard(peer, false);
 }
 
 static void consume_initiation(struct wgt_device *wg, struct sk_buff *skb)
@@ -109,7 +109,7 @@ static void consume_initiation(struct wgt_device *wg, struct sk_buff *skb)
 	peer = wgt_peer_from_remote(remote);
 	pr_debug("%s: peer %llu: handshake initiation received\n",
 		 wg->dev->name, peer->internal_id);
-	peer_heard(peer, skb, skb->len, false);
+	peer_heard(peer, skb, skb->len);
 	wgt_send_handshake_response(peer);
 	wgt_peer_put(peer);
 }
@@ -129,7 +129,7 @@ static void consume_response(struct wgt_device *wg, struct sk_buff *skb)
 	peer = wgt_peer_from_remote(remote);
 	pr_debug("%s: peer %llu: handshake response received\n",
 		 wg->dev->name, peer->internal_id);
-	peer_heard(peer, skb, skb->len, false);
+	peer_heard(peer, skb, skb->len);
 	if (wgt_noise_begin_session(&peer->noise)) {
 		wgt_timers_session_derived(peer);
 		wgt_timers_handshake_complete(peer);
@@ -159,11 +159,11 @@ static void handshake_process(struct wgt_device *wg, struct sk_buff *skb)
 
 	under_load = device_under_load(wg);
 	mac = wgt_cookie_validate_packet(&wg->cookie_checker, skb, under_load);
-	if (mac == INVALID_MAC) {
+	if (mac == WGT_MAC_INVALID) {
 		wgt_device_drop(wg, WGTUN_A_DROP_BAD_MAC);
 		return;
 	}
-	if (under_load && mac == VALID_MAC_BUT_NO_COOKIE) {
+	if (under_load && mac == WGT_MAC_VALID_NO_COOKIE) {
 		/* Prove your address first: answer with a cookie, nothing else. */
 		__le32 sender = type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION) ?
 			((struct wgt_msg_initiation *)skb->data)->sender_index :
@@ -343,7 +343,7 @@ static void rx_opened(struct wgt_peer *peer, struct sk_buff *skb)
 	}
 
 	/* Authentic and fresh: this is the peer speaking (counted as on the wire). */
-	peer_heard(peer, skb, message_data_len(skb->len), false);
+	peer_heard(peer, skb, message_data_len(skb->len));
 	atomic64_inc(&peer->stats.rx_packets);
 	if (unlikely(wgt_noise_received_with_keypair(&peer->noise, kp))) {
 		wgt_timers_handshake_complete(peer);

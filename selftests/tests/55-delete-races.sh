@@ -33,13 +33,26 @@ make_wg0() {
 	n1 ip link set wg0 up
 }
 
-# setter N: set peers on wg0 until a SET fails (the interface is gone).
+# setter N: set peers on wg0 until a SET fails (the interface is gone); the
+# failing SET's message is left in $tmp/set.N.
 setter() {
 	local n=$1 i=0
 
 	while n1 wgctl set wg0 peer "${peers[$(((n * 5 + i) % 16))]}" \
-		allowed-ips "10.$n.$((i % 256)).0/24" 2> /dev/null; do
+		allowed-ips "10.$n.$((i % 256)).0/24" 2> "$tmp/set.$n"; do
 		i=$((i + 1))
+	done
+}
+
+# setters_failed_enodev ROUND: each setter's last SET failed with ENODEV (wgctl
+# prints the errno's text last, in parentheses), not with any other error.
+setters_failed_enodev() {
+	local n
+
+	for n in 0 1 2; do
+		grep -q "(No such device)$" "$tmp/set.$n" ||
+			die "round $1: setter $n's last SET did not fail with ENODEV:" \
+				"$(cat "$tmp/set.$n")"
 	done
 }
 
@@ -76,6 +89,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 			"(a SET racing it still holds the interface?)"
 	assert_eq "$(cat "$tmp/del.rc")" 0 "round $r: ip link del's exit status"
 	wait "${pids[@]}"
+	setters_failed_enodev "$r"
 done
 
 log "a dump, never read, does not keep the interface"

@@ -55,22 +55,7 @@ static DEFINE_MUTEX(aip_test_lock);
 
 #define PEER(x, i)	((struct wgt_peer *)&(x)->peers[i])
 
-/* Failed checks so far; a test goes on after one, to report all of them. */
-static unsigned int failures;
-
-static bool fail(const char *what, int line)
-{
-	failures++;
-	pr_err("allowedips self-test: FAIL: %s (line %d)\n", what, line);
-	return false;
-}
-
-static bool expect(bool cond, const char *what, int line)
-{
-	return cond || fail(what, line);
-}
-
-#define CHECK(cond, what)	expect(cond, what, __LINE__)
+static struct wgt_selftest tally;
 
 static struct in_addr v4(u8 a, u8 b, u8 c, u8 d)
 {
@@ -222,7 +207,7 @@ static bool test_v4_basic(struct aip_test *x)
 	CHECK(look4(x, v4(10, 1, 1, 2)) == 4, "remove_by_peer removed /24");
 	CHECK(look4(x, v4(10, 1, 1, 1)) == 3, "remove_by_peer kept other peer");
 	CHECK(look4(x, v4(1, 2, 3, 4)) == 6, "remove_by_peer kept unrelated");
-	return !failures;
+	return !tally.failures;
 }
 
 static bool test_v6_basic(struct aip_test *x)
@@ -245,7 +230,7 @@ static bool test_v6_basic(struct aip_test *x)
 	CHECK(ins6(x, v6(0, 0, 0, 0), 129, 0) == -EINVAL, "cidr 129 rejected");
 
 	if (list_empty(&x->peers[2].nodes))
-		return fail("v6 /64 on its peer's list", __LINE__);
+		return FAIL("v6 /64 on its peer's list");
 	node = list_first_entry(&x->peers[2].nodes, struct wgt_allowedips_node, peer_list);
 	CHECK(wgt_allowedips_read_node(node, ip, &cidr) == AF_INET6, "read_node family");
 	CHECK(cidr == 64, "read_node cidr");
@@ -259,7 +244,7 @@ static bool test_v6_basic(struct aip_test *x)
 	rm_peer(x, 2);
 	CHECK(look6(x, v6(0x20010db8, 0, 0, 2)) == 0, "v6 remove_by_peer");
 	CHECK(look6(x, v6(0x20010db8, 0, 0, 0)) == 4, "v6 remove_by_peer keeps others");
-	return !failures;
+	return !tally.failures;
 }
 
 static bool test_skb(struct aip_test *x)
@@ -271,7 +256,7 @@ static bool test_skb(struct aip_test *x)
 	int src, dst;
 
 	if (!skb)
-		return fail("skb allocation", __LINE__);
+		return FAIL("skb allocation");
 	reset(x);
 	if (ins4(x, v4(10, 0, 0, 0), 8, 1) || ins4(x, v4(192, 168, 0, 0), 16, 2) ||
 	    ins6(x, v6(0xfd000000, 0, 0, 0), 8, 3) || ins6(x, v6(0x20010db8, 0, 0, 0), 32, 4))
@@ -289,7 +274,7 @@ static bool test_skb(struct aip_test *x)
 	dst = peer_index(x, wgt_allowedips_lookup_dst(&x->t, skb));
 	rcu_read_unlock_bh();
 	if (src != 1 || dst != 2) {
-		fail("skb IPv4 source/destination", __LINE__);
+		FAIL("skb IPv4 source/destination");
 		goto out;
 	}
 
@@ -304,7 +289,7 @@ static bool test_skb(struct aip_test *x)
 	dst = peer_index(x, wgt_allowedips_lookup_dst(&x->t, skb));
 	rcu_read_unlock_bh();
 	if (src != 4 || dst != 3) {
-		fail("skb IPv6 source/destination", __LINE__);
+		FAIL("skb IPv6 source/destination");
 		goto out;
 	}
 
@@ -313,7 +298,7 @@ static bool test_skb(struct aip_test *x)
 	ok = !wgt_allowedips_lookup_dst(&x->t, skb);
 	rcu_read_unlock_bh();
 	if (!ok)
-		fail("skb of another protocol", __LINE__);
+		FAIL("skb of another protocol");
 out:
 	kfree_skb(skb);
 	return ok;
@@ -441,9 +426,7 @@ static bool compare_lookups(struct aip_test *x, bool is6, const char *phase)
 	for (i = 0; i < NLOOKUPS; i++) {
 		random_addr(x, addr, len);
 		if (trie_lookup(x, addr, is6) != ref_lookup(x, addr)) {
-			pr_err("allowedips self-test: FAIL: random lookup of %*phC differs (%s)\n",
-			       len, addr, phase);
-			return false;
+			return FAIL("random lookup of %*phC differs (%s)", len, addr, phase);
 		}
 	}
 	return true;
@@ -467,7 +450,7 @@ static bool check_shape(struct aip_test *x, bool is6)
 	if (node)
 		x->stack[len++] = node;
 	/* Stop at the first bad node: one broken rule tends to repeat everywhere. */
-	while (len && !failures) {
+	while (len && !tally.failures) {
 		node = x->stack[--len];
 		CHECK(wgt_allowedips_read_node(node, pip, &pcidr) == (is6 ? AF_INET6 : AF_INET),
 		      "node family");
@@ -491,7 +474,7 @@ static bool check_shape(struct aip_test *x, bool is6)
 			CHECK(ref_match(pip, pcidr, ip), "child extends parent");
 			CHECK(((ip[pcidr / 8] >> (7 - pcidr % 8)) & 1) == b, "child on its bit");
 			if (len == MAX_DEPTH)
-				return fail("walk depth", __LINE__);
+				return FAIL("walk depth");
 			x->stack[len++] = child;
 		}
 	}
@@ -499,7 +482,7 @@ static bool check_shape(struct aip_test *x, bool is6)
 	for (i = 0; i < NPEERS; i++)
 		lists += list_len(&x->peers[i].nodes);
 	CHECK(lists == x->nref, "peer lists hold every prefix once");
-	return !failures;
+	return !tally.failures;
 }
 
 static bool test_random(struct aip_test *x, bool is6)
@@ -615,7 +598,7 @@ static bool test_race(struct aip_test *x)
 
 	rc = kzalloc(sizeof(*rc), GFP_KERNEL);
 	if (!rc)
-		return fail("race: out of memory", __LINE__);
+		return FAIL("race: out of memory");
 	rc->x = x;
 	reset(x);
 	for (i = 0; i < NSTABLE; i++) {
@@ -626,12 +609,12 @@ static bool test_race(struct aip_test *x)
 	}
 	if (look4(x, rc->v4[NSTABLE - 1]) || look6(x, rc->v6[NSTABLE - 1])) {
 		kfree(rc);
-		return fail("race: stable prefixes", __LINE__);
+		return FAIL("race: stable prefixes");
 	}
 	reader = kthread_run(race_reader, rc, "wgtun-aip-test");
 	if (IS_ERR(reader)) {
 		kfree(rc);
-		return fail("race: reader thread", __LINE__);
+		return FAIL("race: reader thread");
 	}
 	/* A quarter of a second of churn, released now and then for the reader. */
 	end = ktime_get_ns() + 250 * NSEC_PER_MSEC;
@@ -649,26 +632,25 @@ static bool test_race(struct aip_test *x)
 		       rc->misses, rc->rounds, ops);
 	CHECK(!rc->misses, "race: lookups during updates find the stable prefixes");
 	kfree(rc);
-	return !failures;
+	return !tally.failures;
 }
 
 bool wgt_allowedips_selftest(void)
 {
 	struct aip_test *x = vzalloc(sizeof(*x));
-	bool ok = false;
 	unsigned int i;
 	u64 seed;
 
+	wgt_selftest_begin(&tally, "allowedips");
 	if (!x) {
-		pr_err("allowedips self-test: FAIL: out of memory\n");
-		return false;
+		FAIL("out of memory");
+		return wgt_selftest_end(&tally);
 	}
 	if (wgt_allowedips_slab_init()) {
-		pr_err("allowedips self-test: FAIL: node caches\n");
+		FAIL("node caches");
 		vfree(x);
-		return false;
+		return wgt_selftest_end(&tally);
 	}
-	failures = 0;
 	seed = get_random_u64();
 	prandom_seed_state(&x->rnd, seed);
 	mutex_lock(&aip_test_lock);
@@ -683,19 +665,14 @@ bool wgt_allowedips_selftest(void)
 		ins6(x, v6(i << 16, 0, 0, 0), 32, i);
 	}
 	reset(x);
-	ok = true;
 	for (i = 0; i < NPEERS; i++)
-		ok &= list_empty(&x->peers[i].nodes);
-	if (!ok)
-		fail("free leaves peer lists empty", __LINE__);
+		CHECK(list_empty(&x->peers[i].nodes), "free leaves peer lists empty");
 out:
 	wgt_allowedips_free(&x->t, &aip_test_lock);
 	mutex_unlock(&aip_test_lock);
-	if (ok)
-		pr_info("allowedips self-test: pass\n");
-	else
+	if (tally.failures)
 		pr_err("allowedips self-test: random seed was %llu\n", seed);
 	vfree(x);
 	wgt_allowedips_slab_uninit();
-	return ok;
+	return wgt_selftest_end(&tally);
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Cookie self-test: device a sends real initiations to device b; b's checker validates
- * mac1 and mac2 on datagrams built as the receive path sees them, issues cookie replies,
- * and a consumes them. Covers the binding of a cookie to the source address and port,
- * its freshness on the sender side and the rotation of the secret on the checker side.
+ * Cookie self-test: device a sends real initiations to device b; b's checker
+ * validates mac1 and mac2 on datagrams built as the receive path sees them,
+ * issues cookie replies, and a consumes them. Covers the binding of a cookie to
+ * the source address and port, its freshness on the sender side and the
+ * rotation of the secret on the checker side.
  */
 
 #undef pr_fmt
@@ -22,13 +23,14 @@
 #include "selftest.h"
 
 /*
- * Known answers computed independently with CPython's hashlib.blake2s (keyed, 16-byte
- * digest), following the WireGuard paper's definitions:
+ * Known answers computed independently with CPython's hashlib.blake2s (keyed,
+ * 16-byte digest), following the WireGuard paper's definitions:
  *   mac1 = blake2s(msg[:116], key=blake2s(b"mac1----" + pub), digest_size=16)
  *   mac2 = blake2s(msg[:132], key=cookie, digest_size=16)
- *   cookie = blake2s(bytes([192, 0, 2, 1]) + (12345).to_bytes(2, "big"), key=secret,
- *                    digest_size=16)
- * for pub = 80 81 .. 9f, msg[i] = (7 * i + 3) & 0xff, cookie = a0 .. af, secret = 40 .. 5f.
+ *   cookie = blake2s(bytes([192, 0, 2, 1]) + (12345).to_bytes(2, "big"),
+ *                    key=secret, digest_size=16)
+ * for pub = 80 81 .. 9f, msg[i] = (7 * i + 3) & 0xff, cookie = a0 .. af,
+ * secret = 40 .. 5f.
  */
 static const u8 kat_mac1[COOKIE_LEN] = {
 	0x6b, 0xb5, 0xce, 0x8a, 0x97, 0x87, 0x4f, 0x79, 0x35, 0x53, 0x91, 0x9e, 0x21, 0x60,
@@ -68,8 +70,8 @@ static const u8 addr6_other[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 3 };
  * @saddr: outer source address (4 or 16 bytes)
  * @sport: outer UDP source port
  *
- * Return: an skb whose data is the message and whose network and transport headers are
- * the outer headers, or NULL.
+ * Return: an skb whose data is the message and whose network and transport
+ * headers are the outer headers, or NULL.
  */
 struct sk_buff *wgt_cookie_selftest_skb(const void *msg, size_t len, bool ipv6,
 					const void *saddr, __be16 sport)
@@ -125,12 +127,7 @@ static const struct wgt_noise_ops ct_ops = {
 	.remote_put = ct_remote_put,
 };
 
-static bool check(bool cond, const char *what)
-{
-	if (!cond)
-		pr_err("cookie self-test: FAIL: %s\n", what);
-	return cond;
-}
+static struct wgt_selftest tally;
 
 static void set_random_key(struct wgt_noise_local *local)
 {
@@ -246,8 +243,8 @@ static bool test_known_answers(struct ct_world *w, struct wgt_msg_initiation *in
 	c.is_valid = true;
 	c.birthdate = get_jiffies_64();
 	wgt_cookie_add_macs(msg, sizeof(msg), &c);
-	ok &= check(!memcmp(msg + 116, kat_mac1, COOKIE_LEN), "mac1 known answer");
-	ok &= check(!memcmp(msg + 132, kat_mac2, COOKIE_LEN), "mac2 known answer");
+	ok &= CHECK(!memcmp(msg + 116, kat_mac1, COOKIE_LEN), "mac1 known answer");
+	ok &= CHECK(!memcmp(msg + 132, kat_mac2, COOKIE_LEN), "mac2 known answer");
 	wgt_cookie_uninit(&c);
 
 	/* The cookie b hands out to 192.0.2.1:12345 (sent to port 51820) under a known secret. */
@@ -256,7 +253,7 @@ static bool test_known_answers(struct ct_world *w, struct wgt_msg_initiation *in
 		w->b_checker.secret[i] = 0x40 + i;
 	w->b_checker.secret_birthdate = get_jiffies_64();
 	write_unlock_bh(&w->b_checker.lock);
-	ok &= check(reply_to(w, &reply, init, sizeof(*init), false, addr4, 12345,
+	ok &= CHECK(reply_to(w, &reply, init, sizeof(*init), false, addr4, 12345,
 			     init->sender_index) &&
 		    !wgt_cookie_message_consume(&reply, &w->a_indices) &&
 		    !memcmp(w->a_b.cookie.cookie, kat_cookie, COOKIE_LEN), "cookie known answer");
@@ -273,28 +270,28 @@ static bool test_mac1(struct ct_world *w, struct wgt_msg_initiation *init)
 	u8 key[NOISE_PUBLIC_KEY_LEN];
 	bool ok = true;
 
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, false) ==
-		    VALID_MAC_BUT_NO_COOKIE, "mac1 valid");
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "mac1 valid, no cookie held");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, false) ==
+		    WGT_MAC_VALID_NO_COOKIE, "mac1 valid");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
+		    WGT_MAC_VALID_NO_COOKIE, "mac1 valid, no cookie held");
 	bad.encrypted_static[0] ^= 1;
-	ok &= check(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == INVALID_MAC,
+	ok &= CHECK(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == WGT_MAC_INVALID,
 		    "mac1 over altered content");
 	bad = *init;
 	bad.macs.mac1[15] ^= 0x80;
-	ok &= check(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == INVALID_MAC,
+	ok &= CHECK(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == WGT_MAC_INVALID,
 		    "altered mac1");
-	ok &= check(judge(w, init, sizeof(struct wgt_msg_macs), false, addr4, 51820, false) ==
-		    INVALID_MAC, "message too short");
+	ok &= CHECK(judge(w, init, sizeof(struct wgt_msg_macs), false, addr4, 51820, false) ==
+		    WGT_MAC_INVALID, "message too short");
 
 	/* macs made for another receiver's public key. */
 	curve25519_generate_secret(key);
-	ok &= check(curve25519_generate_public(key, key), "stranger key");
+	ok &= CHECK(curve25519_generate_public(key, key), "stranger key");
 	wgt_cookie_init(&stranger);
 	wgt_cookie_precompute(&stranger, key);
 	bad = *init;
 	wgt_cookie_add_macs(&bad, sizeof(bad), &stranger);
-	ok &= check(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == INVALID_MAC,
+	ok &= CHECK(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == WGT_MAC_INVALID,
 		    "mac1 for another key");
 	wgt_cookie_uninit(&stranger);
 	return ok;
@@ -305,35 +302,35 @@ static bool test_round_trip(struct ct_world *w, struct wgt_msg_initiation *init)
 	struct wgt_msg_cookie reply, tampered;
 	bool ok = true;
 
-	ok &= check(reply_to(w, &reply, init, sizeof(*init), false, addr4, 51820,
+	ok &= CHECK(reply_to(w, &reply, init, sizeof(*init), false, addr4, 51820,
 			     init->sender_index), "reply created");
-	ok &= check(reply.header.type == cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE) &&
+	ok &= CHECK(reply.header.type == cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE) &&
 		    reply.receiver_index == init->sender_index, "reply header");
 
 	tampered = reply;
 	tampered.nonce[3] ^= 4;
-	ok &= check(wgt_cookie_message_consume(&tampered, &w->a_indices) == -EBADMSG,
+	ok &= CHECK(wgt_cookie_message_consume(&tampered, &w->a_indices) == -EBADMSG,
 		    "reply with altered nonce");
 	tampered = reply;
 	tampered.encrypted_cookie[20] ^= 4;
-	ok &= check(wgt_cookie_message_consume(&tampered, &w->a_indices) == -EBADMSG,
+	ok &= CHECK(wgt_cookie_message_consume(&tampered, &w->a_indices) == -EBADMSG,
 		    "reply with altered cookie");
 	tampered = reply;
 	tampered.receiver_index = cpu_to_le32(le32_to_cpu(reply.receiver_index) ^ 0x10000);
-	ok &= check(wgt_cookie_message_consume(&tampered, &w->a_indices) == -ENOENT,
+	ok &= CHECK(wgt_cookie_message_consume(&tampered, &w->a_indices) == -ENOENT,
 		    "reply to an unknown index");
 
-	ok &= check(!wgt_cookie_message_consume(&reply, &w->a_indices), "reply consumed");
-	ok &= check(w->a_b.cookie.is_valid, "cookie stored");
-	ok &= check(wgt_cookie_message_consume(&reply, &w->a_indices) == -EINVAL,
+	ok &= CHECK(!wgt_cookie_message_consume(&reply, &w->a_indices), "reply consumed");
+	ok &= CHECK(w->a_b.cookie.is_valid, "cookie stored");
+	ok &= CHECK(wgt_cookie_message_consume(&reply, &w->a_indices) == -EINVAL,
 		    "replayed reply");
 
 	wgt_cookie_add_macs(init, sizeof(*init), &w->a_b.cookie);
-	ok &= check(memchr_inv(init->macs.mac2, 0, COOKIE_LEN), "mac2 sent with a cookie");
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_WITH_COOKIE, "mac2 accepted");
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, false) ==
-		    VALID_MAC_BUT_NO_COOKIE, "mac2 ignored when not under load");
+	ok &= CHECK(memchr_inv(init->macs.mac2, 0, COOKIE_LEN), "mac2 sent with a cookie");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
+		    WGT_MAC_VALID_WITH_COOKIE, "mac2 accepted");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, false) ==
+		    WGT_MAC_VALID_NO_COOKIE, "mac2 ignored when not under load");
 	return ok;
 }
 
@@ -343,24 +340,24 @@ static bool test_binding(struct ct_world *w, struct wgt_msg_initiation *init)
 	struct wgt_msg_cookie reply;
 	bool ok = true;
 
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51821, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "cookie from another port");
-	ok &= check(judge(w, init, sizeof(*init), false, addr4_other, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "cookie from another address");
-	ok &= check(judge(w, init, sizeof(*init), true, addr6, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "cookie from another family");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51821, true) ==
+		    WGT_MAC_VALID_NO_COOKIE, "cookie from another port");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4_other, 51820, true) ==
+		    WGT_MAC_VALID_NO_COOKIE, "cookie from another address");
+	ok &= CHECK(judge(w, init, sizeof(*init), true, addr6, 51820, true) ==
+		    WGT_MAC_VALID_NO_COOKIE, "cookie from another family");
 
 	/* Same over IPv6. */
-	ok &= check(reply_to(w, &reply, init, sizeof(*init), true, addr6, 4242,
+	ok &= CHECK(reply_to(w, &reply, init, sizeof(*init), true, addr6, 4242,
 			     init->sender_index), "v6 reply created");
-	ok &= check(!wgt_cookie_message_consume(&reply, &w->a_indices), "v6 reply consumed");
+	ok &= CHECK(!wgt_cookie_message_consume(&reply, &w->a_indices), "v6 reply consumed");
 	wgt_cookie_add_macs(init, sizeof(*init), &w->a_b.cookie);
-	ok &= check(judge(w, init, sizeof(*init), true, addr6, 4242, true) ==
-		    VALID_MAC_WITH_COOKIE, "v6 mac2 accepted");
-	ok &= check(judge(w, init, sizeof(*init), true, addr6_other, 4242, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "v6 cookie from another address");
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "v6 cookie from the old v4 source");
+	ok &= CHECK(judge(w, init, sizeof(*init), true, addr6, 4242, true) ==
+		    WGT_MAC_VALID_WITH_COOKIE, "v6 mac2 accepted");
+	ok &= CHECK(judge(w, init, sizeof(*init), true, addr6_other, 4242, true) ==
+		    WGT_MAC_VALID_NO_COOKIE, "v6 cookie from another address");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
+		    WGT_MAC_VALID_NO_COOKIE, "v6 cookie from the old v4 source");
 	return ok;
 }
 
@@ -372,12 +369,12 @@ static bool test_reply_binding(struct ct_world *w, struct wgt_msg_initiation *in
 	bool ok = true;
 
 	wgt_cookie_add_macs(init, sizeof(*init), &w->a_b.cookie);
-	ok &= check(reply_to(w, &reply, init, sizeof(*init), false, addr4, 51820,
+	ok &= CHECK(reply_to(w, &reply, init, sizeof(*init), false, addr4, 51820,
 			     init->sender_index), "reply to the first message");
 	later = *init;
 	later.encrypted_timestamp[0] ^= 1;
 	wgt_cookie_add_macs(&later, sizeof(later), &w->a_b.cookie);
-	ok &= check(wgt_cookie_message_consume(&reply, &w->a_indices) == -EBADMSG,
+	ok &= CHECK(wgt_cookie_message_consume(&reply, &w->a_indices) == -EBADMSG,
 		    "reply to an earlier message");
 	return ok;
 }
@@ -392,58 +389,58 @@ static bool test_freshness(struct ct_world *w, struct wgt_msg_initiation *init)
 
 	/* Get a cookie for the v4 source again. */
 	wgt_cookie_add_macs(init, sizeof(*init), c);
-	ok &= check(reply_to(w, &reply, init, sizeof(*init), false, addr4, 51820,
+	ok &= CHECK(reply_to(w, &reply, init, sizeof(*init), false, addr4, 51820,
 			     init->sender_index) &&
 		    !wgt_cookie_message_consume(&reply, &w->a_indices), "fresh cookie");
 
 	/* A wrong cookie. */
 	c->cookie[0] ^= 1;
 	wgt_cookie_add_macs(init, sizeof(*init), c);
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "wrong cookie refused");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
+		    WGT_MAC_VALID_NO_COOKIE, "wrong cookie refused");
 	c->cookie[0] ^= 1;
 
 	/* The sender stops using a cookie COOKIE_SECRET_LATENCY before the secret may age. */
 	born = c->birthdate;
 	c->birthdate -= (COOKIE_SECRET_MAX_AGE - COOKIE_SECRET_LATENCY) * HZ;
 	wgt_cookie_add_macs(init, sizeof(*init), c);
-	ok &= check(!memchr_inv(init->macs.mac2, 0, COOKIE_LEN), "stale cookie not used");
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "stale cookie: no mac2");
+	ok &= CHECK(!memchr_inv(init->macs.mac2, 0, COOKIE_LEN), "stale cookie not used");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
+		    WGT_MAC_VALID_NO_COOKIE, "stale cookie: no mac2");
 	c->birthdate = born;
 	wgt_cookie_add_macs(init, sizeof(*init), c);
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_WITH_COOKIE, "cookie fresh again");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
+		    WGT_MAC_VALID_WITH_COOKIE, "cookie fresh again");
 
 	/* Secret one second short of its maximum age: still the same. */
 	memcpy(old_secret, w->b_checker.secret, NOISE_HASH_LEN);
 	w->b_checker.secret_birthdate -= (COOKIE_SECRET_MAX_AGE - 1) * HZ;
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_WITH_COOKIE, "secret not yet rotated");
-	ok &= check(!memcmp(old_secret, w->b_checker.secret, NOISE_HASH_LEN), "secret kept");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
+		    WGT_MAC_VALID_WITH_COOKIE, "secret not yet rotated");
+	ok &= CHECK(!memcmp(old_secret, w->b_checker.secret, NOISE_HASH_LEN), "secret kept");
 
 	/* At its maximum age the secret is replaced and old cookies stop working. */
 	w->b_checker.secret_birthdate -= HZ;
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_BUT_NO_COOKIE, "cookie refused after secret rotation");
-	ok &= check(memcmp(old_secret, w->b_checker.secret, NOISE_HASH_LEN), "secret rotated");
-	ok &= check(time_after_eq64(w->b_checker.secret_birthdate, get_jiffies_64() - HZ),
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
+		    WGT_MAC_VALID_NO_COOKIE, "cookie refused after secret rotation");
+	ok &= CHECK(memcmp(old_secret, w->b_checker.secret, NOISE_HASH_LEN), "secret rotated");
+	ok &= CHECK(time_after_eq64(w->b_checker.secret_birthdate, get_jiffies_64() - HZ),
 		    "secret birthdate renewed");
 	memzero_explicit(old_secret, sizeof(old_secret));
 
 	/* A new reply under the new secret works again. */
 	wgt_cookie_add_macs(init, sizeof(*init), c);
-	ok &= check(reply_to(w, &reply, init, sizeof(*init), false, addr4, 51820,
+	ok &= CHECK(reply_to(w, &reply, init, sizeof(*init), false, addr4, 51820,
 			     init->sender_index) &&
 		    !wgt_cookie_message_consume(&reply, &w->a_indices), "cookie after rotation");
 	wgt_cookie_add_macs(init, sizeof(*init), c);
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    VALID_MAC_WITH_COOKIE, "mac2 after rotation");
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
+		    WGT_MAC_VALID_WITH_COOKIE, "mac2 after rotation");
 
 	/* A new device key invalidates every mac1 made for the old one. */
 	set_random_key(&w->b);
 	wgt_cookie_checker_precompute(&w->b_checker);
-	ok &= check(judge(w, init, sizeof(*init), false, addr4, 51820, false) == INVALID_MAC,
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, false) == WGT_MAC_INVALID,
 		    "mac1 after the device key changed");
 	return ok;
 }
@@ -457,30 +454,26 @@ bool wgt_cookie_selftest(void)
 {
 	struct wgt_msg_initiation *init;
 	struct ct_world *w;
-	bool ok = true;
 
+	wgt_selftest_begin(&tally, "cookie");
 	w = world_new();
 	init = kzalloc(sizeof(*init), GFP_KERNEL);
-	if (!check(w && init, "setup") ||
-	    !check(wgt_noise_create_initiation(&w->a_b, init), "initiation")) {
-		ok = false;
+	if (!CHECK(w && init, "setup") ||
+	    !CHECK(wgt_noise_create_initiation(&w->a_b, init), "initiation"))
 		goto out;
-	}
 	wgt_cookie_add_macs(init, sizeof(*init), &w->a_b.cookie);
-	ok &= test_known_answers(w, init);
-	ok &= test_mac1(w, init);
-	ok &= test_round_trip(w, init);
-	ok &= test_binding(w, init);
-	ok &= test_reply_binding(w, init);
-	ok &= test_freshness(w, init);
+	test_known_answers(w, init);
+	test_mac1(w, init);
+	test_round_trip(w, init);
+	test_binding(w, init);
+	test_reply_binding(w, init);
+	test_freshness(w, init);
 	wgt_noise_handshake_clear(&w->a_b);
-	ok &= check(!wgt_index_table_count(&w->a_indices) && !atomic_read(&w->refs),
-		    "references or indices left");
+	CHECK(!wgt_index_table_count(&w->a_indices) && !atomic_read(&w->refs),
+		  "references or indices left");
 out:
 	kfree(init);
 	if (w)
 		world_free(w);
-	if (ok)
-		pr_info("cookie self-test: pass\n");
-	return ok;
+	return wgt_selftest_end(&tally);
 }

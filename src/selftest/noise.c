@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Handshake self-test: two in-memory devices, each knowing the other as a remote, run
- * complete handshakes through the same functions the packet path uses, then every byte
- * of both handshake messages is flipped and must be refused.
+ * Handshake self-test: two in-memory devices, each knowing the other as a
+ * remote, run complete handshakes through the same functions the packet path
+ * uses, then every byte of both handshake messages is flipped and must be
+ * refused.
  */
 
 #undef pr_fmt
@@ -22,9 +23,10 @@
 #include "selftest.h"
 
 /*
- * HASH("Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s") and HASH(that || "WireGuard v1 zx2c4
- * Jason@zx2c4.com"), as published in cloudflare/boringtun, src/noise/handshake.rs
- * (INITIAL_CHAIN_KEY and INITIAL_CHAIN_HASH, given there in decimal).
+ * HASH("Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s") and HASH(that || "WireGuard v1
+ * zx2c4 Jason@zx2c4.com"), as published in cloudflare/boringtun,
+ * src/noise/handshake.rs (INITIAL_CHAIN_KEY and INITIAL_CHAIN_HASH, given there
+ * in decimal).
  */
 static const u8 kat_chaining_key[NOISE_HASH_LEN] = {
 	0x60, 0xe2, 0x6d, 0xae, 0xf3, 0x27, 0xef, 0xc0, 0x2e, 0xc3, 0x35, 0xe2, 0xa0, 0x25,
@@ -39,10 +41,11 @@ static const u8 kat_hash[NOISE_HASH_LEN] = {
 };
 
 /*
- * KDF3(chaining key 00 01 .. 1f, "wgtun kdf test input"), computed independently with
- * CPython's hmac and hashlib.blake2s modules:
+ * KDF3(chaining key 00 01 .. 1f, "wgtun kdf test input"), computed
+ * independently with CPython's hmac and hashlib.blake2s modules:
  *   prk = hmac.new(ck, data, hashlib.blake2s).digest()
- *   t1 = hmac.new(prk, b"\x01", ...); t2 = hmac.new(prk, t1 + b"\x02", ...); t3 likewise.
+ *   t1 = hmac.new(prk, b"\x01", ...); t2 = hmac.new(prk, t1 + b"\x02", ...);
+ *   t3 likewise.
  */
 static const u8 kat_kdf_input[] = "wgtun kdf test input";
 static const u8 kat_kdf_out[3][NOISE_HASH_LEN] = {
@@ -104,12 +107,7 @@ static const struct wgt_noise_ops st_ops = {
 	.remote_put = st_remote_put,
 };
 
-static bool check(bool cond, const char *what)
-{
-	if (!cond)
-		pr_err("noise self-test: FAIL: %s\n", what);
-	return cond;
-}
+static struct wgt_selftest tally;
 
 static bool dev_init(struct st_dev *d)
 {
@@ -178,7 +176,7 @@ static bool world_free(struct st_world *w)
 	dev_uninit(&w->a);
 	dev_uninit(&w->b);
 	kfree(w);
-	return check(clean, "references or indices left at teardown");
+	return CHECK(clean, "references or indices left at teardown");
 }
 
 static struct st_world *world_new(const u8 *psk_a, const u8 *psk_b)
@@ -263,16 +261,16 @@ static bool test_known_answers(void)
 	int i;
 
 	wgt_noise_initial_state(ck, h);
-	ok &= check(!memcmp(ck, kat_chaining_key, NOISE_HASH_LEN), "initial chaining key");
-	ok &= check(!memcmp(h, kat_hash, NOISE_HASH_LEN), "initial hash");
+	ok &= CHECK(!memcmp(ck, kat_chaining_key, NOISE_HASH_LEN), "initial chaining key");
+	ok &= CHECK(!memcmp(h, kat_hash, NOISE_HASH_LEN), "initial hash");
 
 	for (i = 0; i < NOISE_HASH_LEN; i++)
 		salt[i] = i;
 	wgt_noise_kdf(out[0], out[1], out[2], kat_kdf_input, sizeof(kat_kdf_input) - 1, salt);
-	ok &= check(!memcmp(out, kat_kdf_out, sizeof(out)), "KDF3 known answer");
+	ok &= CHECK(!memcmp(out, kat_kdf_out, sizeof(out)), "KDF3 known answer");
 	memset(out, 0, sizeof(out));
 	wgt_noise_kdf(out[0], NULL, NULL, kat_kdf_input, sizeof(kat_kdf_input) - 1, salt);
-	ok &= check(!memcmp(out[0], kat_kdf_out[0], NOISE_HASH_LEN), "KDF1 known answer");
+	ok &= CHECK(!memcmp(out[0], kat_kdf_out[0], NOISE_HASH_LEN), "KDF1 known answer");
 	return ok;
 }
 
@@ -285,38 +283,38 @@ static bool test_handshake(const u8 *psk_a, const u8 *psk_b, bool expect_ok, con
 	enum hs_result res;
 	bool ok = true;
 
-	if (!check(w, name))
+	if (!CHECK(w, name))
 		return false;
 	res = handshake(&w->a_b, &w->b_a);
 	if (!expect_ok) {
 		/* The initiation carries no PSK; only the response can fail to authenticate. */
-		ok &= check(res == HS_CONSUME_RESP, name);
-		ok &= check(!slot(&w->a_b, current_keypair), name);
+		ok &= CHECK(res == HS_CONSUME_RESP, name);
+		ok &= CHECK(!slot(&w->a_b, current_keypair), name);
 		goto out;
 	}
-	ok &= check(res == HS_OK, name);
+	ok &= CHECK(res == HS_OK, name);
 	a_cur = slot(&w->a_b, current_keypair);
 	b_next = slot(&w->b_a, next_keypair);
-	ok &= check(keys_match(a_cur, b_next), name);
-	ok &= check(a_cur && a_cur->i_am_initiator, name);
-	ok &= check(!slot(&w->b_a, current_keypair), "responder sends only after confirmation");
+	ok &= CHECK(keys_match(a_cur, b_next), name);
+	ok &= CHECK(a_cur && a_cur->i_am_initiator, name);
+	ok &= CHECK(!slot(&w->b_a, current_keypair), "responder sends only after confirmation");
 
 	/* Data from a to b names b's index: it must find b's pending keypair. */
 	r = wgt_index_lookup_get(&w->b.indices, a_cur ? a_cur->remote_index : 0,
 				 WGT_INDEX_KEYPAIR, &kp);
-	ok &= check(r == &w->b_a.remote && kp == b_next, "keypair found by index");
+	ok &= CHECK(r == &w->b_a.remote && kp == b_next, "keypair found by index");
 	if (r) {
-		ok &= check(wgt_noise_received_with_keypair(r, kp), "next promoted");
-		ok &= check(!wgt_noise_received_with_keypair(r, kp), "promoted once only");
+		ok &= CHECK(wgt_noise_received_with_keypair(r, kp), "next promoted");
+		ok &= CHECK(!wgt_noise_received_with_keypair(r, kp), "promoted once only");
 		wgt_noise_keypair_put(kp);
 		st_remote_put(r);
 	}
-	ok &= check(slot(&w->b_a, current_keypair) == b_next, "responder current");
+	ok &= CHECK(slot(&w->b_a, current_keypair) == b_next, "responder current");
 
 	/* And the other direction. */
 	let_time_pass();
-	ok &= check(handshake(&w->b_a, &w->a_b) == HS_OK, name);
-	ok &= check(keys_match(slot(&w->b_a, current_keypair), slot(&w->a_b, next_keypair)),
+	ok &= CHECK(handshake(&w->b_a, &w->a_b) == HS_OK, name);
+	ok &= CHECK(keys_match(slot(&w->b_a, current_keypair), slot(&w->a_b, next_keypair)),
 		    name);
 out:
 	ok &= world_free(w);
@@ -332,28 +330,28 @@ static bool test_replay(void)
 	struct wgt_noise_local *b;
 	bool ok = true;
 
-	if (!check(w, "replay: setup"))
+	if (!CHECK(w, "replay: setup"))
 		return false;
 	b = &w->b.local;
 	hs = &w->b_a.remote.handshake;
-	ok &= check(wgt_noise_create_initiation(&w->a_b.remote, &old), "replay: create");
+	ok &= CHECK(wgt_noise_create_initiation(&w->a_b.remote, &old), "replay: create");
 	let_time_pass();
-	ok &= check(wgt_noise_create_initiation(&w->a_b.remote, &init), "replay: create");
+	ok &= CHECK(wgt_noise_create_initiation(&w->a_b.remote, &init), "replay: create");
 	let_time_pass();
-	ok &= check(wgt_noise_create_initiation(&w->a_b.remote, &newer), "replay: create");
+	ok &= CHECK(wgt_noise_create_initiation(&w->a_b.remote, &newer), "replay: create");
 
-	ok &= check(consumed_by(wgt_noise_consume_initiation(b, &init), &w->b_a),
+	ok &= CHECK(consumed_by(wgt_noise_consume_initiation(b, &init), &w->b_a),
 		    "replay: first consumption");
-	ok &= check(refused(wgt_noise_consume_initiation(b, &newer)),
+	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &newer)),
 		    "flood: too soon after the last");
-	ok &= check(refused(wgt_noise_consume_initiation(b, &init)), "replay: same message");
+	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &init)), "replay: same message");
 	/* Forget the rate limit: the timestamp alone must now refuse them. */
 	down_write(&hs->lock);
 	hs->last_initiation_consumption = 0;
 	up_write(&hs->lock);
-	ok &= check(refused(wgt_noise_consume_initiation(b, &init)), "replay: same timestamp");
-	ok &= check(refused(wgt_noise_consume_initiation(b, &old)), "replay: older timestamp");
-	ok &= check(consumed_by(wgt_noise_consume_initiation(b, &newer), &w->b_a),
+	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &init)), "replay: same timestamp");
+	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &old)), "replay: older timestamp");
+	ok &= CHECK(consumed_by(wgt_noise_consume_initiation(b, &newer), &w->b_a),
 		    "flood: accepted once spaced out");
 	ok &= world_free(w);
 	return ok;
@@ -385,15 +383,16 @@ static bool macs_pass(struct st_dev *dev, const void *msg, size_t len)
 
 	if (!skb)
 		return true;	/* counts as a failure of the caller's expectation */
-	pass = wgt_cookie_validate_packet(&dev->checker, skb, true) == VALID_MAC_WITH_COOKIE;
+	pass = wgt_cookie_validate_packet(&dev->checker, skb, true) == WGT_MAC_VALID_WITH_COOKIE;
 	kfree_skb(skb);
 	return pass;
 }
 
 /*
- * The header and the sender index lie outside the Noise transcript and are covered by
- * mac1 alone: with macs recomputed they are legitimately accepted. Every later byte must
- * be refused by the handshake itself even with valid macs.
+ * The header and the sender index lie outside the Noise transcript and are
+ * covered by mac1 alone: with macs recomputed they are legitimately accepted.
+ * Every later byte must be refused by the handshake itself even with valid
+ * macs.
  */
 static bool refused_with_macs_redone(size_t i, size_t first_protected)
 {
@@ -416,7 +415,7 @@ static bool flip_initiation(struct st_world *w, const struct wgt_msg_initiation 
 			r = wgt_noise_consume_initiation(&w->b.local, &bad);
 		if (r) {
 			st_remote_put(r);
-			pr_err("noise self-test: FAIL: initiation byte %zu flipped accepted\n", i);
+			FAIL("initiation byte %zu flipped accepted", i);
 			return false;
 		}
 		if (i >= offsetof(struct wgt_msg_initiation, macs) ||
@@ -428,8 +427,7 @@ static bool flip_initiation(struct st_world *w, const struct wgt_msg_initiation 
 		r = wgt_noise_consume_initiation(&w->b.local, &bad);
 		if (r) {
 			st_remote_put(r);
-			pr_err("noise self-test: FAIL: initiation byte %zu flipped (macs redone) accepted\n",
-			       i);
+			FAIL("initiation byte %zu flipped (macs redone) accepted", i);
 			return false;
 		}
 	}
@@ -452,7 +450,7 @@ static bool flip_response(struct st_world *w, const struct wgt_msg_response *goo
 			r = wgt_noise_consume_response(&w->a.local, &bad);
 		if (r) {
 			st_remote_put(r);
-			pr_err("noise self-test: FAIL: response byte %zu flipped accepted\n", i);
+			FAIL("response byte %zu flipped accepted", i);
 			return false;
 		}
 		if (i >= offsetof(struct wgt_msg_response, macs) ||
@@ -463,8 +461,7 @@ static bool flip_response(struct st_world *w, const struct wgt_msg_response *goo
 		r = wgt_noise_consume_response(&w->a.local, &bad);
 		if (r) {
 			st_remote_put(r);
-			pr_err("noise self-test: FAIL: response byte %zu flipped (macs redone) accepted\n",
-			       i);
+			FAIL("response byte %zu flipped (macs redone) accepted", i);
 			return false;
 		}
 	}
@@ -472,9 +469,10 @@ static bool flip_response(struct st_world *w, const struct wgt_msg_response *goo
 }
 
 /*
- * Every byte of an initiation and of a response, flipped one at a time, must be refused
- * by the macs (mac2 demanded, as under load) or by the handshake; then the untouched
- * messages must still work, showing that the refusals were not stale state.
+ * Every byte of an initiation and of a response, flipped one at a time, must be
+ * refused by the macs (mac2 demanded, as under load) or by the handshake; then
+ * the untouched messages must still work, showing that the refusals were not
+ * stale state.
  */
 static bool test_tamper(void)
 {
@@ -483,30 +481,30 @@ static bool test_tamper(void)
 	struct wgt_msg_response resp;
 	bool ok = true;
 
-	if (!check(w, "tamper: setup"))
+	if (!CHECK(w, "tamper: setup"))
 		return false;
-	ok &= check(wgt_noise_create_initiation(&w->a_b.remote, &init), "tamper: create init");
+	ok &= CHECK(wgt_noise_create_initiation(&w->a_b.remote, &init), "tamper: create init");
 	wgt_cookie_add_macs(&init, sizeof(init), &w->a_b.remote.cookie);
-	ok &= check(fetch_cookie(&w->b, &w->a_b, &init, sizeof(init), init.sender_index),
+	ok &= CHECK(fetch_cookie(&w->b, &w->a_b, &init, sizeof(init), init.sender_index),
 		    "tamper: cookie for the initiation");
-	ok &= check(macs_pass(&w->b, &init, sizeof(init)), "tamper: initiation macs");
+	ok &= CHECK(macs_pass(&w->b, &init, sizeof(init)), "tamper: initiation macs");
 	ok &= flip_initiation(w, &init);
 	wgt_cookie_add_macs(&init, sizeof(init), &w->a_b.remote.cookie);
-	ok &= check(consumed_by(wgt_noise_consume_initiation(&w->b.local, &init), &w->b_a),
+	ok &= CHECK(consumed_by(wgt_noise_consume_initiation(&w->b.local, &init), &w->b_a),
 		    "tamper: untouched initiation");
 
-	ok &= check(wgt_noise_create_response(&w->b_a.remote, &resp), "tamper: create response");
+	ok &= CHECK(wgt_noise_create_response(&w->b_a.remote, &resp), "tamper: create response");
 	wgt_cookie_add_macs(&resp, sizeof(resp), &w->b_a.remote.cookie);
-	ok &= check(fetch_cookie(&w->a, &w->b_a, &resp, sizeof(resp), resp.sender_index),
+	ok &= CHECK(fetch_cookie(&w->a, &w->b_a, &resp, sizeof(resp), resp.sender_index),
 		    "tamper: cookie for the response");
-	ok &= check(macs_pass(&w->a, &resp, sizeof(resp)), "tamper: response macs");
+	ok &= CHECK(macs_pass(&w->a, &resp, sizeof(resp)), "tamper: response macs");
 	ok &= flip_response(w, &resp);
 	wgt_cookie_add_macs(&resp, sizeof(resp), &w->b_a.remote.cookie);
-	ok &= check(consumed_by(wgt_noise_consume_response(&w->a.local, &resp), &w->a_b),
+	ok &= CHECK(consumed_by(wgt_noise_consume_response(&w->a.local, &resp), &w->a_b),
 		    "tamper: untouched response");
-	ok &= check(wgt_noise_begin_session(&w->a_b.remote) &&
+	ok &= CHECK(wgt_noise_begin_session(&w->a_b.remote) &&
 		    wgt_noise_begin_session(&w->b_a.remote), "tamper: begin sessions");
-	ok &= check(keys_match(slot(&w->a_b, current_keypair), slot(&w->b_a, next_keypair)),
+	ok &= CHECK(keys_match(slot(&w->a_b, current_keypair), slot(&w->b_a, next_keypair)),
 		    "tamper: keys after the flips");
 	ok &= world_free(w);
 	return ok;
@@ -526,103 +524,104 @@ static bool test_rotation(void)
 	bool ok = true;
 	u64 nonce;
 
-	if (!check(w, "rotation: setup"))
+	if (!CHECK(w, "rotation: setup"))
 		return false;
 	a = &w->a_b;
 	b = &w->b_a;
 
 	/* 1: a initiates. a: current k1. b: next k1'. */
-	ok &= check(handshake(a, b) == HS_OK, "rotation: handshake 1");
+	ok &= CHECK(handshake(a, b) == HS_OK, "rotation: handshake 1");
 	k1 = slot(b, next_keypair);
-	ok &= check(wgt_noise_received_with_keypair(&b->remote, k1), "rotation: confirm 1");
+	ok &= CHECK(wgt_noise_received_with_keypair(&b->remote, k1), "rotation: confirm 1");
 
 	/* 2: b initiates. b: current k2, previous k1'. a: current k1, next k2'. */
 	let_time_pass();
-	ok &= check(handshake(b, a) == HS_OK, "rotation: handshake 2");
+	ok &= CHECK(handshake(b, a) == HS_OK, "rotation: handshake 2");
 	k2 = slot(a, next_keypair);
-	ok &= check(slot(b, previous_keypair) == k1, "rotation: initiator keeps previous");
-	ok &= check(keys_match(slot(b, current_keypair), k2), "rotation: keys 2");
+	ok &= CHECK(slot(b, previous_keypair) == k1, "rotation: initiator keeps previous");
+	ok &= CHECK(keys_match(slot(b, current_keypair), k2), "rotation: keys 2");
 	kp = wgt_noise_keypair_current_get(&a->remote);
-	ok &= check(kp && kp != k2, "rotation: responder still sends under the old current");
+	ok &= CHECK(kp && kp != k2, "rotation: responder still sends under the old current");
 	wgt_noise_keypair_put(kp);
 
 	/*
-	 * 3: a initiates again before k2' was confirmed: k2' may already carry b's data, so
-	 * it becomes previous; a's old current goes.
+	 * 3: a initiates again before k2' was confirmed: k2' may already carry
+	 * b's data, so it becomes previous; a's old current goes.
 	 */
 	let_time_pass();
-	ok &= check(handshake(a, b) == HS_OK, "rotation: handshake 3");
+	ok &= CHECK(handshake(a, b) == HS_OK, "rotation: handshake 3");
 	k3 = slot(a, current_keypair);
-	ok &= check(slot(a, previous_keypair) == k2 && !slot(a, next_keypair),
+	ok &= CHECK(slot(a, previous_keypair) == k2 && !slot(a, next_keypair),
 		    "rotation: pending next becomes previous");
-	ok &= check(live_keypairs(a) == 2, "rotation: a holds two sessions");
-	ok &= check(keys_match(k3, slot(b, next_keypair)), "rotation: keys 3");
+	ok &= CHECK(live_keypairs(a) == 2, "rotation: a holds two sessions");
+	ok &= CHECK(keys_match(k3, slot(b, next_keypair)), "rotation: keys 3");
 
 	/* b confirms k3': b current k3', previous the old current, the old previous goes. */
 	k4 = slot(b, next_keypair);
 	kp = slot(b, current_keypair);
-	ok &= check(wgt_noise_received_with_keypair(&b->remote, k4), "rotation: confirm 3");
-	ok &= check(slot(b, current_keypair) == k4 && slot(b, previous_keypair) == kp,
+	ok &= CHECK(wgt_noise_received_with_keypair(&b->remote, k4), "rotation: confirm 3");
+	ok &= CHECK(slot(b, current_keypair) == k4 && slot(b, previous_keypair) == kp,
 		    "rotation: promotion shifts current to previous");
-	ok &= check(!wgt_noise_received_with_keypair(&b->remote, kp),
+	ok &= CHECK(!wgt_noise_received_with_keypair(&b->remote, kp),
 		    "rotation: previous does not promote");
 
 	/* Every live session and no handshake is indexed (both handshakes completed). */
-	ok &= check(wgt_index_table_count(&w->a.indices) == live_keypairs(a),
+	ok &= CHECK(wgt_index_table_count(&w->a.indices) == live_keypairs(a),
 		    "rotation: a's index table");
-	ok &= check(wgt_index_table_count(&w->b.indices) == live_keypairs(b),
+	ok &= CHECK(wgt_index_table_count(&w->b.indices) == live_keypairs(b),
 		    "rotation: b's index table");
 
 	/* Nonces and expiry of the current session. */
 	kp = wgt_noise_keypair_current_get(&a->remote);
-	ok &= check(kp == k3, "rotation: current_get");
+	ok &= CHECK(kp == k3, "rotation: current_get");
 	if (kp) {
-		ok &= check(wgt_noise_keypair_nonce_next(kp, &nonce) && nonce == 0,
+		ok &= CHECK(wgt_noise_keypair_nonce_next(kp, &nonce) && nonce == 0,
 			    "nonce: first is 0");
-		ok &= check(wgt_noise_keypair_nonce_next(kp, &nonce) && nonce == 1,
+		ok &= CHECK(wgt_noise_keypair_nonce_next(kp, &nonce) && nonce == 1,
 			    "nonce: then 1");
-		ok &= check(!wgt_noise_keypair_expired(kp), "expiry: fresh");
-		ok &= check(!wgt_noise_keypair_wants_rekey(kp) &&
+		ok &= CHECK(!wgt_noise_keypair_expired(kp), "expiry: fresh");
+		ok &= CHECK(!wgt_noise_keypair_wants_rekey(kp) &&
 			    !wgt_noise_keypair_wants_rekey_on_receive(kp), "rekey: fresh");
 		atomic64_set(&kp->sending_counter, REKEY_AFTER_MESSAGES + 1);
-		ok &= check(wgt_noise_keypair_wants_rekey(kp), "rekey: by messages");
+		ok &= CHECK(wgt_noise_keypair_wants_rekey(kp), "rekey: by messages");
 		atomic64_set(&kp->sending_counter, 2);
 		kp->birthdate -= wgt_protocol_jiffies(REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT -
 						      REKEY_TIMEOUT);
-		ok &= check(wgt_noise_keypair_wants_rekey_on_receive(kp) &&
+		ok &= CHECK(wgt_noise_keypair_wants_rekey_on_receive(kp) &&
 			    wgt_noise_keypair_wants_rekey(kp) && !wgt_noise_keypair_expired(kp),
 			    "rekey: by age, initiator");
 		atomic64_set(&kp->sending_counter, REJECT_AFTER_MESSAGES - 1);
-		ok &= check(wgt_noise_keypair_nonce_next(kp, &nonce) &&
+		ok &= CHECK(wgt_noise_keypair_nonce_next(kp, &nonce) &&
 			    nonce == REJECT_AFTER_MESSAGES - 1, "nonce: last one");
-		ok &= check(!wgt_noise_keypair_nonce_next(kp, &nonce), "nonce: exhausted");
-		ok &= check(wgt_noise_keypair_expired(kp), "expiry: by messages");
+		ok &= CHECK(!wgt_noise_keypair_nonce_next(kp, &nonce), "nonce: exhausted");
+		ok &= CHECK(wgt_noise_keypair_expired(kp), "expiry: by messages");
 		wgt_noise_keypair_put(kp);
 	}
 	kp = slot(b, current_keypair);
 	kp->birthdate -= wgt_protocol_jiffies(REJECT_AFTER_TIME - 1);
-	ok &= check(!kp->i_am_initiator && !wgt_noise_keypair_wants_rekey(kp) &&
+	ok &= CHECK(!kp->i_am_initiator && !wgt_noise_keypair_wants_rekey(kp) &&
 		    !wgt_noise_keypair_wants_rekey_on_receive(kp), "rekey: by age, initiator only");
-	ok &= check(!wgt_noise_keypair_expired(kp), "expiry: not yet");
+	ok &= CHECK(!wgt_noise_keypair_expired(kp), "expiry: not yet");
 	kp->birthdate -= wgt_protocol_jiffies(REJECT_AFTER_TIME) -
 			 wgt_protocol_jiffies(REJECT_AFTER_TIME - 1);
-	ok &= check(wgt_noise_keypair_expired(kp), "expiry: by time");
+	ok &= CHECK(wgt_noise_keypair_expired(kp), "expiry: by time");
 
 	/* Clearing drops every session and every index. */
 	wgt_noise_keypairs_clear(&a->remote);
 	wgt_noise_keypairs_clear(&b->remote);
-	ok &= check(!live_keypairs(a) && !live_keypairs(b), "rotation: cleared");
-	ok &= check(!wgt_index_table_count(&w->a.indices) && !wgt_index_table_count(&w->b.indices),
+	ok &= CHECK(!live_keypairs(a) && !live_keypairs(b), "rotation: cleared");
+	ok &= CHECK(!wgt_index_table_count(&w->a.indices) && !wgt_index_table_count(&w->b.indices),
 		    "rotation: indices released");
 	ok &= world_free(w);
 	return ok;
 }
 
 /*
- * Concurrency: one thread runs handshakes both ways and confirms sessions, one clears
- * sessions now and then, while two readers take current keypairs, look their indices up
- * on the other side and check that whatever the index finds is the other half of the
- * same session. Refcounting or RCU mistakes show up as mismatches, kref warnings or leaks.
+ * Concurrency: one thread runs handshakes both ways and confirms sessions, one
+ * clears sessions now and then, while two readers take current keypairs, look
+ * their indices up on the other side and check that whatever the index finds is
+ * the other half of the same session. Refcounting or RCU mistakes show up as
+ * mismatches, kref warnings or leaks.
  */
 #define STRESS_HANDSHAKES 8
 
@@ -721,13 +720,13 @@ static bool test_concurrency(void)
 	int i;
 
 	st.w = world_new(NULL, NULL);
-	if (!check(st.w, "concurrency: setup"))
+	if (!CHECK(st.w, "concurrency: setup"))
 		return false;
 	for (i = 0; i < ARRAY_SIZE(fns); i++) {
 		threads[i] = kthread_run(fns[i], &st, "wgt-noise-st%d", i);
 		if (IS_ERR(threads[i])) {
 			threads[i] = NULL;
-			ok = check(false, "concurrency: thread");
+			ok = CHECK(false, "concurrency: thread");
 		}
 	}
 	/* Enough rounds to interleave, however slow the machine (emulated guests are). */
@@ -738,8 +737,8 @@ static bool test_concurrency(void)
 	for (i = 0; i < ARRAY_SIZE(fns); i++)
 		if (threads[i])
 			kthread_stop(threads[i]);
-	ok &= check(!atomic_read(&st.mismatches), "concurrency: sessions found by index match");
-	ok &= check(atomic_read(&st.handshakes) >= STRESS_HANDSHAKES &&
+	ok &= CHECK(!atomic_read(&st.mismatches), "concurrency: sessions found by index match");
+	ok &= CHECK(atomic_read(&st.handshakes) >= STRESS_HANDSHAKES &&
 		    atomic_read(&st.lookups) > 0,
 		    "concurrency: work was done");
 	pr_debug("noise self-test: concurrency: %d handshakes, %d cross lookups\n",
@@ -759,39 +758,39 @@ static bool test_refusals(void)
 	u8 zero[NOISE_PUBLIC_KEY_LEN] = { };
 	bool ok = true;
 
-	if (!check(w, "refusals: setup"))
+	if (!CHECK(w, "refusals: setup"))
 		return false;
 	self = kzalloc(sizeof(*self), GFP_KERNEL);
-	ok &= check(wgt_noise_local_is_own_key(&w->a.local, w->a.local.static_public),
+	ok &= CHECK(wgt_noise_local_is_own_key(&w->a.local, w->a.local.static_public),
 		    "own key detected");
-	ok &= check(!wgt_noise_local_is_own_key(&w->a.local, w->b.local.static_public),
+	ok &= CHECK(!wgt_noise_local_is_own_key(&w->a.local, w->b.local.static_public),
 		    "other key is not own");
-	ok &= check(self && wgt_noise_remote_init(self, &w->a.local, w->a.local.static_public,
+	ok &= CHECK(self && wgt_noise_remote_init(self, &w->a.local, w->a.local.static_public,
 						  NULL) == -EINVAL, "own key refused");
 	kfree(self);
 
-	ok &= check(wgt_noise_create_initiation(&w->a_b.remote, &init), "refusals: create");
+	ok &= CHECK(wgt_noise_create_initiation(&w->a_b.remote, &init), "refusals: create");
 	WRITE_ONCE(w->b_a.dying, true);
-	ok &= check(refused(wgt_noise_consume_initiation(&w->b.local, &init)),
+	ok &= CHECK(refused(wgt_noise_consume_initiation(&w->b.local, &init)),
 		    "dying remote refused");
 	WRITE_ONCE(w->b_a.dying, false);
 
 	/* A remote being removed while handshake work still holds it. */
-	ok &= check(wgt_noise_create_initiation(&w->a_b.remote, &init), "refusals: create");
+	ok &= CHECK(wgt_noise_create_initiation(&w->a_b.remote, &init), "refusals: create");
 	wgt_noise_remote_uninit(&w->b_a.remote);
-	ok &= check(refused(wgt_noise_consume_initiation(&w->b.local, &init)),
+	ok &= CHECK(refused(wgt_noise_consume_initiation(&w->b.local, &init)),
 		    "uninit remote refuses initiations");
-	ok &= check(!wgt_noise_create_initiation(&w->b_a.remote, &init),
+	ok &= CHECK(!wgt_noise_create_initiation(&w->b_a.remote, &init),
 		    "uninit remote creates no initiation");
-	ok &= check(!wgt_index_table_count(&w->b.indices), "uninit remote: indices released");
+	ok &= CHECK(!wgt_index_table_count(&w->b.indices), "uninit remote: indices released");
 
 	wgt_noise_local_set_private_key(&w->a.local, zero);
 	wgt_noise_remote_precompute(&w->a_b.remote);
 	wgt_noise_handshake_clear(&w->a_b.remote);
-	ok &= check(!w->a.local.has_identity, "zero private key removes the identity");
-	ok &= check(!wgt_noise_create_initiation(&w->a_b.remote, &init),
+	ok &= CHECK(!w->a.local.has_identity, "zero private key removes the identity");
+	ok &= CHECK(!wgt_noise_create_initiation(&w->a_b.remote, &init),
 		    "no initiation without identity");
-	ok &= check(!wgt_index_table_count(&w->a.indices), "refusals: indices released");
+	ok &= CHECK(!wgt_index_table_count(&w->a.indices), "refusals: indices released");
 	ok &= world_free(w);
 	return ok;
 }
@@ -799,7 +798,7 @@ static bool test_refusals(void)
 static bool no_leaks(int keypairs_before)
 {
 	rcu_barrier();
-	return check(wgt_noise_keypairs_live() == keypairs_before, "keypairs leaked");
+	return CHECK(wgt_noise_keypairs_live() == keypairs_before, "keypairs leaked");
 }
 
 /**
@@ -811,24 +810,22 @@ bool wgt_noise_selftest(void)
 {
 	u8 psk[NOISE_SYMMETRIC_KEY_LEN], other_psk[NOISE_SYMMETRIC_KEY_LEN];
 	int keypairs_before = wgt_noise_keypairs_live();
-	bool ok = true;
 
+	wgt_selftest_begin(&tally, "noise");
 	get_random_bytes(psk, sizeof(psk));
 	get_random_bytes(other_psk, sizeof(other_psk));
-	ok &= test_known_answers();
-	ok &= test_handshake(NULL, NULL, true, "handshake without psk");
-	ok &= test_handshake(psk, psk, true, "handshake with psk");
-	ok &= test_handshake(psk, other_psk, false, "mismatched psk refused");
-	ok &= test_handshake(psk, NULL, false, "psk on one side only refused");
-	ok &= test_replay();
-	ok &= test_tamper();
-	ok &= test_rotation();
-	ok &= test_refusals();
-	ok &= test_concurrency();
-	ok &= no_leaks(keypairs_before);
+	test_known_answers();
+	test_handshake(NULL, NULL, true, "handshake without psk");
+	test_handshake(psk, psk, true, "handshake with psk");
+	test_handshake(psk, other_psk, false, "mismatched psk refused");
+	test_handshake(psk, NULL, false, "psk on one side only refused");
+	test_replay();
+	test_tamper();
+	test_rotation();
+	test_refusals();
+	test_concurrency();
+	no_leaks(keypairs_before);
 	memzero_explicit(psk, sizeof(psk));
 	memzero_explicit(other_psk, sizeof(other_psk));
-	if (ok)
-		pr_info("noise self-test: pass\n");
-	return ok;
+	return wgt_selftest_end(&tally);
 }

@@ -30,22 +30,7 @@
 static const int other_net_stand_in;
 #define OTHER_NET	((const struct net *)&other_net_stand_in)
 
-/* Failed checks so far; a test goes on after one, to report all of them. */
-static unsigned int failures;
-
-static bool fail(const char *what, int line)
-{
-	failures++;
-	pr_err("ratelimiter self-test: FAIL: %s (line %d)\n", what, line);
-	return false;
-}
-
-static bool expect(bool cond, const char *what, int line)
-{
-	return cond || fail(what, line);
-}
-
-#define CHECK(cond, what)	expect(cond, what, __LINE__)
+static struct wgt_selftest tally;
 
 static struct wgt_rl_key key4(u32 addr, const struct net *net)
 {
@@ -92,7 +77,7 @@ static bool test_bucket(struct wgt_rl_table *t, u64 t0)
 	/* A clock read on another CPU that lags behind must not add credit. */
 	now += 3000 * MS;
 	CHECK(!wgt_rl_table_allow(t, &a, now - 500 * MS), "stale clock grants nothing");
-	return !failures;
+	return !tally.failures;
 }
 
 static bool test_keys(struct wgt_rl_table *t, u64 t0)
@@ -106,7 +91,7 @@ static bool test_keys(struct wgt_rl_table *t, u64 t0)
 
 	skb = alloc_skb(128, GFP_KERNEL);
 	if (!skb)
-		return fail("skb allocation", __LINE__);
+		return FAIL("skb allocation");
 	skb_reset_network_header(skb);
 	ip6 = skb_put_zero(skb, sizeof(*ip6));
 	skb->protocol = htons(ETH_P_IPV6);
@@ -160,7 +145,7 @@ static bool test_keys(struct wgt_rl_table *t, u64 t0)
 	CHECK(burst(t, &k6, t0, 6) == 5, "IPv4 source, other namespace: own bucket");
 	CHECK(!wgt_rl_table_allow(t, &k5, t0), "IPv4 bucket exhausted");
 	CHECK(burst(t, &k7, t0, 5) == 5, "same bytes, other family: own bucket");
-	return !failures;
+	return !tally.failures;
 }
 
 static bool test_gc_and_bound(u64 t0)
@@ -172,47 +157,47 @@ static bool test_gc_and_bound(u64 t0)
 
 	t = wgt_rl_table_create(4, 4, false);
 	if (!t)
-		return fail("table allocation", __LINE__);
+		return FAIL("table allocation");
 	for (i = 0; i < ARRAY_SIZE(k); i++)
 		k[i] = key4(0x0a000001 + i, &init_net);
 	ok = wgt_rl_table_allow(t, &k[0], t0) && wgt_rl_table_allow(t, &k[1], t0 + 500 * MS) &&
 	     wgt_rl_table_allow(t, &k[2], t0 + 500 * MS) &&
 	     wgt_rl_table_allow(t, &k[3], t0 + 500 * MS);
 	if (!ok || wgt_rl_table_count(t) != 4) {
-		ok = fail("fill the table", __LINE__);
+		ok = FAIL("fill the table");
 		goto out;
 	}
 	if (wgt_rl_table_allow(t, &k[4], t0 + 500 * MS) || wgt_rl_table_count(t) != 4) {
-		ok = fail("full table refuses a new source", __LINE__);
+		ok = FAIL("full table refuses a new source");
 		goto out;
 	}
 	if (!wgt_rl_table_allow(t, &k[0], t0 + 600 * MS)) {
-		ok = fail("full table still serves known sources", __LINE__);
+		ok = FAIL("full table still serves known sources");
 		goto out;
 	}
 	/* k[1..3] were last seen at +500 ms, k[0] at +600 ms. */
 	wgt_rl_table_gc(t, t0 + 1500 * MS);
 	if (wgt_rl_table_count(t) != 4) {
-		ok = fail("collector keeps entries idle for exactly 1 s", __LINE__);
+		ok = FAIL("collector keeps entries idle for exactly 1 s");
 		goto out;
 	}
 	wgt_rl_table_gc(t, t0 + 1500 * MS + 1);
 	if (wgt_rl_table_count(t) != 1) {
-		ok = fail("collector drops entries idle for more than 1 s", __LINE__);
+		ok = FAIL("collector drops entries idle for more than 1 s");
 		goto out;
 	}
 	if (!wgt_rl_table_allow(t, &k[4], t0 + 1500 * MS + 1)) {
-		ok = fail("room again after collection", __LINE__);
+		ok = FAIL("room again after collection");
 		goto out;
 	}
 	wgt_rl_table_gc(t, t0 + 1600 * MS + 1);
 	if (wgt_rl_table_count(t) != 1 || burst(t, &k[4], t0 + 1500 * MS + 1, 5) != 4) {
-		ok = fail("collector drops the idle and keeps the active", __LINE__);
+		ok = FAIL("collector drops the idle and keeps the active");
 		goto out;
 	}
 	/* A collected source starts over with a full burst. */
 	if (burst(t, &k[0], t0 + 1600 * MS + 1, 6) != 5)
-		ok = fail("collected source gets a fresh bucket", __LINE__);
+		ok = FAIL("collected source gets a fresh bucket");
 out:
 	wgt_rl_table_destroy(t);
 	return ok;
@@ -229,17 +214,17 @@ static bool test_global(void)
 	u64 start;
 
 	if (wgt_ratelimiter_init())
-		return fail("init", __LINE__);
+		return FAIL("init");
 	/* A second user and its release must leave the table in place. */
 	if (wgt_ratelimiter_init()) {
 		wgt_ratelimiter_uninit();
-		return fail("second init", __LINE__);
+		return FAIL("second init");
 	}
 	wgt_ratelimiter_uninit();
 
 	skb = alloc_skb(128, GFP_KERNEL);
 	if (!skb) {
-		fail("skb allocation", __LINE__);
+		FAIL("skb allocation");
 		goto out;
 	}
 	skb_reset_network_header(skb);
@@ -248,7 +233,8 @@ static bool test_global(void)
 	/*
 	 * Six packets back to back: five pass, the sixth is refused. A slow
 	 * guest could stall for a full refill period in between, so attempts
-	 * that took 40 ms or more are retried from a fresh source (198.51.100.x).
+	 * that took 40 ms or more are retried from a fresh source
+	 * (198.51.100.x).
 	 */
 	for (attempt = 0; attempt < 3; attempt++) {
 		ip4->saddr = htonl(0xc6336400 + (get_random_u32() & 0xff));
@@ -262,11 +248,11 @@ static bool test_global(void)
 			break;
 	}
 	if (attempt == 3 || n != WGT_RATELIMIT_BURST) {
-		fail("module-wide table: burst of 5 then refused", __LINE__);
+		FAIL("module-wide table: burst of 5 then refused");
 		goto out_skb;
 	}
 	if (!wgt_ratelimiter_tracks(&key)) {
-		fail("module-wide table holds the source", __LINE__);
+		FAIL("module-wide table holds the source");
 		goto out_skb;
 	}
 	/*
@@ -281,13 +267,13 @@ static bool test_global(void)
 	for (i = 0; i < 100 && wgt_ratelimiter_tracks(&key); i++)
 		msleep(100);
 	if (wgt_ratelimiter_tracks(&key)) {
-		fail("collector work drops idle entries", __LINE__);
+		FAIL("collector work drops idle entries");
 		goto out_skb;
 	}
 	skb->protocol = htons(ETH_P_ARP);
 	ok = !wgt_ratelimiter_allow(skb, &init_net);
 	if (!ok)
-		fail("non-IP packet refused", __LINE__);
+		FAIL("non-IP packet refused");
 out_skb:
 	kfree_skb(skb);
 out:
@@ -302,20 +288,23 @@ bool wgt_ratelimiter_selftest(void)
 	struct wgt_rl_table *t;
 	bool ok;
 
-	failures = 0;
+	wgt_selftest_begin(&tally, "ratelimiter");
 	t = wgt_rl_table_create(16, 64, false);
-	if (!t)
-		return fail("table allocation", __LINE__);
+	if (!t) {
+		FAIL("table allocation");
+		return wgt_selftest_end(&tally);
+	}
 	ok = test_bucket(t, t0);
 	wgt_rl_table_destroy(t);
 	/* One chain for all, so that only the key comparison tells sources apart. */
 	t = wgt_rl_table_create(1, 64, false);
-	if (!t)
-		return fail("table allocation", __LINE__);
+	if (!t) {
+		FAIL("table allocation");
+		return wgt_selftest_end(&tally);
+	}
 	ok = ok && test_keys(t, t0);
 	wgt_rl_table_destroy(t);
-	ok = ok && test_gc_and_bound(t0) && test_global();
-	if (ok)
-		pr_info("ratelimiter self-test: pass\n");
-	return ok;
+	if (ok && test_gc_and_bound(t0))
+		test_global();
+	return wgt_selftest_end(&tally);
 }

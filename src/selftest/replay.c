@@ -23,20 +23,13 @@
 #define REF_SPAN	BIT(20)
 #define REF_STEPS	200000
 
-/* Failed checks so far; a test goes on after one, to report all of them. */
-static unsigned int failures;
-
-static bool fail(const char *what, u64 counter, int line)
-{
-	failures++;
-	pr_err("replay self-test: FAIL: %s, counter %llu (line %d)\n", what, counter, line);
-	return false;
-}
+static struct wgt_selftest tally;
 
 static bool expect(struct wgt_replay *r, u64 counter, u64 limit, bool want, const char *what,
 		   int line)
 {
-	return wgt_replay_check(r, counter, limit) == want || fail(what, counter, line);
+	return wgt_replay_check(r, counter, limit) == want ||
+	       wgt_selftest_fail(&tally, line, "%s, counter %llu", what, counter);
 }
 
 #define EXPECT(r, c, lim, want, what)	expect(r, c, lim, want, what, __LINE__)
@@ -107,7 +100,7 @@ static bool test_fixed(struct wgt_replay *r)
 	EXPECT(r, U64_MAX, U64_MAX, false, "U64_MAX");
 	EXPECT(r, U64_MAX - 1 - W, U64_MAX, true, "window below U64_MAX");
 	EXPECT(r, U64_MAX - 2 - W, U64_MAX, false, "too old below U64_MAX");
-	return !failures;
+	return !tally.failures;
 }
 
 /* The reference: @seen holds every counter ever accepted, @top the greatest + 1. */
@@ -134,7 +127,7 @@ static bool test_random(struct wgt_replay *r)
 
 	seen = vzalloc(BITS_TO_LONGS(REF_SPAN) * sizeof(long));
 	if (!seen)
-		return fail("out of memory", 0, __LINE__);
+		return FAIL("out of memory");
 	prandom_seed_state(&rnd, seed);
 	wgt_replay_init(r);
 	for (i = 0; i < REF_STEPS && ok; i++) {
@@ -162,8 +155,7 @@ static bool test_random(struct wgt_replay *r)
 		ok = wgt_replay_check(r, c, limit) == ref_check(seen, &top, c, limit);
 	}
 	if (!ok)
-		pr_err("replay self-test: FAIL: random step %u, counter %llu, seed %llu\n",
-		       i, c, seed);
+		FAIL("random step %u, counter %llu, seed %llu", i, c, seed);
 	vfree(seen);
 	return ok;
 }
@@ -171,14 +163,12 @@ static bool test_random(struct wgt_replay *r)
 bool wgt_replay_selftest(void)
 {
 	struct wgt_replay *r = kmalloc(sizeof(*r), GFP_KERNEL);
-	bool ok;
 
+	wgt_selftest_begin(&tally, "replay");
 	if (!r)
-		return fail("out of memory", 0, __LINE__);
-	failures = 0;
-	ok = test_fixed(r) && test_random(r);
+		FAIL("out of memory");
+	else if (test_fixed(r))
+		test_random(r);
 	kfree(r);
-	if (ok)
-		pr_info("replay self-test: pass\n");
-	return ok;
+	return wgt_selftest_end(&tally);
 }

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Events: the multicast messages of the wgtun family's events group
+ * (uapi/linux/wgtun.h) and the journal lines of liveness and carrier changes.
+ *
+ * Configuration events come from a CAP_NET_ADMIN request and are always
+ * sent.  Those caused by packets (a handshake, a new endpoint, a peer turning
+ * alive or dead) draw on a per-peer budget, so that a peer cannot flood the
+ * listeners or the log: a transition beyond the budget is neither sent nor
+ * logged.  Carrier changes are logged under the kernel's net rate limit.
+ */
+
+#ifndef _WGTUN_EVENTS_H
+#define _WGTUN_EVENTS_H
+
+#include <linux/types.h>
+#include <linux/wgtun.h>
+
+struct wgt_device;
+struct wgt_peer;
+
+/* A new peer starts with a full budget. */
+void wgt_events_peer_init(struct wgt_peer *peer);
+
+/* @peer was added, changed or is about to be removed (@event): never dropped. */
+void wgt_event_peer_config(struct wgt_peer *peer, enum wgtun_event event);
+/* A packet from @peer caused @event (a handshake, a new endpoint). */
+void wgt_event_peer(struct wgt_peer *peer, enum wgtun_event event);
+/* @peer turned alive or dead: logged and sent. */
+void wgt_event_peer_alive(struct wgt_peer *peer, bool alive);
+/* The interface's carrier turned on or off: logged and sent. */
+void wgt_event_carrier(struct wgt_device *wg, bool carrier);
+
+#endif /* _WGTUN_EVENTS_H */
