@@ -334,7 +334,7 @@ void wgt_noise_local_set_private_key(struct wgt_noise_local *local,
 		memcpy(local->static_private, key, NOISE_PUBLIC_KEY_LEN);
 		curve25519_clamp_secret(local->static_private);
 		local->has_identity = public_key_scrubbed(local->static_public,
-							   local->static_private);
+							  local->static_private);
 	}
 	if (!local->has_identity) {
 		memzero_explicit(local->static_private, NOISE_PUBLIC_KEY_LEN);
@@ -438,7 +438,7 @@ void wgt_noise_remote_precompute(struct wgt_noise_remote *r)
 	if (local->has_identity &&
 	    crypto_memneq(local->static_public, r->remote_static, NOISE_PUBLIC_KEY_LEN))
 		valid = x25519_scrubbed(r->precomputed_static_static, local->static_private,
-					 r->remote_static);
+					r->remote_static);
 	if (!valid)
 		memzero_explicit(r->precomputed_static_static, NOISE_PUBLIC_KEY_LEN);
 	r->static_static_valid = valid;

@@ -79,6 +79,7 @@ unsigned int wgt_crypt_take_finished(struct wgt_crypt_queue *q, struct sk_buff_h
 /* Publish @skb's @state to whichever CPU takes it off its queue. */
 static void mark(struct sk_buff *skb, enum wgt_crypt_state state)
 {
+	/* Pairs with wgt_crypt_take_finished(): the cipher's writes before the state. */
 	smp_store_release(&wgt_skb_cb(skb)->state, state);
 }
 

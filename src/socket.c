@@ -183,7 +183,8 @@ static int send_outer(struct wgt_device *wg, struct sk_buff *skb, struct wgt_end
 #endif
 	if (IS_ERR(dst)) {
 		ret = PTR_ERR(dst);
-		net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n", wg->dev->name, &ep->addr, ret);
+		net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
+				    wg->dev->name, &ep->addr, ret);
 		goto err;
 	}
 	if (fresh && unlikely(dst->dev == wg->dev)) {

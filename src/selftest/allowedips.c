@@ -425,9 +425,8 @@ static bool compare_lookups(struct aip_test *x, bool is6, const char *phase)
 
 	for (i = 0; i < NLOOKUPS; i++) {
 		random_addr(x, addr, len);
-		if (trie_lookup(x, addr, is6) != ref_lookup(x, addr)) {
+		if (trie_lookup(x, addr, is6) != ref_lookup(x, addr))
 			return FAIL("random lookup of %*phC differs (%s)", len, addr, phase);
-		}
 	}
 	return true;
 }

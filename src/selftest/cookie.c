@@ -470,7 +470,7 @@ bool wgt_cookie_selftest(void)
 	test_freshness(w, init);
 	wgt_noise_handshake_clear(&w->a_b);
 	CHECK(!wgt_index_table_count(&w->a_indices) && !atomic_read(&w->refs),
-		  "references or indices left");
+	      "references or indices left");
 out:
 	kfree(init);
 	if (w)

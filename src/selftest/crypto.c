@@ -386,7 +386,7 @@ out:
 }
 
 /* The benchmark of the two kernel interfaces, when crypto_bench asks for it. */
-static void bench(void)
+static void crypto_bench_run(void)
 {
 	u8 key[CHACHA20POLY1305_KEY_SIZE];
 	struct aead_path p;
@@ -425,6 +425,6 @@ bool wgt_crypto_selftest(void)
 	test_skb_aead();
 	ok = wgt_selftest_end(&tally);
 	if (crypto_bench)
-		bench();
+		crypto_bench_run();
 	return ok;
 }
