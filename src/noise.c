@@ -2,11 +2,11 @@
 /*
  * wgtun: WireGuard's Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s handshake.
  *
- * Notation follows the WireGuard paper: HASH is BLAKE2s-256, HMAC is HMAC over it, and
- * KDFn(ck, input) yields n 32-byte outputs HKDF-style (extract with ck as salt, expand with
- * a one-byte counter). Every message function computes into stack copies and commits to
- * the handshake state only when the whole message checks out, so a bad message never
- * disturbs a handshake in progress.
+ * Notation follows the WireGuard paper: HASH is BLAKE2s-256, HMAC is HMAC over
+ * it, and KDFn(ck, input) yields n 32-byte outputs HKDF-style (extract with ck
+ * as salt, expand with a one-byte counter). Every message function computes
+ * into stack copies and commits to the handshake state only when the whole
+ * message checks out, so a bad message never disturbs a handshake in progress.
  */
 #include <linux/kernel.h>
 #include <linux/log2.h>
@@ -30,8 +30,9 @@ static const u8 zero_key[NOISE_SYMMETRIC_KEY_LEN];
 /* TAI64 label of the Unix epoch: 2^62 plus the 10 s TAI was ahead of UTC in 1970. */
 #define TAI64_UNIX_EPOCH 0x400000000000000aULL
 /*
- * Timestamps keep only this much of the nanoseconds: nothing finer than the fastest
- * accepted initiation rate is needed, and finer values would expose the local clock.
+ * Timestamps keep only this much of the nanoseconds: nothing finer than the
+ * fastest accepted initiation rate is needed, and finer values would expose the
+ * local clock.
  */
 #define TAI64N_GRANULARITY rounddown_pow_of_two(NSEC_PER_SEC / INITIATIONS_PER_SECOND)
 
@@ -47,8 +48,8 @@ static const unsigned int time_divisor = 1;
  * wgt_protocol_jiffies() - @seconds of protocol time in jiffies, at least one
  * @seconds: a protocol duration (messages.h)
  *
- * Every protocol time of the module goes through here, so that the debug build's
- * time_divisor runs the whole protocol faster at once (tests only).
+ * Every protocol time of the module goes through here, so that the debug
+ * build's time_divisor runs the whole protocol faster at once (tests only).
  */
 unsigned long wgt_protocol_jiffies(unsigned int seconds)
 {
@@ -58,7 +59,7 @@ unsigned long wgt_protocol_jiffies(unsigned int seconds)
 }
 
 /**
- * wgt_protocol_expired() - whether @seconds of protocol time have passed since @birth
+ * wgt_protocol_expired() - @seconds of protocol time have passed since @birth
  * @birth: a jiffies_64 stamp
  * @seconds: a protocol duration (messages.h)
  */
@@ -71,19 +72,20 @@ bool wgt_protocol_expired(u64 birth, unsigned int seconds)
 static atomic_t keypairs_live = ATOMIC_INIT(0);
 
 /*
- * Keypairs are about 1.2 KiB (mostly the replay window): a cache of their own packs them
- * far tighter than kmalloc's 2 KiB class. wgt_noise_init() creates it before anything
- * can make a keypair (module init fails without it).
+ * Keypairs are about 1.2 KiB (mostly the replay window): a cache of their own
+ * packs them far tighter than kmalloc's 2 KiB class. wgt_noise_init() creates
+ * it before anything can make a keypair (module init fails without it).
  */
 static struct kmem_cache *keypair_cache;
 
 /*
- * The kernel's X25519 (the x86-64 version and the generic one) computes in field elements
- * on its own stack and leaves them there, the result among them. Kernel stacks outlive
- * what ran on them (a task's stack is freed unwiped when it exits), so after each call
- * frames of ours at the same depth are zeroed: three of 1 KiB each, nested, cover the
- * deepest path (the generic ladder, about 1.8 KiB) with room, and no single frame comes
- * near the kernel's frame-size warning.
+ * The kernel's X25519 (the x86-64 version and the generic one) computes in
+ * field elements on its own stack and leaves them there, the result among them.
+ * Kernel stacks outlive what ran on them (a task's stack is freed unwiped when
+ * it exits), so after each call frames of ours at the same depth are zeroed:
+ * three of 1 KiB each, nested, cover the deepest path (the generic ladder,
+ * about 1.8 KiB) with room, and no single frame comes near the kernel's
+ * frame-size warning.
  */
 #define X25519_SCRUB_FRAME 1024
 #define X25519_SCRUB_FRAMES 3
@@ -116,7 +118,7 @@ static bool x25519_scrubbed(u8 out[NOISE_PUBLIC_KEY_LEN], const u8 priv[NOISE_PU
 }
 
 /**
- * public_key_scrubbed() - the public key of @priv, without its trace on the stack
+ * public_key_scrubbed() - the public key of @priv, no trace left on the stack
  * @pub: the public key
  * @priv: the private key
  *
@@ -142,8 +144,8 @@ static void mix_hash(u8 hash[NOISE_HASH_LEN], const u8 *data, size_t len)
 }
 
 /*
- * HMAC-BLAKE2s (RFC 2104 over a 64-byte block). @in is consumed before @out is written,
- * so the two may overlap.
+ * HMAC-BLAKE2s (RFC 2104 over a 64-byte block). @in is consumed before @out is
+ * written, so the two may overlap.
  */
 static void hmac(u8 out[NOISE_HASH_LEN], const u8 *in, size_t in_len, const u8 *key,
 		 size_t key_len)
@@ -207,7 +209,7 @@ WGT_SELFTEST_VISIBLE void wgt_noise_kdf(u8 *out1, u8 *out2, u8 *out3, const u8 *
 }
 
 /**
- * wgt_noise_initial_state() - chaining key and hash every WireGuard handshake starts from
+ * wgt_noise_initial_state() - chaining key and hash every handshake starts from
  * @chaining_key: receives HASH(construction name)
  * @hash: receives HASH(chaining_key || identifier)
  */
@@ -321,8 +323,9 @@ void wgt_noise_local_init(struct wgt_noise_local *local, const struct wgt_noise_
  * @local: the identity
  * @key: a Curve25519 private key (clamped here); all zero removes the identity
  *
- * The caller then re-runs wgt_noise_remote_precompute() and wgt_noise_handshake_clear()
- * on every remote, and wgt_cookie_checker_precompute() on the device's checker.
+ * The caller then re-runs wgt_noise_remote_precompute() and
+ * wgt_noise_handshake_clear() on every remote, and
+ * wgt_cookie_checker_precompute() on the device's checker.
  * Context: process context.
  */
 void wgt_noise_local_set_private_key(struct wgt_noise_local *local,
@@ -353,11 +356,12 @@ void wgt_noise_local_clear(struct wgt_noise_local *local)
 }
 
 /**
- * wgt_noise_local_is_own_key() - whether @pubkey is this identity's own public key
+ * wgt_noise_local_is_own_key() - whether @pubkey is this identity's own key
  * @local: the identity
  * @pubkey: a remote public key
  *
- * A remote with our own key is refused: a device must not handshake with itself.
+ * A remote with our own key is refused: a device must not handshake with
+ * itself.
  * Context: process context.
  */
 bool wgt_noise_local_is_own_key(struct wgt_noise_local *local,
@@ -424,8 +428,8 @@ void wgt_noise_remote_set_psk(struct wgt_noise_remote *r, const u8 *psk)
  * wgt_noise_remote_precompute() - recompute DH(our static, their static)
  * @r: the remote
  *
- * Leaves the remote unusable for handshakes when there is no local identity, when the
- * remote key is our own, or when the DH result is all zero.
+ * Leaves the remote unusable for handshakes when there is no local identity,
+ * when the remote key is our own, or when the DH result is all zero.
  * Context: process context.
  */
 void wgt_noise_remote_precompute(struct wgt_noise_remote *r)
@@ -555,9 +559,10 @@ out:
 }
 
 /*
- * An initiation is replayed unless its timestamp is strictly newer than the newest one
- * accepted (TAI64N compares as a big-endian string), and it is a flood when it follows
- * the last accepted one faster than INITIATIONS_PER_SECOND allows.
+ * An initiation is replayed unless its timestamp is strictly newer than the
+ * newest one accepted (TAI64N compares as a big-endian string), and it is a
+ * flood when it follows the last accepted one faster than
+ * INITIATIONS_PER_SECOND allows.
  */
 static bool initiation_acceptable(struct wgt_noise_handshake *hs,
 				  const u8 timestamp[NOISE_TIMESTAMP_LEN], u64 now)
@@ -569,14 +574,15 @@ static bool initiation_acceptable(struct wgt_noise_handshake *hs,
 }
 
 /**
- * wgt_noise_consume_initiation() - process handshake message 1 (mac1 already checked)
+ * wgt_noise_consume_initiation() - process handshake message 1 (mac1 checked)
  * @local: the receiving device's identity
  * @src: the message
  *
  * Context: process context.
- * Return: the remote that sent it, with a reference (ops->remote_put() releases it), now
- * ready for wgt_noise_create_response(); NULL if the sender is unknown, the message does
- * not authenticate, replays or predates an accepted one, or comes too fast.
+ * Return: the remote that sent it, with a reference (ops->remote_put() releases
+ * it), now ready for wgt_noise_create_response(); NULL if the sender is
+ * unknown, the message does not authenticate, replays or predates an accepted
+ * one, or comes too fast.
  */
 struct wgt_noise_remote *wgt_noise_consume_initiation(struct wgt_noise_local *local,
 						      const struct wgt_msg_initiation *src)
@@ -650,12 +656,13 @@ out:
 }
 
 /**
- * wgt_noise_create_response() - build handshake message 2 after a consumed initiation
+ * wgt_noise_create_response() - build message 2 after a consumed initiation
  * @r: the remote
  * @dst: the message; everything but the macs is filled
  *
  * Context: process context.
- * Return: false if no initiation from @r is pending or no index could be allocated.
+ * Return: false if no initiation from @r is pending or no index could be
+ * allocated.
  */
 bool wgt_noise_create_response(struct wgt_noise_remote *r, struct wgt_msg_response *dst)
 {
@@ -740,14 +747,15 @@ static bool initiator_snapshot(struct wgt_noise_handshake *hs, u32 index,
 }
 
 /**
- * wgt_noise_consume_response() - process handshake message 2 (mac1 already checked)
+ * wgt_noise_consume_response() - process handshake message 2 (mac1 checked)
  * @local: the receiving device's identity
  * @src: the message
  *
  * Context: process context.
- * Return: the remote with a reference (ops->remote_put() releases it), now ready for
- * wgt_noise_begin_session(); NULL if the receiver index names no initiation in progress
- * or the message does not authenticate (for instance because the preshared keys differ).
+ * Return: the remote with a reference (ops->remote_put() releases it), now
+ * ready for wgt_noise_begin_session(); NULL if the receiver index names no
+ * initiation in progress or the message does not authenticate (for instance
+ * because the preshared keys differ).
  */
 struct wgt_noise_remote *wgt_noise_consume_response(struct wgt_noise_local *local,
 						    const struct wgt_msg_response *src)
@@ -838,7 +846,7 @@ struct wgt_noise_keypair *wgt_noise_keypair_get(struct wgt_noise_keypair *kp)
 }
 
 /**
- * wgt_noise_keypair_put() - drop a reference; the last one frees after a grace period
+ * wgt_noise_keypair_put() - drop a reference; the last one frees @kp after RCU
  * @kp: the keypair, or NULL
  *
  * Context: any. Module unload must rcu_barrier() after the last put.
@@ -894,9 +902,10 @@ static struct wgt_noise_keypair *slot_deref(struct wgt_noise_keypairs *kps,
 }
 
 /*
- * Slot a new session. The initiator may send at once, as the responder already has the
- * keys. The responder must wait for the initiator's first message (which proves it got
- * the response), so the session waits in next, and current keeps working meanwhile.
+ * Slot a new session. The initiator may send at once, as the responder already
+ * has the keys. The responder must wait for the initiator's first message
+ * (which proves it got the response), so the session waits in next, and current
+ * keeps working meanwhile.
  */
 static void keypairs_install(struct wgt_noise_remote *r, struct wgt_noise_keypair *new)
 {
@@ -934,11 +943,12 @@ static void keypairs_install(struct wgt_noise_remote *r, struct wgt_noise_keypai
  * @r: the remote, after wgt_noise_consume_response() (initiator) or
  *	wgt_noise_create_response() (responder)
  *
- * The keypair takes over the handshake's index (readers see one or the other); the
- * handshake is zeroed. The initiator's keypair becomes current at once; the responder's
- * becomes next, promoted by wgt_noise_received_with_keypair().
+ * The keypair takes over the handshake's index (readers see one or the other);
+ * the handshake is zeroed. The initiator's keypair becomes current at once; the
+ * responder's becomes next, promoted by wgt_noise_received_with_keypair().
  * Context: process context.
- * Return: false if the handshake is not at one of those two points or on -ENOMEM.
+ * Return: false if the handshake is not at one of those two points or on
+ * -ENOMEM.
  */
 bool wgt_noise_begin_session(struct wgt_noise_remote *r)
 {
@@ -961,13 +971,14 @@ out:
 }
 
 /**
- * wgt_noise_received_with_keypair() - note that an authentic message arrived under @kp
+ * wgt_noise_received_with_keypair() - an authentic message arrived under @kp
  * @r: the remote
  * @kp: the keypair that decrypted it
  *
  * Context: any.
- * Return: true if this confirmed the pending next session, which is now current (the old
- * current becomes previous); the caller may then fire its "session established" logic.
+ * Return: true if this confirmed the pending next session, which is now current
+ * (the old current becomes previous); the caller may then fire its "session
+ * established" logic.
  */
 bool wgt_noise_received_with_keypair(struct wgt_noise_remote *r, struct wgt_noise_keypair *kp)
 {
@@ -996,8 +1007,8 @@ bool wgt_noise_received_with_keypair(struct wgt_noise_remote *r, struct wgt_nois
  * @r: the remote
  *
  * Context: any.
- * Return: the current keypair with a reference, or NULL if there is none. The caller
- * still checks wgt_noise_keypair_expired().
+ * Return: the current keypair with a reference, or NULL if there is none. The
+ * caller still checks wgt_noise_keypair_expired().
  */
 struct wgt_noise_keypair *wgt_noise_keypair_current_get(struct wgt_noise_remote *r)
 {
@@ -1033,12 +1044,12 @@ void wgt_noise_keypairs_clear(struct wgt_noise_remote *r)
 }
 
 /**
- * wgt_noise_remote_uninit() - release everything @r holds (indices, sessions, keys)
- * @r: the remote, already removed from the public-key table; handshake functions that
- *	still run on it fail from now on
+ * wgt_noise_remote_uninit() - release all @r holds (indices, sessions, keys)
+ * @r: the remote, already removed from the public-key table; handshake
+ *	functions that still run on it fail from now on
  *
- * Context: process context. Free @r only after an RCU grace period: lookups may still
- * see its index entries.
+ * Context: process context. Free @r only after an RCU grace period: lookups may
+ * still see its index entries.
  */
 void wgt_noise_remote_uninit(struct wgt_noise_remote *r)
 {
@@ -1059,7 +1070,7 @@ void wgt_noise_remote_uninit(struct wgt_noise_remote *r)
 }
 
 /**
- * wgt_noise_keypair_expired() - whether @kp is past REJECT_AFTER_TIME or out of nonces
+ * wgt_noise_keypair_expired() - @kp is past REJECT_AFTER_TIME or out of nonces
  * @kp: the keypair
  */
 bool wgt_noise_keypair_expired(const struct wgt_noise_keypair *kp)
@@ -1069,11 +1080,12 @@ bool wgt_noise_keypair_expired(const struct wgt_noise_keypair *kp)
 }
 
 /**
- * wgt_noise_keypair_wants_rekey() - whether sending under @kp should start a new handshake
+ * wgt_noise_keypair_wants_rekey() - sending under @kp should start a handshake
  * @kp: the current keypair
  *
- * The initiator of a session renews it after REKEY_AFTER_TIME (only one side does, so
- * both do not rekey at once); either side renews it after REKEY_AFTER_MESSAGES.
+ * The initiator of a session renews it after REKEY_AFTER_TIME (only one side
+ * does, so both do not rekey at once); either side renews it after
+ * REKEY_AFTER_MESSAGES.
  */
 bool wgt_noise_keypair_wants_rekey(const struct wgt_noise_keypair *kp)
 {
@@ -1082,12 +1094,12 @@ bool wgt_noise_keypair_wants_rekey(const struct wgt_noise_keypair *kp)
 }
 
 /**
- * wgt_noise_keypair_wants_rekey_on_receive() - whether receiving under @kp should start a
- *	new handshake
+ * wgt_noise_keypair_wants_rekey_on_receive() - receiving under @kp should rekey
  * @kp: the keypair that decrypted a message
  *
- * If the initiator has not sent anything that triggered a rekey, the session would run
- * out while data still arrives: rekey once it is this close to REJECT_AFTER_TIME.
+ * If the initiator has not sent anything that triggered a rekey, the session
+ * would run out while data still arrives: rekey once it is this close to
+ * REJECT_AFTER_TIME.
  */
 bool wgt_noise_keypair_wants_rekey_on_receive(const struct wgt_noise_keypair *kp)
 {
@@ -1120,7 +1132,8 @@ bool wgt_noise_keypair_nonce_next(struct wgt_noise_keypair *kp, u64 *nonce)
  * @counter: its counter
  *
  * Context: any.
- * Return: true if @counter is new and within the window (and now recorded as seen).
+ * Return: true if @counter is new and within the window (and now recorded as
+ * seen).
  */
 bool wgt_noise_keypair_replay_check(struct wgt_noise_keypair *kp, u64 counter)
 {
@@ -1146,7 +1159,8 @@ int wgt_noise_init(void)
 /**
  * wgt_noise_uninit() - destroy the keypair cache (module exit)
  *
- * Context: after every keypair was put and rcu_barrier() ran, so no free is pending.
+ * Context: after every keypair was put and rcu_barrier() ran, so no free is
+ * pending.
  */
 void wgt_noise_uninit(void)
 {

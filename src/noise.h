@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * wgtun: the Noise_IKpsk2 handshake of WireGuard and the session keypairs it produces.
+ * wgtun: the Noise_IKpsk2 handshake of WireGuard and the session keypairs it
+ * produces.
  *
- * This layer never sees a peer or a device. It works on a struct wgt_noise_local (a
- * device's identity) and struct wgt_noise_remote (embedded in a peer) and reaches the rest
- * of the module only through struct wgt_noise_ops, so it can be tested on its own.
+ * This layer never sees a peer or a device. It works on a struct
+ * wgt_noise_local (a device's identity) and struct wgt_noise_remote (embedded
+ * in a peer) and reaches the rest of the module only through struct
+ * wgt_noise_ops, so it can be tested on its own.
  *
  * Lock order: wgt_noise_local.lock, then wgt_noise_remote.handshake.lock, then
- * wgt_noise_remote.keypairs.lock. The two semaphores make every handshake function
- * process-context only; keypair functions may run in any context.
+ * wgt_noise_remote.keypairs.lock. The two semaphores make every handshake
+ * function process-context only; keypair functions may run in any context.
  */
 #ifndef _WGTUN_NOISE_H
 #define _WGTUN_NOISE_H
@@ -27,10 +29,11 @@
 
 /**
  * struct wgt_noise_ops - how the handshake layer reaches the owner of a remote
- * @remote_get: take a reference on the object containing the remote; returns false (and
- *	takes nothing) when that object is being torn down. Called under RCU, so it must not
- *	sleep.
- * @remote_put: drop a reference taken by @remote_get; may be called in any context.
+ * @remote_get: take a reference on the object containing the remote; returns
+ *	false (and takes nothing) when that object is being torn down. Called
+ *	under RCU, so it must not sleep.
+ * @remote_put: drop a reference taken by @remote_get; may be called in any
+ *	context.
  */
 struct wgt_noise_ops {
 	bool (*remote_get)(struct wgt_noise_remote *r);
@@ -39,7 +42,8 @@ struct wgt_noise_ops {
 
 /**
  * struct wgt_noise_local - a device's static identity
- * @static_private: clamped Curve25519 private key (meaningful only if @has_identity)
+ * @static_private: clamped Curve25519 private key (meaningful only if
+ *	@has_identity)
  * @static_public: the matching public key
  * @has_identity: false until a non-zero private key is set
  * @lock: protects the three fields above; readers are the handshake functions
@@ -66,19 +70,21 @@ enum wgt_noise_handshake_state {
 };
 
 /**
- * struct wgt_noise_handshake - the state of the handshake in progress with one remote
- * @entry: the local index of this handshake (hashed from message creation until the
- *	session begins or the handshake is cleared)
+ * struct wgt_noise_handshake - the handshake in progress with one remote
+ * @entry: the local index of this handshake (hashed from message creation until
+ *	the session begins or the handshake is cleared)
  * @state: where the handshake stands
  * @ephemeral_private: our ephemeral private key
  * @remote_ephemeral: the remote's ephemeral public key
  * @hash: the Noise transcript hash h
  * @chaining_key: the Noise chaining key ck
  * @remote_index: the remote's index for this handshake, host byte order
- * @latest_timestamp: the newest TAI64N accepted from the remote; survives clearing, so
- *	an old initiation can never be replayed
- * @last_initiation_consumption: boot-time ns of the last accepted initiation (flood limit)
- * @lock: protects every field here and the static-static/preshared keys of the remote
+ * @latest_timestamp: the newest TAI64N accepted from the remote; survives
+ *	clearing, so an old initiation can never be replayed
+ * @last_initiation_consumption: boot-time ns of the last accepted initiation
+ *	(flood limit)
+ * @lock: protects every field here and the static-static/preshared keys of the
+ *	remote
  */
 struct wgt_noise_handshake {
 	struct wgt_index_entry entry;
@@ -95,8 +101,8 @@ struct wgt_noise_handshake {
 
 /**
  * struct wgt_noise_keypair - the transport keys of one session
- * @entry: our index for this session (the "receiver" of the remote's data messages);
- *	hashed while the keypair sits in one of the remote's slots
+ * @entry: our index for this session (the "receiver" of the remote's data
+ *	messages); hashed while the keypair sits in one of the remote's slots
  * @sending_key: key for what we send
  * @receiving_key: key for what we receive
  * @sending_counter: the next nonce to use; see wgt_noise_keypair_nonce_next()
@@ -105,12 +111,13 @@ struct wgt_noise_handshake {
  * @replay_lock: serializes @replay
  * @birthdate: jiffies_64 at creation
  * @i_am_initiator: whether we initiated the handshake of this session
- * @remote_index: the remote's index for this session, host byte order; data messages
- *	we send carry cpu_to_le32(@remote_index)
- * @refcount: one reference per slot holding it plus one per user; freed after an RCU
- *	grace period, keys wiped
+ * @remote_index: the remote's index for this session, host byte order; data
+ *	messages we send carry cpu_to_le32(@remote_index)
+ * @refcount: one reference per slot holding it plus one per user; freed after
+ *	an RCU grace period, keys wiped
  * @rcu: for the deferred free
- * @remote: back pointer, no reference; valid while the remote has not been uninit
+ * @remote: back pointer, no reference; valid while the remote has not been
+ *	uninit
  */
 struct wgt_noise_keypair {
 	struct wgt_index_entry entry;
@@ -131,8 +138,9 @@ struct wgt_noise_keypair {
  * struct wgt_noise_keypairs - the session slots of a remote
  * @current_keypair: the session we send under
  * @previous_keypair: the session before, kept to receive stragglers
- * @next_keypair: responder side only: a session that becomes current when the first
- *	message arrives under it (that message confirms the initiator has the keys)
+ * @next_keypair: responder side only: a session that becomes current when the
+ *	first message arrives under it (that message confirms the initiator has
+ *	the keys)
  * @lock: serializes writers of the three pointers; readers use RCU
  */
 struct wgt_noise_keypairs {
@@ -143,16 +151,18 @@ struct wgt_noise_keypairs {
 };
 
 /**
- * struct wgt_noise_remote - everything the handshake layer keeps about one remote
+ * struct wgt_noise_remote - all the handshake layer keeps about one remote
  * @local: the device identity this remote belongs to
- * @remote_static: the remote's static public key (constant; the pubkey table key)
+ * @remote_static: the remote's static public key (constant; the pubkey table
+ *	key)
  * @pubkey_node: linkage in the local's pubkey table
- * @precomputed_static_static: DH(our static private, @remote_static); protected by
- *	handshake.lock
- * @static_static_valid: false when there is no local identity or the DH result is zero
+ * @precomputed_static_static: DH(our static private, @remote_static); protected
+ *	by handshake.lock
+ * @static_static_valid: false when there is no local identity or the DH result
+ *	is zero
  * @preshared_key: all zero when none; protected by handshake.lock
- * @dead: set by wgt_noise_remote_uninit() under handshake.lock; no handshake starts or
- *	completes afterwards, even if a lookup still finds the remote
+ * @dead: set by wgt_noise_remote_uninit() under handshake.lock; no handshake
+ *	starts or completes afterwards, even if a lookup still finds the remote
  * @handshake: the handshake in progress
  * @keypairs: the sessions
  * @cookie: cookie and mac state towards this remote
@@ -174,8 +184,8 @@ int wgt_noise_init(void);
 void wgt_noise_uninit(void);
 
 /*
- * The protocol clock, for every protocol time of the module (messages.h): debug builds
- * can run it faster (time_divisor).
+ * The protocol clock, for every protocol time of the module (messages.h): debug
+ * builds can run it faster (time_divisor).
  */
 unsigned long wgt_protocol_jiffies(unsigned int seconds);
 bool wgt_protocol_expired(u64 birth, unsigned int seconds);
