@@ -8,8 +8,12 @@
 # wgtun and then, for comparison, at the in-tree module on the other end of
 # the same tunnel.  Cookie replies must come back, the rate limiter must
 # engage, wrong-mac1 messages must be counted, and the tunnel must keep
-# carrying traffic; TCP throughput during each flood is printed as a fraction
-# of the throughput just before it.  Last, a peer that handshakes during a
+# carrying traffic (pings get through, a TCP stream moves data); TCP
+# throughput during each flood is printed as a fraction of the throughput
+# just before it, a figure, not a check: how much a stream keeps depends on
+# whether the scheduler put iperf3 on the CPU the flooder holds at nice -20
+# (0.004 to 0.4 on the same kernel, run to run), and limits on speed do
+# not belong in tests.  Last, a peer that handshakes during a
 # flood gets through (its retry carries the cookie, the rate limiter admits
 # it).
 #
@@ -137,6 +141,7 @@ wgtun_flood() {
 	before=$(throughput)
 	flood_during wgtun 203.0.113.1 51820 "$IX_PUB1"
 	wg_json=$flood_json
+	wg_during=$during
 	wg_frac=$(fraction "$during" "$before")
 	log "wgtun: before $before bit/s, during $during bit/s"
 	settle
@@ -183,8 +188,7 @@ total=$((bm + rl + hs + qf))
 ((cookies <= rl)) || die "$cookies cookie replies but only $rl counted as ratelimited"
 [[ $(jq .cookies <<< "$it_json") -gt 0 ]] || log "note: the in-tree module sent no cookie reply"
 # The tunnel kept carrying traffic.
-awk -v f="$wg_frac" 'BEGIN { exit !(f > 0.02) }' ||
-	die "throughput during the flood fell to $wg_frac of before"
+((wg_during > 0)) || die "no TCP data through the tunnel during the flood"
 ix_ping n1 192.0.2.2 || die "tunnel broken after the floods"
 
 # Under load a peer proves its address with the cookie it was sent, and the
