@@ -54,6 +54,7 @@ fuzz=$(dirname "$0")/../tools/wgfuzz.py
 tmp=$(mktemp -d)
 on_exit "rm -rf $tmp"
 umask 077
+mkfifo "$tmp/tick"
 wg genkey > "$tmp/k1"
 wg genkey > "$tmp/k2"
 wg genkey > "$tmp/k3"
@@ -174,25 +175,29 @@ both_up() {
 	[[ ${hs##*[[:space:]]} != 0 ]] && n2 ping -q -c 1 -W 1 192.0.3.1 > /dev/null
 }
 
-# flood_seen: n1 has received FLOOD_SEEN more packets on veth3 since $1.
-flood_seen() {
-	local now
-
-	now=$(n1 cat /sys/class/net/veth3/statistics/rx_packets) || return 1
-	((now - $1 >= FLOOD_SEEN))
+# let_flood_in SECONDS: bring n1's veth3 up and return once FLOOD_SEEN
+# packets have come in on it, failing after SECONDS (scaled).  One shell in
+# n1 does it all, polling the counter with builtins (its pause is a read on a
+# FIFO nobody writes): under emulation every process started costs more than
+# the wait itself.
+let_flood_in() {
+	ip netns exec n1 timeout "$(scaled "$1")" bash -c '
+		rx=/sys/class/net/veth3/statistics/rx_packets
+		exec 9<> "$2"
+		read -r before < "$rx"
+		ip link set veth3 up || exit 1
+		while read -r now < "$rx" && ((now - before < $1)); do
+			read -r -t 0.05 -u 9 || :
+		done' - "$FLOOD_SEEN" "$tmp/tick"
 }
 
 # in_flight: both tunnels work (each completed a handshake), the flood is let
 # in and reaches n1, then a random moment.
 in_flight() {
-	local before
-
 	mark set
 	wait_for 60 both_up || die "round $i: the tunnels do not come up"
 	mark up
-	before=$(n1 cat /sys/class/net/veth3/statistics/rx_packets)
-	n1 ip link set veth3 up
-	wait_for 30 flood_seen "$before" || die "round $i: the flood does not reach n1"
+	let_flood_in 30 || die "round $i: the flood does not reach n1"
 	mark flood
 	random_moment
 }
