@@ -148,7 +148,7 @@ check-build:
 	$(MAKE) wgctl test-tools
 ifneq ($(HAVE_WGCTL),)
 	$(MAKE) -C tools/wgctl test
-	$(MAKE) -C tools/wgctl fuzz-run FUZZ_TIME=20
+	$(MAKE) -C tools/wgctl fuzz-run FUZZ_TIME=30
 endif
 
 check: check-build
