@@ -32,16 +32,19 @@
 # interfaces.  Set-up goes through `ip -batch`: under emulation each process
 # started costs more than the kernel work it does.
 #
-# The flood is let in (n1's veth3 up) only once both tunnels are up, and
-# each teardown waits until n1 has received FLOOD_SEEN of its packets.  So
-# every teardown still meets initiations being queued and worked on, while
-# the handshakes of the set-up do not wait for a cookie and the 5 s retry
-# that a flood in progress forces (that path is 51-handshake-flood's).
+# The flood is let in (n3's blackhole route to n1 removed) only once both
+# tunnels are up, and each teardown waits until n1 has received FLOOD_SEEN of
+# its packets.  So every teardown still meets initiations being queued and
+# worked on, while the handshakes of the set-up do not wait for a cookie and
+# the 5 s retry that a flood in progress forces (that path is
+# 51-handshake-flood's).
 # n1's tunnels start their handshakes themselves when they come up (a
 # persistent keepalive): otherwise n2, still holding the session with the
 # previous round's n1, would find it dead only after its keepalive and
-# rekey timeouts, 15 s a round.  n3 knows n1's veth3 address statically, so
-# the flood reaches n1 the moment veth3 comes up, without ARP retries.
+# rekey timeouts, 15 s a round.  The gate is a route, not veth3's link
+# state, and n3 knows veth3's address statically: a link coming up waits for
+# the kernel's link watch (a second or more under emulation) and then ARP,
+# a route goes at once.
 # n1 runs no process of its own while it is deleted, so that deleting it
 # really destroys it; n2 and n3, and the load they generate, live through all
 # rounds.
@@ -90,6 +93,7 @@ up_n1() {
 	addr add 198.51.100.1/24 dev veth1
 	addr add 203.0.113.1/24 dev veth3
 	link set veth1 up
+	link set veth3 up
 	EOF
 	ip -n n2 -batch - <<-EOF
 	addr add 198.51.100.2/24 dev veth2
@@ -99,6 +103,7 @@ up_n1() {
 	addr add 203.0.113.2/24 dev veth4
 	link set veth4 up
 	neigh replace 203.0.113.1 lladdr $VETH3_MAC dev veth4 nud permanent
+	route replace blackhole 203.0.113.1/32
 	EOF
 	up_wg_n1
 }
@@ -175,17 +180,17 @@ both_up() {
 	[[ ${hs##*[[:space:]]} != 0 ]] && n2 ping -q -c 1 -W 1 192.0.3.1 > /dev/null
 }
 
-# let_flood_in SECONDS: bring n1's veth3 up and return once FLOOD_SEEN
-# packets have come in on it, failing after SECONDS (scaled).  One shell in
-# n1 does it all, polling the counter with builtins (its pause is a read on a
-# FIFO nobody writes): under emulation every process started costs more than
-# the wait itself.
+# let_flood_in SECONDS: remove n3's blackhole route to n1 and return once
+# FLOOD_SEEN packets have come in on n1's veth3, failing after SECONDS
+# (scaled).  One shell in n1 does it all, polling the counter with builtins
+# (its pause is a read on a FIFO nobody writes): under emulation every
+# process started costs more than the wait itself.
 let_flood_in() {
 	ip netns exec n1 timeout "$(scaled "$1")" bash -c '
 		rx=/sys/class/net/veth3/statistics/rx_packets
 		exec 9<> "$2"
 		read -r before < "$rx"
-		ip link set veth3 up || exit 1
+		ip -n n3 route del blackhole 203.0.113.1/32 || exit 1
 		while read -r now < "$rx" && ((now - before < $1)); do
 			read -r -t 0.05 -u 9 || :
 		done' - "$FLOOD_SEEN" "$tmp/tick"
@@ -261,7 +266,7 @@ n1 ip link del wg2
 
 log "$ROUNDS x rmmod under load"
 for ((i = 0; i < ROUNDS; i++)); do
-	n1 ip link set veth3 down
+	n3 ip route replace blackhole 203.0.113.1/32
 	up_wg_n1
 	link_exists wg0 n2 || peer_n2
 	in_flight
