@@ -34,8 +34,9 @@
 #
 # The suite runs from copies of the repository in .cache/debug-kernel/tree/
 # (tree1/ ... for further guests), whose selftests/kernels.conf names only
-# the debug kernel, so that the harness (selftests/run) is used unchanged and
-# the pinned kernels' logs are untouched. Tests are dealt to the guests
+# the debug kernel (and whose .cache/ links the kernel and the ynl CLI), so
+# that the harness (selftests/run) is used unchanged and the pinned kernels'
+# logs are untouched. Tests are dealt to the guests
 # longest first, by their last time under the debug kernel (else by their
 # time limit). Test time limits are multiplied by
 # WGTUN_TIMEOUT_SCALE (default 16 here). Logs: .cache/debug-kernel/guest.N.log
@@ -259,6 +260,7 @@ prepare_tree() {
 	printf '# written by scripts/debug-kernel.sh\ndebug %s full - -\n' "$krel" \
 		> "$tree/selftests/kernels.conf"
 	ln -sfn "$root" "$tree/.cache/kernels/$krel"
+	ln -sfn "$repo/.cache/ynl" "$tree/.cache/ynl"
 	for f in release debug; do
 		mkdir -p "$tree/build/$krel/$f"
 		rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
@@ -346,6 +348,7 @@ check() {
 			rsync -a --delete --exclude .cache "$top/tree/" "$tree/"
 			mkdir -p "$tree/.cache/kernels"
 			ln -sfn "$root" "$tree/.cache/kernels/$krel"
+			ln -sfn "$repo/.cache/ynl" "$tree/.cache/ynl"
 		fi
 		mapfile -t tests < "$top/tests.$g"
 		echo "debug-kernel: guest $g: ${tests[*]} (log: $top/guest.$g.log)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what building and testing wgtun needs on a Debian 12 machine, make
 # the sid build root if a pinned kernel comes from sid (scripts/sid-root.sh),
-# then fetch the pinned kernel images for the guest tests. Idempotent: a second
-# run touches neither apt nor the network.
+# fetch the kernel's ynl CLI for the family's YNL spec (scripts/ynl.sh), then
+# fetch the pinned kernel images for the guest tests. Idempotent: a second run
+# touches neither apt nor the network.
 #
 #   scripts/deps.sh                 what make check needs
 #   scripts/deps.sh --extra         that, and what make style (checkpatch from
@@ -22,7 +23,7 @@ packages=(
 	qemu-system-x86 busybox-static kmod iproute2 iperf3 iputils-ping
 	wireguard-tools wireguard-go bird2 frr dkms sparse clang socat
 	procps util-linux psmisc jq libssl-dev cppcheck libclang-rt-14-dev python3
-	prometheus
+	prometheus python3-yaml python3-jsonschema
 )
 deb_only=0
 case ${1:-} in
@@ -70,4 +71,5 @@ fi
 
 ((deb_only)) && exit 0
 ((sid)) && "$repo/scripts/sid-root.sh"
+"$repo/scripts/ynl.sh" fetch
 exec "$repo/scripts/fetch-kernels.sh"

@@ -9,6 +9,10 @@
 #                                      on the host (selftests/kernels.conf), both
 #                                      flavours
 #   cppcheck, gcc -fanalyzer           tools/wgctl
+#   ynl                                uapi/wgtun.yaml against its schema and
+#                                      against uapi/linux/wgtun.h (scripts/ynl.sh
+#                                      check, with the ynl CLI scripts/deps.sh
+#                                      fetched into .cache/ynl/)
 #   dead symbols                       every non-static symbol of the module's
 #                                      release objects must be referenced by
 #                                      another of them, not only by the debug
@@ -21,7 +25,7 @@
 # are extracted once into .cache/checkpatch/.  Sparse builds run in scratch
 # copies under .cache/style/, never in the work tree.
 #
-# usage: scripts/style.sh [checkpatch|sparse|wgctl|symbols]...   (default: all)
+# usage: scripts/style.sh [checkpatch|sparse|wgctl|ynl|symbols]...   (default: all)
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -189,14 +193,23 @@ run_symbols() {
 	report "dead symbols" "$out/symbols"
 }
 
-(($#)) || set -- checkpatch sparse wgctl symbols
+run_ynl() {
+	: > "$out/ynl"
+	if ! "$repo/scripts/ynl.sh" check > "$out/ynl.log" 2>&1; then
+		grep . "$out/ynl.log" > "$out/ynl" || echo "scripts/ynl.sh check failed" > "$out/ynl"
+	fi
+	report "ynl spec" "$out/ynl"
+}
+
+(($#)) || set -- checkpatch sparse wgctl ynl symbols
 for what in "$@"; do
 	case $what in
 	checkpatch) run_checkpatch ;;
 	sparse) run_sparse ;;
 	wgctl) run_wgctl ;;
+	ynl) run_ynl ;;
 	symbols) run_symbols ;;
-	*) echo "usage: $0 [checkpatch|sparse|wgctl|symbols]..." >&2; exit 2 ;;
+	*) echo "usage: $0 [checkpatch|sparse|wgctl|ynl|symbols]..." >&2; exit 2 ;;
 	esac
 done
 echo "style: $(IFS=,; echo "${summary[*]}" | sed 's/,/, /g')"

@@ -54,7 +54,7 @@ static bool listened(struct net_device *dev)
 }
 
 /* A message with the attributes every event carries; NULL on failure. */
-static struct sk_buff *msg_begin(struct net_device *dev, enum wgtun_event event, void **hdr)
+static struct sk_buff *msg_begin(struct net_device *dev, enum wgtun_event_type event, void **hdr)
 {
 	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 
@@ -78,7 +78,7 @@ static void msg_send(struct net_device *dev, struct sk_buff *skb, void *hdr)
 }
 
 /* @event about @peer to the listeners, if any, whatever the budget. */
-static void send_peer(struct wgt_peer *peer, enum wgtun_event event)
+static void send_peer(struct wgt_peer *peer, enum wgtun_event_type event)
 {
 	struct net_device *dev = peer->wg->dev;
 	struct nlattr *peers, *nest;
@@ -107,12 +107,12 @@ free:
 	nlmsg_free(skb);
 }
 
-void wgt_event_peer_config(struct wgt_peer *peer, enum wgtun_event event)
+void wgt_event_peer_config(struct wgt_peer *peer, enum wgtun_event_type event)
 {
 	send_peer(peer, event);
 }
 
-void wgt_event_peer(struct wgt_peer *peer, enum wgtun_event event)
+void wgt_event_peer(struct wgt_peer *peer, enum wgtun_event_type event)
 {
 	/* Without listeners nothing is sent, so nothing is spent. */
 	if (listened(peer->wg->dev) && budget_take(peer))

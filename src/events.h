@@ -23,9 +23,9 @@ struct wgt_peer;
 void wgt_events_peer_init(struct wgt_peer *peer);
 
 /* @peer was added, changed or is about to be removed (@event): never dropped. */
-void wgt_event_peer_config(struct wgt_peer *peer, enum wgtun_event event);
+void wgt_event_peer_config(struct wgt_peer *peer, enum wgtun_event_type event);
 /* A packet from @peer caused @event (a handshake, a new endpoint). */
-void wgt_event_peer(struct wgt_peer *peer, enum wgtun_event event);
+void wgt_event_peer(struct wgt_peer *peer, enum wgtun_event_type event);
 /* @peer turned alive or dead: logged and sent. */
 void wgt_event_peer_alive(struct wgt_peer *peer, bool alive);
 /* The interface's carrier turned on or off: logged and sent. */

@@ -121,7 +121,7 @@ struct wgc_device {
 	uint32_t liveness_timeout;
 	bool carrier;
 	uint64_t drops[WGC_NDROPS];
-	uint32_t event;		/* enum wgtun_event, in event messages */
+	uint32_t event;		/* enum wgtun_event_type, in event messages */
 	struct wgc_peer *peers;
 	size_t npeers, cappeers;
 };

@@ -76,8 +76,8 @@
  * ------
  *	Multicast group WGTUN_MCGRP_EVENTS, command WGTUN_CMD_EVENT.  Each
  *	message carries WGTUN_A_DEVICE_IFINDEX, WGTUN_A_DEVICE_IFNAME,
- *	WGTUN_A_DEVICE_EVENT (enum wgtun_event) and, for peer events, one entry
- *	in WGTUN_A_DEVICE_PEERS with at least WGTUN_A_PEER_PUBLIC_KEY (plus
+ *	WGTUN_A_DEVICE_EVENT (enum wgtun_event_type) and, for peer events, one
+ *	entry in WGTUN_A_DEVICE_PEERS with at least WGTUN_A_PEER_PUBLIC_KEY (plus
  *	WGTUN_A_PEER_ENDPOINT for endpoint events).  Events are only generated
  *	by authenticated packets or by administrative changes.  Those caused by
  *	packets are rate bounded per peer; administrative ones (peer added,
@@ -141,7 +141,7 @@ enum wgtun_device_flag {
  * @WGTUN_A_DEVICE_CARRIER: NLA_U8, read only: 1 if the interface has carrier.
  * @WGTUN_A_DEVICE_DROPS: NLA_NESTED of WGTUN_A_DROP_*, read only: packets
  *	dropped before a peer could be identified.
- * @WGTUN_A_DEVICE_EVENT: NLA_U32, enum wgtun_event; events only.
+ * @WGTUN_A_DEVICE_EVENT: NLA_U32, enum wgtun_event_type; events only.
  */
 enum wgtun_device_attr {
 	WGTUN_A_DEVICE_UNSPEC,
@@ -282,7 +282,7 @@ enum wgtun_drop_attr {
 #define WGTUN_A_DROP_MAX (__WGTUN_A_DROP_MAX - 1)
 
 /**
- * enum wgtun_event - WGTUN_A_DEVICE_EVENT values
+ * enum wgtun_event_type - WGTUN_A_DEVICE_EVENT values
  * @WGTUN_EVENT_HANDSHAKE: a handshake with the peer completed.
  * @WGTUN_EVENT_ENDPOINT: the peer's endpoint changed (roaming or learned).
  * @WGTUN_EVENT_PEER_ALIVE: the peer became alive.
@@ -293,7 +293,7 @@ enum wgtun_drop_attr {
  * @WGTUN_EVENT_CARRIER: the interface's carrier changed; carries
  *	WGTUN_A_DEVICE_CARRIER.
  */
-enum wgtun_event {
+enum wgtun_event_type {
 	WGTUN_EVENT_UNSPEC,
 	WGTUN_EVENT_HANDSHAKE,
 	WGTUN_EVENT_ENDPOINT,
