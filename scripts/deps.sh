@@ -71,5 +71,8 @@ fi
 
 ((deb_only)) && exit 0
 ((sid)) && "$repo/scripts/sid-root.sh"
-"$repo/scripts/ynl.sh" fetch
+# Only 28-ynl and make style's spec check use it: without it (sid's source
+# package gone, the mirror out of reach) the test is skipped, not failed.
+"$repo/scripts/ynl.sh" fetch ||
+	echo "deps: no ynl CLI (scripts/ynl.sh fetch failed): 28-ynl will be skipped" >&2
 exec "$repo/scripts/fetch-kernels.sh"

@@ -18,6 +18,7 @@
 #   scripts/ynl.sh cli ARG...   the ynl CLI on the spec, validated against its
 #                               schema first, e.g. cli --dump get-device
 #                               --json '{"ifname": "wgt0"}'
+#   scripts/ynl.sh have         exit 0 if fetch has put the CLI in place
 #
 # The CLI comes from sid's linux-source-7.2 (fetched with the host's apt aimed
 # at sid alone, scripts/sid-root.sh apt-get): bookworm's newest, 6.12's, cannot
@@ -57,14 +58,20 @@ fetch() {
 	mv "$dir.tmp" "$dir"
 }
 
+have() {
+	[[ -f $pyynl/cli.py && -f $schema ]]
+}
+
 need() {
-	[[ -f $pyynl/cli.py && -f $schema ]] ||
-		{ echo "ynl: no ynl CLI in $dir: run scripts/deps.sh (make deps)" >&2; exit 1; }
+	have || { echo "ynl: no ynl CLI in $dir: run scripts/deps.sh (make deps)" >&2; exit 1; }
 }
 
 case ${1:-} in
 fetch)
 	fetch
+	;;
+have)
+	have
 	;;
 check)
 	need
@@ -84,7 +91,7 @@ cli)
 	exec "$python" "$pyynl/cli.py" --spec "$spec" --schema "$schema" "$@"
 	;;
 *)
-	echo "usage: $0 fetch | check | policy | cli ARG..." >&2
+	echo "usage: $0 fetch | have | check | policy | cli ARG..." >&2
 	exit 2
 	;;
 esac

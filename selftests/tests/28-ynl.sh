@@ -14,6 +14,7 @@
 #   n1: wgt0, one peer whose endpoint 192.0.2.1:51821 is never reached
 . "$(dirname "$0")/../lib.sh"
 
+scripts/ynl.sh have || skip "no ynl CLI in .cache/ynl (scripts/deps.sh could not fetch it)"
 modprobe wgtun
 # Validating the spec against its schema costs as much as the rest of a ynl
 # call under emulation: done once, here, and the calls below skip it.
