@@ -11,9 +11,11 @@
  *    rx_finished(), which schedules the peer's NAPI poll; the poll checks
  *    the replay window and the inner source against the peer's allowed IPs,
  *    in arrival order, and hands the packet to GRO;
- *  - handshake messages (and cookie replies) are queued to a module-wide
- *    per-CPU queue and processed by workers in process context, because
- *    their Curve25519 work is expensive and a flood must not starve data.
+ *  - handshake messages: an initiation or response with a wrong mac1 is
+ *    dropped on the spot (one BLAKE2s); the rest, and cookie replies, are
+ *    queued to a module-wide per-CPU queue and processed by workers in
+ *    process context, because their Curve25519 work is expensive and a
+ *    flood must not starve data.
  * Every drop is counted, per peer when the peer is known, per interface
  * otherwise.
  */
@@ -148,7 +150,6 @@ static void consume_response(struct wgt_device *wg, struct sk_buff *skb)
 static void handshake_process(struct wgt_device *wg, struct sk_buff *skb)
 {
 	__le32 type = ((struct wgt_msg_header *)skb->data)->type;
-	enum wgt_cookie_mac_state mac;
 	bool under_load;
 
 	if (type == cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE)) {
@@ -157,13 +158,9 @@ static void handshake_process(struct wgt_device *wg, struct sk_buff *skb)
 		return;
 	}
 
+	/* mac1 was checked before the message was queued (wgt_receive()). */
 	under_load = device_under_load(wg);
-	mac = wgt_cookie_validate_packet(&wg->cookie_checker, skb, under_load);
-	if (mac == WGT_MAC_INVALID) {
-		wgt_device_drop(wg, WGTUN_A_DROP_BAD_MAC);
-		return;
-	}
-	if (under_load && mac == WGT_MAC_VALID_NO_COOKIE) {
+	if (under_load && !wgt_cookie_mac2_valid(&wg->cookie_checker, skb)) {
 		/* Prove your address first: answer with a cookie, nothing else. */
 		__le32 sender = type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION) ?
 			((struct wgt_msg_initiation *)skb->data)->sender_index :
@@ -547,6 +544,11 @@ int wgt_receive(struct sock *sk, struct sk_buff *skb)
 	size = message_size(type);
 	if (unlikely(!size || skb->len != size || !pskb_may_pull(skb, size)))
 		goto malformed;
+	if (type != cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE) &&
+	    !wgt_cookie_mac1_valid(&wg->cookie_checker, skb)) {
+		wgt_device_drop(wg, WGTUN_A_DROP_BAD_MAC);
+		goto free;
+	}
 	queue_handshake(wg, skb);
 	return 0;
 
