@@ -34,7 +34,7 @@
 # within DEL_LIMIT seconds (scaled).
 . "$(dirname "$0")/../lib.sh"
 
-FLOODED=${FLOODED:-500}
+FLOODED=${FLOODED:-200}
 FIRST_PORT=52000
 QUIET=5
 HS_LIMIT=45
@@ -116,12 +116,14 @@ ports="$FIRST_PORT-$((FIRST_PORT + FLOODED - 1))"
 if [[ -x $flood ]]; then
 	python3 "$fuzz" pool --pubkey "$pubf" --pool 4096 --bad-every 8 --seed "$RANDOM" \
 		--out "$tmp/pool"
-	n3 "$flood" 203.0.113.1 "$ports" "$tmp/pool" 148 8 100000 > "$tmp/spray.json" &
+	ip netns exec n3 "$flood" 203.0.113.1 "$ports" "$tmp/pool" 148 8 100000 \
+		> "$tmp/spray.json" &
 else
 	log "selftests/tools/flood not built: spraying from Python (slower)"
-	n3 python3 "$fuzz" flood --dst 203.0.113.1 --port "$ports" --pubkey "$pubf" \
-		--seconds 100000 --bad-every 8 --seed "$RANDOM" > "$tmp/spray.json" &
+	ip netns exec n3 python3 "$fuzz" flood --dst 203.0.113.1 --port "$ports" \
+		--pubkey "$pubf" --seconds 100000 --bad-every 8 --seed "$RANDOM" > "$tmp/spray.json" &
 fi
+# The sprayer itself (ip netns exec becomes it), not a subshell around it.
 sprayer=$!
 on_exit "kill $sprayer 2>/dev/null"
 wait_for 30 spray_seen || die "the spray does not reach n1"
