@@ -78,6 +78,9 @@ struct handshake_cpu {
 
 static struct handshake_cpu __percpu *handshake_cpus;
 
+/* Handshakes one work run takes before it yields to other work on its CPU. */
+#define WGT_HANDSHAKE_BATCH 16
+
 /*
  * Whether @wg demands mac2 (answering a message without one with a cookie
  * reply) and rate-limits handshakes: while its own queue, or the backlog of
@@ -260,9 +263,6 @@ static bool serve_one(void)
 	return true;
 }
 
-/* Handshakes one work run takes before it yields to other work on its CPU. */
-#define WGT_HANDSHAKE_BATCH 16
-
 static void handshake_worker(struct work_struct *work)
 {
 	struct handshake_cpu *w = container_of(work, struct handshake_cpu, work);
@@ -314,9 +314,18 @@ static void queue_handshake(struct wgt_device *wg, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	/* Wake the workers in turn, so that every CPU takes from the line. */
-	cpu = wgt_queueing_next_cpu();
+	/*
+	 * This CPU's worker takes a lone message at once (a handshake's answer
+	 * must come before the peer's retry); a backlog of more than one run's
+	 * batch also wakes the other CPUs' workers in turn.
+	 */
+	cpu = get_cpu();
 	queue_work_on(cpu, wgt_handshake_wq, &per_cpu_ptr(handshake_cpus, cpu)->work);
+	put_cpu();
+	if (all > WGT_HANDSHAKE_BATCH) {
+		cpu = wgt_queueing_next_cpu();
+		queue_work_on(cpu, wgt_handshake_wq, &per_cpu_ptr(handshake_cpus, cpu)->work);
+	}
 }
 
 /* Trim the decrypted inner packet to its IP length; return its protocol. */
