@@ -21,8 +21,8 @@
  *    that every CPU's worker serves, one message of the first interface at
  *    a time, that interface then going to the back.  So a flood at one
  *    interface, or at thousands, takes no more of the workers than one
- *    quiet interface with a handshake waiting gets, and the work is spread
- *    over the CPUs whatever CPU received it.
+ *    quiet interface with a handshake waiting gets, and a backlog is
+ *    spread over the CPUs whatever CPU received it.
  * Every drop is counted, per peer when the peer is known, per interface
  * otherwise.
  */
