@@ -224,40 +224,52 @@ WGT_SELFTEST_VISIBLE bool wgt_cookie_check_mac1(struct wgt_cookie_checker *check
 }
 
 /**
- * wgt_cookie_validate_packet() - check the macs of a received handshake message
+ * wgt_cookie_mac1_valid() - check mac1 of a received handshake message
  * @checker: the receiving device's checker
- * @skb: the datagram; data and len span exactly the message, which must be
- *	linear; the network and transport headers are the outer IP and UDP
- *	headers
- * @check_cookie: whether mac2 matters (the device is under load)
+ * @skb: the datagram; data and len span exactly the message (initiation or
+ *	response), which must be linear
  *
- * Return: WGT_MAC_INVALID if mac1 is wrong; WGT_MAC_VALID_NO_COOKIE if mac1 is
- * right and mac2 was not checked or is wrong (a cookie reply is in order when
- * under load); WGT_MAC_VALID_WITH_COOKIE if both are right.
+ * One keyed BLAKE2s over the message: cheap enough for the receiving
+ * softirq, which drops a message failing it before queueing it.
+ *
+ * Return: true if mac1 is right.
  */
-enum wgt_cookie_mac_state wgt_cookie_validate_packet(struct wgt_cookie_checker *checker,
-						     struct sk_buff *skb, bool check_cookie)
+bool wgt_cookie_mac1_valid(struct wgt_cookie_checker *checker, struct sk_buff *skb)
+{
+	return skb_headlen(skb) == skb->len &&
+	       wgt_cookie_check_mac1(checker, skb->data, skb->len);
+}
+
+/**
+ * wgt_cookie_mac2_valid() - check mac2 of a received handshake message
+ * @checker: the receiving device's checker
+ * @skb: the datagram, as for wgt_cookie_mac1_valid(), whose mac1 was found
+ *	right; the network and transport headers are the outer IP and UDP
+ *	headers
+ *
+ * Under load, a message with a right mac2 comes from a sender that can
+ * receive at its address; one without is answered with a cookie reply.
+ *
+ * Return: true if mac2 is the MAC of the message under the cookie we hand
+ * out to its source address and port.
+ */
+bool wgt_cookie_mac2_valid(struct wgt_cookie_checker *checker, struct sk_buff *skb)
 {
 	const struct wgt_msg_macs *macs;
 	u8 computed[COOKIE_LEN];
 	u8 cookie[COOKIE_LEN];
-	enum wgt_cookie_mac_state state;
+	bool ok;
 
 	if (skb_headlen(skb) < skb->len ||
-	    !wgt_cookie_check_mac1(checker, skb->data, skb->len))
-		return WGT_MAC_INVALID;
-	state = WGT_MAC_VALID_NO_COOKIE;
-	if (!check_cookie)
-		return state;
-
+	    skb->len < sizeof(struct wgt_msg_header) + sizeof(*macs))
+		return false;
 	macs = (const struct wgt_msg_macs *)(skb->data + mac1_span(skb->len));
 	make_cookie(cookie, skb, checker);
 	compute_mac(computed, skb->data, mac2_span(skb->len), cookie, COOKIE_LEN);
-	if (!crypto_memneq(computed, macs->mac2, COOKIE_LEN))
-		state = WGT_MAC_VALID_WITH_COOKIE;
+	ok = !crypto_memneq(computed, macs->mac2, COOKIE_LEN);
 	memzero_explicit(cookie, sizeof(cookie));
 	memzero_explicit(computed, sizeof(computed));
-	return state;
+	return ok;
 }
 
 /**
@@ -291,7 +303,7 @@ void wgt_cookie_add_macs(void *msg, size_t len, struct wgt_cookie *cookie)
 /**
  * wgt_cookie_message_create() - build the cookie reply to a handshake message
  * @dst: the reply
- * @skb: the received handshake message, as for wgt_cookie_validate_packet()
+ * @skb: the received handshake message, as for wgt_cookie_mac2_valid()
  * @receiver_index: the sender index of that message, as it came on the wire
  * @checker: our checker
  */

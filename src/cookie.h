@@ -68,12 +68,6 @@ struct wgt_cookie {
 	rwlock_t lock;
 };
 
-enum wgt_cookie_mac_state {
-	WGT_MAC_INVALID,
-	WGT_MAC_VALID_NO_COOKIE,
-	WGT_MAC_VALID_WITH_COOKIE,
-};
-
 void wgt_cookie_checker_init(struct wgt_cookie_checker *checker, struct wgt_noise_local *local);
 void wgt_cookie_checker_precompute(struct wgt_cookie_checker *checker);
 void wgt_cookie_checker_uninit(struct wgt_cookie_checker *checker);
@@ -82,8 +76,8 @@ void wgt_cookie_precompute(struct wgt_cookie *cookie,
 			   const u8 remote_pubkey[NOISE_PUBLIC_KEY_LEN]);
 void wgt_cookie_uninit(struct wgt_cookie *cookie);
 
-enum wgt_cookie_mac_state wgt_cookie_validate_packet(struct wgt_cookie_checker *checker,
-						     struct sk_buff *skb, bool check_cookie);
+bool wgt_cookie_mac1_valid(struct wgt_cookie_checker *checker, struct sk_buff *skb);
+bool wgt_cookie_mac2_valid(struct wgt_cookie_checker *checker, struct sk_buff *skb);
 void wgt_cookie_add_macs(void *msg, size_t len, struct wgt_cookie *cookie);
 void wgt_cookie_message_create(struct wgt_msg_cookie *dst, struct sk_buff *skb,
 			       __le32 receiver_index, struct wgt_cookie_checker *checker);

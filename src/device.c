@@ -156,6 +156,8 @@ static int wgt_create(struct net *link_net, struct net_device *dev,
 	mutex_init(&wg->update_lock);
 	spin_lock_init(&wg->liveness_lock);
 	INIT_LIST_HEAD(&wg->peers);
+	skb_queue_head_init(&wg->handshakes);
+	INIT_LIST_HEAD(&wg->handshake_node);
 	wgt_allowedips_init(&wg->allowedips);
 
 	ret = wgt_pubkey_table_init(&wg->pubkeys);

@@ -8,6 +8,7 @@
 
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
+#include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/ip.h>
@@ -62,8 +63,12 @@
  * @listen_port: configured UDP port, host order; 0 = random at open, then
  *	the port actually bound.
  * @fwmark: mark for outgoing UDP packets, 0 = none.
- * @handshakes_queued: incoming handshake messages waiting for a worker.
- * @last_under_load: jiffies when the queue last looked like a flood.
+ * @handshakes: incoming handshake messages waiting for a worker, in
+ *	arrival order; its lock also guards @handshake_node's membership.
+ * @handshake_node: entry in the module-wide line of devices whose
+ *	handshakes the workers serve in turn (receive.c): on it exactly while
+ *	@handshakes is not empty, holding a reference to @dev.
+ * @last_under_load: jiffies when the queues last looked like a flood.
  * @drops: drops before a peer was known, by enum wgtun_drop_attr.
  * @carrier_follows_peers: carrier only while a peer is alive (liveness.h).
  * @liveness_timeout: seconds of silence after which a peer is not alive.
@@ -98,7 +103,8 @@ struct wgt_device {
 	u16 listen_port;
 	u32 fwmark;
 
-	atomic_t handshakes_queued;
+	struct sk_buff_head handshakes;
+	struct list_head handshake_node;
 	unsigned long last_under_load;
 	atomic64_t drops[WGTUN_A_DROP_MAX + 1];
 

@@ -66,10 +66,19 @@ enum wgt_limits {
 	/* A peer may get its initiation consumed at most this often per second. */
 	INITIATIONS_PER_SECOND = 50,
 	MAX_PEERS_PER_DEVICE = 1U << 20,
+	/* Incoming handshake messages one device may have queued. */
 	MAX_QUEUED_INCOMING_HANDSHAKES = 4096,
+	/*
+	 * Incoming handshake messages queued for all devices together (about
+	 * 1-2.5 KiB of memory each, as received); each device's share of it
+	 * shrinks as the others fill it (receive.c).
+	 */
+	MAX_QUEUED_HANDSHAKES_ALL = 4 * MAX_QUEUED_INCOMING_HANDSHAKES,
 	/* Queued handshakes above which a device considers itself under load. */
 	UNDER_LOAD_QUEUE_THRESHOLD = MAX_QUEUED_INCOMING_HANDSHAKES / 8,
-	/* Seconds a device stays under load after the queue drains below the threshold. */
+	/* Queued handshakes of all devices above which every device is under load. */
+	UNDER_LOAD_ALL_THRESHOLD = MAX_QUEUED_HANDSHAKES_ALL / 8,
+	/* Seconds a device stays under load after the queues drain below the thresholds. */
 	UNDER_LOAD_AFTER_TIME = 1,
 	MAX_STAGED_PACKETS = 128,
 	MAX_QUEUED_PACKETS = 1024,

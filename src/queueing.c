@@ -45,8 +45,7 @@ static struct crypt_cpu __percpu *crypt_cpus;
 static struct workqueue_struct *crypt_wq;
 static DEFINE_PER_CPU(int, last_cpu);
 
-/* Spread jobs over the online CPUs, round robin from each submitting CPU. */
-static int next_cpu(void)
+int wgt_queueing_next_cpu(void)
 {
 	int *last = get_cpu_ptr(&last_cpu);
 	int cpu = cpumask_next(*last, cpu_online_mask);
@@ -193,7 +192,7 @@ static void submit_job(struct wgt_crypt_queue *q, struct sk_buff *first, unsigne
 		run_job(q, first);
 		return;
 	}
-	cpu = next_cpu();
+	cpu = wgt_queueing_next_cpu();
 	c = per_cpu_ptr(crypt_cpus, cpu);
 	if (likely(!ptr_ring_produce_bh(&c->ring, first)))
 		queue_work_on(cpu, crypt_wq, &c->work);

@@ -62,6 +62,13 @@ struct wgt_crypt_queue {
 int wgt_queueing_init(void);
 void wgt_queueing_uninit(void);
 
+/*
+ * The online CPU after the one the calling CPU got last: work handed to
+ * other CPUs (the engine's jobs, the handshake workers' wake-ups) is spread
+ * over them round robin from each CPU.  Any context.
+ */
+int wgt_queueing_next_cpu(void);
+
 void wgt_crypt_queue_init(struct wgt_crypt_queue *q, struct wgt_peer *peer,
 			  const struct wgt_crypt_ops *ops);
 

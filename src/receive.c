@@ -11,9 +11,18 @@
  *    rx_finished(), which schedules the peer's NAPI poll; the poll checks
  *    the replay window and the inner source against the peer's allowed IPs,
  *    in arrival order, and hands the packet to GRO;
- *  - handshake messages (and cookie replies) are queued to a module-wide
- *    per-CPU queue and processed by workers in process context, because
- *    their Curve25519 work is expensive and a flood must not starve data.
+ *  - handshake messages: an initiation or response with a wrong mac1 is
+ *    dropped on the spot (one BLAKE2s); the rest, and cookie replies, are
+ *    queued on their interface's backlog and processed by workers in
+ *    process context, because their Curve25519 work is expensive and a
+ *    flood must not starve data.  The backlog is bounded per interface and
+ *    module-wide, an interface's share of the module's bound shrinking as
+ *    others fill it; the interfaces with messages waiting stand in one line
+ *    that every CPU's worker serves, one message of the first interface at
+ *    a time, that interface then going to the back.  So a flood at one
+ *    interface, or at thousands, takes no more of the workers than one
+ *    quiet interface with a handshake waiting gets, and a backlog is
+ *    spread over the CPUs whatever CPU received it.
  * Every drop is counted, per peer when the peer is known, per interface
  * otherwise.
  */
@@ -45,31 +54,44 @@
 
 struct workqueue_struct *wgt_handshake_wq;
 
-/* Incoming handshake messages, one queue per CPU, shared by all interfaces. */
-struct handshake_queue {
-	struct sk_buff_head skbs;
+/*
+ * The handshake backlog of all interfaces: the line of interfaces with
+ * messages queued (each on it while its wgt_device.handshakes is not
+ * empty; an interface's queue lock, then @lock, to join or leave it) and
+ * the count of messages queued in all.
+ */
+static struct {
+	spinlock_t lock;	/* guards @line's order */
+	struct list_head line;
+	atomic_t queued;
+} backlog = {
+	.lock = __SPIN_LOCK_UNLOCKED(backlog.lock),
+	.line = LIST_HEAD_INIT(backlog.line),
+	.queued = ATOMIC_INIT(0),
+};
+
+/* One per CPU, each serving the whole line. */
+struct handshake_cpu {
 	struct work_struct work;
 	int cpu;
 };
 
-static struct handshake_queue __percpu *handshake_queues;
+static struct handshake_cpu __percpu *handshake_cpus;
 
-/* While queued, a handshake skb remembers its interface (and holds it). */
-struct handshake_cb {
-	struct wgt_device *wg;
-};
+/* Handshakes one work run takes before it yields to other work on its CPU. */
+#define WGT_HANDSHAKE_BATCH 16
 
-static struct handshake_cb *handshake_cb(struct sk_buff *skb)
-{
-	BUILD_BUG_ON(sizeof(struct handshake_cb) > sizeof(skb->cb));
-	return (struct handshake_cb *)skb->cb;
-}
-
+/*
+ * Whether @wg demands mac2 (answering a message without one with a cookie
+ * reply) and rate-limits handshakes: while its own queue, or the backlog of
+ * all interfaces, is at an eighth of its bound, and for a while after.
+ */
 static bool device_under_load(struct wgt_device *wg)
 {
 	unsigned long last;
 
-	if (atomic_read(&wg->handshakes_queued) >= UNDER_LOAD_QUEUE_THRESHOLD) {
+	if (skb_queue_len_lockless(&wg->handshakes) >= UNDER_LOAD_QUEUE_THRESHOLD ||
+	    atomic_read(&backlog.queued) >= UNDER_LOAD_ALL_THRESHOLD) {
 		WRITE_ONCE(wg->last_under_load, jiffies);
 		return true;
 	}
@@ -148,7 +170,6 @@ static void consume_response(struct wgt_device *wg, struct sk_buff *skb)
 static void handshake_process(struct wgt_device *wg, struct sk_buff *skb)
 {
 	__le32 type = ((struct wgt_msg_header *)skb->data)->type;
-	enum wgt_cookie_mac_state mac;
 	bool under_load;
 
 	if (type == cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE)) {
@@ -157,13 +178,9 @@ static void handshake_process(struct wgt_device *wg, struct sk_buff *skb)
 		return;
 	}
 
+	/* mac1 was checked before the message was queued (wgt_receive()). */
 	under_load = device_under_load(wg);
-	mac = wgt_cookie_validate_packet(&wg->cookie_checker, skb, under_load);
-	if (mac == WGT_MAC_INVALID) {
-		wgt_device_drop(wg, WGTUN_A_DROP_BAD_MAC);
-		return;
-	}
-	if (under_load && mac == WGT_MAC_VALID_NO_COOKIE) {
+	if (under_load && !wgt_cookie_mac2_valid(&wg->cookie_checker, skb)) {
 		/* Prove your address first: answer with a cookie, nothing else. */
 		__le32 sender = type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION) ?
 			((struct wgt_msg_initiation *)skb->data)->sender_index :
@@ -184,54 +201,131 @@ static void handshake_process(struct wgt_device *wg, struct sk_buff *skb)
 		consume_response(wg, skb);
 }
 
-/* Handshakes one work run takes before it yields to other work on its CPU. */
-#define WGT_HANDSHAKE_BATCH 16
+/* @wg's queue turned non-empty, its lock held: @wg joins the line. */
+static void line_join(struct wgt_device *wg)
+{
+	lockdep_assert_held(&wg->handshakes.lock);
+	dev_hold(wg->dev);
+	spin_lock_bh(&backlog.lock);
+	list_add_tail(&wg->handshake_node, &backlog.line);
+	spin_unlock_bh(&backlog.lock);
+}
+
+/*
+ * @wg's queue turned empty, its lock held: @wg leaves the line.  The caller
+ * drops the line's reference (dev_put()) once it has let go of the lock.
+ */
+static void line_leave(struct wgt_device *wg)
+{
+	lockdep_assert_held(&wg->handshakes.lock);
+	spin_lock_bh(&backlog.lock);
+	list_del_init(&wg->handshake_node);
+	spin_unlock_bh(&backlog.lock);
+}
+
+/*
+ * Serve the first interface in line: it goes to the back and its oldest
+ * message is processed.  Return: false if the line was empty.
+ */
+static bool serve_one(void)
+{
+	struct wgt_device *wg;
+	struct sk_buff *skb;
+	bool emptied = false;
+
+	spin_lock_bh(&backlog.lock);
+	wg = list_first_entry_or_null(&backlog.line, struct wgt_device, handshake_node);
+	if (wg) {
+		list_move_tail(&wg->handshake_node, &backlog.line);
+		/* Ours while we work; the line's may go before we are done. */
+		dev_hold(wg->dev);
+	}
+	spin_unlock_bh(&backlog.lock);
+	if (!wg)
+		return false;
+
+	spin_lock_bh(&wg->handshakes.lock);
+	/* Empty if wgt_receive_purge_handshakes() came first. */
+	skb = __skb_dequeue(&wg->handshakes);
+	if (skb && skb_queue_empty(&wg->handshakes)) {
+		line_leave(wg);
+		emptied = true;
+	}
+	spin_unlock_bh(&wg->handshakes.lock);
+	if (emptied)
+		dev_put(wg->dev);
+	if (skb) {
+		atomic_dec(&backlog.queued);
+		handshake_process(wg, skb);
+		kfree_skb(skb);
+	}
+	dev_put(wg->dev);
+	return true;
+}
 
 static void handshake_worker(struct work_struct *work)
 {
-	struct handshake_queue *q = container_of(work, struct handshake_queue, work);
-	struct sk_buff *skb;
-	int n = 0;
+	struct handshake_cpu *w = container_of(work, struct handshake_cpu, work);
+	int n;
 
-	while ((skb = skb_dequeue(&q->skbs)) != NULL) {
-		struct wgt_device *wg = handshake_cb(skb)->wg;
-
-		handshake_process(wg, skb);
-		atomic_dec(&wg->handshakes_queued);
-		dev_put(wg->dev);
-		kfree_skb(skb);
-		/*
-		 * A flood must not starve the crypto workers sharing this CPU:
-		 * after a batch, go to the back of the line.
-		 */
-		if (++n == WGT_HANDSHAKE_BATCH) {
-			if (!skb_queue_empty_lockless(&q->skbs))
-				queue_work_on(q->cpu, wgt_handshake_wq, work);
+	for (n = 0; n < WGT_HANDSHAKE_BATCH; n++) {
+		if (!serve_one())
 			return;
-		}
 		cond_resched();
 	}
+	/*
+	 * A flood must not starve the crypto workers sharing this CPU: after a
+	 * batch, go to the back of the CPU's work queue.
+	 */
+	if (!list_empty(&backlog.line))
+		queue_work_on(w->cpu, wgt_handshake_wq, work);
 }
 
+/*
+ * Whether an interface with @mine messages queued may queue one more, @all
+ * being the count of all interfaces with that one: while @mine is under both
+ * the interface's own bound and what the module-wide one leaves.  With k
+ * interfaces flooding, each stops at about 1/(k + 1) of the module's bound,
+ * so an interface with nothing queued still finds as much room.
+ */
+static bool may_queue(unsigned int mine, unsigned int all)
+{
+	return mine < MAX_QUEUED_INCOMING_HANDSHAKES && mine + all <= MAX_QUEUED_HANDSHAKES_ALL;
+}
+
+/* Queue a handshake message (mac1 checked) for the workers, or drop it. */
 static void queue_handshake(struct wgt_device *wg, struct sk_buff *skb)
 {
-	struct handshake_queue *q;
+	unsigned int all = atomic_inc_return(&backlog.queued);
+	bool queued = false;
 	int cpu;
 
-	if (atomic_inc_return(&wg->handshakes_queued) > MAX_QUEUED_INCOMING_HANDSHAKES) {
-		atomic_dec(&wg->handshakes_queued);
+	spin_lock_bh(&wg->handshakes.lock);
+	if (may_queue(skb_queue_len(&wg->handshakes), all)) {
+		if (skb_queue_empty(&wg->handshakes))
+			line_join(wg);
+		__skb_queue_tail(&wg->handshakes, skb);
+		queued = true;
+	}
+	spin_unlock_bh(&wg->handshakes.lock);
+	if (unlikely(!queued)) {
+		atomic_dec(&backlog.queued);
 		wgt_device_drop(wg, WGTUN_A_DROP_QUEUE_FULL);
 		kfree_skb(skb);
 		return;
 	}
-	handshake_cb(skb)->wg = wg;
-	dev_hold(wg->dev);
-
+	/*
+	 * This CPU's worker takes a lone message at once (a handshake's answer
+	 * must come before the peer's retry); a backlog of more than one run's
+	 * batch also wakes the other CPUs' workers in turn.
+	 */
 	cpu = get_cpu();
-	q = per_cpu_ptr(handshake_queues, cpu);
-	skb_queue_tail(&q->skbs, skb);
-	queue_work_on(cpu, wgt_handshake_wq, &q->work);
+	queue_work_on(cpu, wgt_handshake_wq, &per_cpu_ptr(handshake_cpus, cpu)->work);
 	put_cpu();
+	if (all > WGT_HANDSHAKE_BATCH) {
+		cpu = wgt_queueing_next_cpu();
+		queue_work_on(cpu, wgt_handshake_wq, &per_cpu_ptr(handshake_cpus, cpu)->work);
+	}
 }
 
 /* Trim the decrypted inner packet to its IP length; return its protocol. */
@@ -547,6 +641,11 @@ int wgt_receive(struct sock *sk, struct sk_buff *skb)
 	size = message_size(type);
 	if (unlikely(!size || skb->len != size || !pskb_may_pull(skb, size)))
 		goto malformed;
+	if (type != cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE) &&
+	    !wgt_cookie_mac1_valid(&wg->cookie_checker, skb)) {
+		wgt_device_drop(wg, WGTUN_A_DROP_BAD_MAC);
+		goto free;
+	}
 	queue_handshake(wg, skb);
 	return 0;
 
@@ -561,28 +660,21 @@ free:
 void wgt_receive_purge_handshakes(struct wgt_device *wg)
 {
 	struct sk_buff_head doomed;
-	struct sk_buff *skb, *next;
-	unsigned long flags;
-	int cpu;
+	bool listed;
 
 	__skb_queue_head_init(&doomed);
-	for_each_possible_cpu(cpu) {
-		struct handshake_queue *q = per_cpu_ptr(handshake_queues, cpu);
-
-		spin_lock_irqsave(&q->skbs.lock, flags);
-		skb_queue_walk_safe(&q->skbs, skb, next) {
-			if (handshake_cb(skb)->wg != wg)
-				continue;
-			__skb_unlink(skb, &q->skbs);
-			__skb_queue_tail(&doomed, skb);
-		}
-		spin_unlock_irqrestore(&q->skbs.lock, flags);
+	spin_lock_bh(&wg->handshakes.lock);
+	listed = !skb_queue_empty(&wg->handshakes);
+	if (listed) {
+		skb_queue_splice_init(&wg->handshakes, &doomed);
+		line_leave(wg);
 	}
-	while ((skb = __skb_dequeue(&doomed)) != NULL) {
-		atomic_dec(&wg->handshakes_queued);
-		dev_put(wg->dev);
-		kfree_skb(skb);
-	}
+	spin_unlock_bh(&wg->handshakes.lock);
+	if (!listed)
+		return;
+	dev_put(wg->dev);
+	atomic_sub(skb_queue_len(&doomed), &backlog.queued);
+	__skb_queue_purge(&doomed);
 }
 
 int wgt_receive_init(void)
@@ -592,17 +684,16 @@ int wgt_receive_init(void)
 	wgt_handshake_wq = alloc_workqueue("wgtun", WQ_PERCPU | WQ_FREEZABLE | WQ_MEM_RECLAIM, 0);
 	if (!wgt_handshake_wq)
 		return -ENOMEM;
-	handshake_queues = alloc_percpu(struct handshake_queue);
-	if (!handshake_queues) {
+	handshake_cpus = alloc_percpu(struct handshake_cpu);
+	if (!handshake_cpus) {
 		destroy_workqueue(wgt_handshake_wq);
 		return -ENOMEM;
 	}
 	for_each_possible_cpu(cpu) {
-		struct handshake_queue *q = per_cpu_ptr(handshake_queues, cpu);
+		struct handshake_cpu *w = per_cpu_ptr(handshake_cpus, cpu);
 
-		skb_queue_head_init(&q->skbs);
-		INIT_WORK(&q->work, handshake_worker);
-		q->cpu = cpu;
+		INIT_WORK(&w->work, handshake_worker);
+		w->cpu = cpu;
 	}
 	return 0;
 }
@@ -611,5 +702,5 @@ void wgt_receive_uninit(void)
 {
 	/* No interface is left, so nothing can queue any more. */
 	destroy_workqueue(wgt_handshake_wq);
-	free_percpu(handshake_queues);
+	free_percpu(handshake_cpus);
 }

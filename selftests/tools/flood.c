@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * flood: send prepared UDP datagrams at one address as fast as sendmmsg()
- * allows, for a given time, and count the cookie replies that come back.
+ * allows, for a given time or until SIGTERM or SIGINT, and count the cookie
+ * replies that come back.
  *
- *   flood DST-IPV4 PORT POOL-FILE MSG-LEN BAD-EVERY SECONDS
+ *   flood DST-IPV4 PORT[-LAST] POOL-FILE MSG-LEN BAD-EVERY SECONDS
  *
+ * With a port range, each datagram goes to the next port of it in turn.
  * POOL-FILE holds MSG-LEN-byte messages back to back (wgfuzz.py pool writes
  * handshake initiations with a valid mac1, every BAD-EVERY-th one with a
  * wrong mac1, so this program needs no cryptography).  Prints one JSON line
@@ -14,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +36,13 @@ static double now(void)
 }
 
 static unsigned long cookies, other;
+static volatile sig_atomic_t stopping;
+
+static void stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
 
 static void drain(int fd)
 {
@@ -67,9 +77,10 @@ int main(int argc, char **argv)
 	unsigned long sent = 0, bad = 0, errors = 0, i, npool, next = 0;
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
-	struct sockaddr_in dst = { .sin_family = AF_INET };
-	unsigned long bad_every;
-	double t0, end, seconds;
+	struct sockaddr_in *dsts;
+	unsigned long bad_every, first, last, nports, p;
+	char *end_port;
+	double t0, end, seconds, elapsed;
 	size_t len, size;
 	unsigned char *pool;
 	int fd, n, rcvbuf = 1 << 22;
@@ -77,12 +88,24 @@ int main(int argc, char **argv)
 	FILE *f;
 
 	if (argc != 7) {
-		fprintf(stderr, "usage: %s DST PORT POOL MSG-LEN BAD-EVERY SECONDS\n", argv[0]);
+		fprintf(stderr, "usage: %s DST PORT[-LAST] POOL MSG-LEN BAD-EVERY SECONDS\n",
+			argv[0]);
 		return 2;
 	}
-	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1)
-		return 2;
-	dst.sin_port = htons((uint16_t)atoi(argv[2]));
+	first = strtoul(argv[2], &end_port, 10);
+	last = *end_port == '-' ? strtoul(end_port + 1, &end_port, 10) : first;
+	if (*end_port || !first || last < first || last > 65535)
+		return fprintf(stderr, "%s: bad port or port range\n", argv[2]), 2;
+	nports = last - first + 1;
+	dsts = calloc(nports, sizeof(*dsts));
+	if (!dsts)
+		return perror("calloc"), 1;
+	for (p = 0; p < nports; p++) {
+		dsts[p].sin_family = AF_INET;
+		dsts[p].sin_port = htons((uint16_t)(first + p));
+		if (inet_pton(AF_INET, argv[1], &dsts[p].sin_addr) != 1)
+			return 2;
+	}
 	len = strtoul(argv[4], NULL, 0);
 	bad_every = strtoul(argv[5], NULL, 0);
 	seconds = atof(argv[6]);
@@ -102,19 +125,21 @@ int main(int argc, char **argv)
 		return perror("socket"), 1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 
+	signal(SIGTERM, stop);
+	signal(SIGINT, stop);
 	room.fd = fd;
 	room.events = POLLOUT;
 	t0 = now();
 	end = t0 + seconds;
-	while (now() < end) {
+	while (!stopping && now() < end) {
 		memset(msgs, 0, sizeof(msgs));
 		for (i = 0; i < BATCH; i++) {
 			iov[i].iov_base = pool + ((next + i) % npool) * len;
 			iov[i].iov_len = len;
 			msgs[i].msg_hdr.msg_iov = &iov[i];
 			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &dst;
-			msgs[i].msg_hdr.msg_namelen = sizeof(dst);
+			msgs[i].msg_hdr.msg_name = &dsts[(next + i) % nports];
+			msgs[i].msg_hdr.msg_namelen = sizeof(*dsts);
 		}
 		n = sendmmsg(fd, msgs, BATCH, MSG_DONTWAIT);
 		if (n < 0) {
@@ -140,10 +165,13 @@ int main(int argc, char **argv)
 		usleep(100000);
 		drain(fd);
 	}
+	/* The rate over the sending time: without the second of draining. */
+	elapsed = now() - t0;
 	printf("{\"sent\": %lu, \"bad_mac_sent\": %lu, \"cookies\": %lu, \"other\": %lu, "
 	       "\"send_errors\": %lu, \"seconds\": %.2f, \"rate\": %lu}\n",
-	       sent, bad, cookies, other, errors, now() - t0,
-	       (unsigned long)(sent / (seconds > 0 ? seconds : 1)));
+	       sent, bad, cookies, other, errors, elapsed,
+	       (unsigned long)(sent / (elapsed > 2 ? elapsed - 1 : 1)));
+	free(dsts);
 	free(pool);
 	close(fd);
 	return 0;

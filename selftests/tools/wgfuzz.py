@@ -23,9 +23,10 @@
         receiver -> no_session, with a live one -> decrypt; an exact replay
         of an authentic packet -> replay.
 
-  wgfuzz.py flood --dst IP --port P --pubkey B64 --seconds S [--bad-every K] [--rate R]
+  wgfuzz.py flood --dst IP --port P[-LAST] --pubkey B64 --seconds S [--bad-every K] [--rate R]
       Send handshake initiations whose mac1 is valid for the responder's
-      public key as fast as possible (every K-th one with a wrong mac1), and
+      public key as fast as possible (every K-th one with a wrong mac1), to
+      each port of the range in turn, for S seconds or until SIGTERM, and
       count the cookie replies that come back.  Prints JSON.
 
   wgfuzz.py pool --pubkey B64 --pool N [--bad-every K] --out FILE
@@ -40,6 +41,7 @@ import json
 import os
 import random
 import select
+import signal
 import socket
 import struct
 import sys
@@ -230,8 +232,16 @@ def flood(args):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
     sock.setblocking(False)
-    dst = (args.dst, args.port)
+    first, _, last = args.port.partition("-")
+    ports = range(int(first), int(last or first) + 1)
     sent = bad = cookies = other = enobufs = 0
+    stopping = False
+
+    def on_term(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_term)
 
     def drain():
         nonlocal cookies, other
@@ -252,9 +262,10 @@ def flood(args):
     while True:
         for _ in range(64):
             msg, good = pool[i % len(pool)]
+            port = ports[i % len(ports)]
             i += 1
             try:
-                sock.sendto(msg, dst)
+                sock.sendto(msg, (args.dst, port))
                 sent += 1
                 bad += not good
             except (BlockingIOError, OSError):
@@ -267,7 +278,7 @@ def flood(args):
             ahead = i / args.rate - (time.monotonic() - t0)
             if ahead > 0:
                 time.sleep(ahead)
-        if time.monotonic() >= end:
+        if stopping or time.monotonic() >= end:
             break
     # Replies still in flight.
     stop = time.monotonic() + 1.0
@@ -303,7 +314,7 @@ def main():
     m.add_argument("--wait", type=float, default=600, help="seconds to wait for --go")
     f = sub.add_parser("flood")
     f.add_argument("--dst", required=True)
-    f.add_argument("--port", type=int, required=True)
+    f.add_argument("--port", required=True, help="a port or a range FIRST-LAST")
     f.add_argument("--pubkey", required=True)
     f.add_argument("--seconds", type=float, default=5)
     f.add_argument("--bad-every", type=int, default=0)

@@ -194,21 +194,31 @@ err_free:
 	return NULL;
 }
 
-/* Not a real state: the datagram could not even be built. */
-#define JUDGE_ERROR ((enum wgt_cookie_mac_state)-1)
+/* b's verdict on a handshake message, as its receive path reaches it. */
+enum judgement {
+	MAC_INVALID,		/* dropped before it is queued */
+	MAC_VALID_NO_COOKIE,	/* handshaken, or under load answered with a cookie */
+	MAC_VALID_WITH_COOKIE,	/* under load, passed on to the rate limiter */
+	JUDGE_ERROR,		/* the datagram could not even be built */
+};
 
 /* How b's checker judges @msg arriving from @saddr:@port. */
-static enum wgt_cookie_mac_state judge(struct ct_world *w, const void *msg, size_t len,
-				       bool ipv6, const void *saddr, u16 port, bool under_load)
+static enum judgement judge(struct ct_world *w, const void *msg, size_t len, bool ipv6,
+			    const void *saddr, u16 port, bool under_load)
 {
 	struct sk_buff *skb = wgt_cookie_selftest_skb(msg, len, ipv6, saddr, htons(port));
-	enum wgt_cookie_mac_state state;
+	enum judgement verdict;
 
 	if (!skb)
 		return JUDGE_ERROR;
-	state = wgt_cookie_validate_packet(&w->b_checker, skb, under_load);
+	if (!wgt_cookie_mac1_valid(&w->b_checker, skb))
+		verdict = MAC_INVALID;
+	else if (under_load && wgt_cookie_mac2_valid(&w->b_checker, skb))
+		verdict = MAC_VALID_WITH_COOKIE;
+	else
+		verdict = MAC_VALID_NO_COOKIE;
 	kfree_skb(skb);
-	return state;
+	return verdict;
 }
 
 /* b answers @msg (from @saddr:@port) with a cookie reply. */
@@ -271,18 +281,18 @@ static bool test_mac1(struct ct_world *w, struct wgt_msg_initiation *init)
 	bool ok = true;
 
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, false) ==
-		    WGT_MAC_VALID_NO_COOKIE, "mac1 valid");
+		    MAC_VALID_NO_COOKIE, "mac1 valid");
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    WGT_MAC_VALID_NO_COOKIE, "mac1 valid, no cookie held");
+		    MAC_VALID_NO_COOKIE, "mac1 valid, no cookie held");
 	bad.encrypted_static[0] ^= 1;
-	ok &= CHECK(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == WGT_MAC_INVALID,
+	ok &= CHECK(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == MAC_INVALID,
 		    "mac1 over altered content");
 	bad = *init;
 	bad.macs.mac1[15] ^= 0x80;
-	ok &= CHECK(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == WGT_MAC_INVALID,
+	ok &= CHECK(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == MAC_INVALID,
 		    "altered mac1");
 	ok &= CHECK(judge(w, init, sizeof(struct wgt_msg_macs), false, addr4, 51820, false) ==
-		    WGT_MAC_INVALID, "message too short");
+		    MAC_INVALID, "message too short");
 
 	/* macs made for another receiver's public key. */
 	curve25519_generate_secret(key);
@@ -291,7 +301,7 @@ static bool test_mac1(struct ct_world *w, struct wgt_msg_initiation *init)
 	wgt_cookie_precompute(&stranger, key);
 	bad = *init;
 	wgt_cookie_add_macs(&bad, sizeof(bad), &stranger);
-	ok &= CHECK(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == WGT_MAC_INVALID,
+	ok &= CHECK(judge(w, &bad, sizeof(bad), false, addr4, 51820, false) == MAC_INVALID,
 		    "mac1 for another key");
 	wgt_cookie_uninit(&stranger);
 	return ok;
@@ -328,9 +338,9 @@ static bool test_round_trip(struct ct_world *w, struct wgt_msg_initiation *init)
 	wgt_cookie_add_macs(init, sizeof(*init), &w->a_b.cookie);
 	ok &= CHECK(memchr_inv(init->macs.mac2, 0, COOKIE_LEN), "mac2 sent with a cookie");
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    WGT_MAC_VALID_WITH_COOKIE, "mac2 accepted");
+		    MAC_VALID_WITH_COOKIE, "mac2 accepted");
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, false) ==
-		    WGT_MAC_VALID_NO_COOKIE, "mac2 ignored when not under load");
+		    MAC_VALID_NO_COOKIE, "mac2 ignored when not under load");
 	return ok;
 }
 
@@ -341,11 +351,11 @@ static bool test_binding(struct ct_world *w, struct wgt_msg_initiation *init)
 	bool ok = true;
 
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51821, true) ==
-		    WGT_MAC_VALID_NO_COOKIE, "cookie from another port");
+		    MAC_VALID_NO_COOKIE, "cookie from another port");
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4_other, 51820, true) ==
-		    WGT_MAC_VALID_NO_COOKIE, "cookie from another address");
+		    MAC_VALID_NO_COOKIE, "cookie from another address");
 	ok &= CHECK(judge(w, init, sizeof(*init), true, addr6, 51820, true) ==
-		    WGT_MAC_VALID_NO_COOKIE, "cookie from another family");
+		    MAC_VALID_NO_COOKIE, "cookie from another family");
 
 	/* Same over IPv6. */
 	ok &= CHECK(reply_to(w, &reply, init, sizeof(*init), true, addr6, 4242,
@@ -353,11 +363,11 @@ static bool test_binding(struct ct_world *w, struct wgt_msg_initiation *init)
 	ok &= CHECK(!wgt_cookie_message_consume(&reply, &w->a_indices), "v6 reply consumed");
 	wgt_cookie_add_macs(init, sizeof(*init), &w->a_b.cookie);
 	ok &= CHECK(judge(w, init, sizeof(*init), true, addr6, 4242, true) ==
-		    WGT_MAC_VALID_WITH_COOKIE, "v6 mac2 accepted");
+		    MAC_VALID_WITH_COOKIE, "v6 mac2 accepted");
 	ok &= CHECK(judge(w, init, sizeof(*init), true, addr6_other, 4242, true) ==
-		    WGT_MAC_VALID_NO_COOKIE, "v6 cookie from another address");
+		    MAC_VALID_NO_COOKIE, "v6 cookie from another address");
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    WGT_MAC_VALID_NO_COOKIE, "v6 cookie from the old v4 source");
+		    MAC_VALID_NO_COOKIE, "v6 cookie from the old v4 source");
 	return ok;
 }
 
@@ -397,7 +407,7 @@ static bool test_freshness(struct ct_world *w, struct wgt_msg_initiation *init)
 	c->cookie[0] ^= 1;
 	wgt_cookie_add_macs(init, sizeof(*init), c);
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    WGT_MAC_VALID_NO_COOKIE, "wrong cookie refused");
+		    MAC_VALID_NO_COOKIE, "wrong cookie refused");
 	c->cookie[0] ^= 1;
 
 	/* The sender stops using a cookie COOKIE_SECRET_LATENCY before the secret may age. */
@@ -406,23 +416,23 @@ static bool test_freshness(struct ct_world *w, struct wgt_msg_initiation *init)
 	wgt_cookie_add_macs(init, sizeof(*init), c);
 	ok &= CHECK(!memchr_inv(init->macs.mac2, 0, COOKIE_LEN), "stale cookie not used");
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    WGT_MAC_VALID_NO_COOKIE, "stale cookie: no mac2");
+		    MAC_VALID_NO_COOKIE, "stale cookie: no mac2");
 	c->birthdate = born;
 	wgt_cookie_add_macs(init, sizeof(*init), c);
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    WGT_MAC_VALID_WITH_COOKIE, "cookie fresh again");
+		    MAC_VALID_WITH_COOKIE, "cookie fresh again");
 
 	/* Secret one second short of its maximum age: still the same. */
 	memcpy(old_secret, w->b_checker.secret, NOISE_HASH_LEN);
 	w->b_checker.secret_birthdate -= (COOKIE_SECRET_MAX_AGE - 1) * HZ;
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    WGT_MAC_VALID_WITH_COOKIE, "secret not yet rotated");
+		    MAC_VALID_WITH_COOKIE, "secret not yet rotated");
 	ok &= CHECK(!memcmp(old_secret, w->b_checker.secret, NOISE_HASH_LEN), "secret kept");
 
 	/* At its maximum age the secret is replaced and old cookies stop working. */
 	w->b_checker.secret_birthdate -= HZ;
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    WGT_MAC_VALID_NO_COOKIE, "cookie refused after secret rotation");
+		    MAC_VALID_NO_COOKIE, "cookie refused after secret rotation");
 	ok &= CHECK(memcmp(old_secret, w->b_checker.secret, NOISE_HASH_LEN), "secret rotated");
 	ok &= CHECK(time_after_eq64(w->b_checker.secret_birthdate, get_jiffies_64() - HZ),
 		    "secret birthdate renewed");
@@ -435,12 +445,12 @@ static bool test_freshness(struct ct_world *w, struct wgt_msg_initiation *init)
 		    !wgt_cookie_message_consume(&reply, &w->a_indices), "cookie after rotation");
 	wgt_cookie_add_macs(init, sizeof(*init), c);
 	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, true) ==
-		    WGT_MAC_VALID_WITH_COOKIE, "mac2 after rotation");
+		    MAC_VALID_WITH_COOKIE, "mac2 after rotation");
 
 	/* A new device key invalidates every mac1 made for the old one. */
 	set_random_key(&w->b);
 	wgt_cookie_checker_precompute(&w->b_checker);
-	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, false) == WGT_MAC_INVALID,
+	ok &= CHECK(judge(w, init, sizeof(*init), false, addr4, 51820, false) == MAC_INVALID,
 		    "mac1 after the device key changed");
 	return ok;
 }

@@ -383,7 +383,8 @@ static bool macs_pass(struct st_dev *dev, const void *msg, size_t len)
 
 	if (!skb)
 		return true;	/* counts as a failure of the caller's expectation */
-	pass = wgt_cookie_validate_packet(&dev->checker, skb, true) == WGT_MAC_VALID_WITH_COOKIE;
+	pass = wgt_cookie_mac1_valid(&dev->checker, skb) &&
+	       wgt_cookie_mac2_valid(&dev->checker, skb);
 	kfree_skb(skb);
 	return pass;
 }
