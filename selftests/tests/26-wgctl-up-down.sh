@@ -7,7 +7,9 @@
 # tables, rules); Table auto (with and without a default route), a number and
 # off; the hooks in order with %i; SaveConfig writes the running state back;
 # a syntax error, a group-readable key file and an existing link change
-# nothing (not even PreUp); a failing PostUp rolls everything back.
+# nothing (not even PreUp); a failing PostUp rolls everything back. DNS
+# goes to resolvconf (a stand-in here, first in PATH) and back on down and
+# on a rollback; without resolvconf, DNS is refused before any change.
 #
 #   n1: wgq0 10.9.0.1 (wgctl up) --- v1 192.168.53.1 === v2 192.168.53.2 --- wgt0 10.9.0.2 :n2
 . "$(dirname "$0")/../lib.sh"
@@ -170,4 +172,54 @@ n1 wgctl up "$tmp/wgq0.conf" 2> "$tmp/up.err" && die "up with a failing PostUp s
 grep -q "Rolling back" "$tmp/up.err" || die "rollback: $(cat "$tmp/up.err")"
 snapshot "$tmp/after"
 diff -u "$tmp/clean" "$tmp/after" || die "the rollback left a trace (diff above)"
+
+# A resolvconf of our own, first in PATH: it logs each call and keeps what
+# -a gives it in $tmp/resolv/<name>, removed by -d.
+mkdir "$tmp/bin" "$tmp/resolv"
+cat > "$tmp/bin/resolvconf" <<-EOF
+	#!/bin/bash
+	echo "\$*" >> $tmp/resolvconf.log
+	case \$1 in
+	-a) cat > "$tmp/resolv/\$2" ;;
+	-d) rm -f "$tmp/resolv/\$2" ;;
+	esac
+	EOF
+chmod +x "$tmp/bin/resolvconf"
+dns="DNS = 10.9.0.53, fd09::53, wgtun.test, corp.example"
+
+log "DNS: up hands the servers and domains to resolvconf, down takes them back"
+conf "$tmp/wgq0.conf" auto "$dns"
+: > "$tmp/resolvconf.log"
+PATH=$tmp/bin:$PATH n1 wgctl up "$tmp/wgq0.conf" 2> "$tmp/up.err" ||
+	die "up (DNS): $(cat "$tmp/up.err")"
+assert_eq "$(cat "$tmp/resolvconf.log")" "-a tun.wgq0 -m 0 -x" "resolvconf on up"
+assert_eq "$(tr '\n' '|' < "$tmp/resolv/tun.wgq0")" \
+	"nameserver 10.9.0.53|nameserver fd09::53|search wgtun.test corp.example|" "resolvconf's input"
+PATH=$tmp/bin:$PATH down_clean "$tmp/wgq0.conf"
+assert_eq "$(tail -n 1 "$tmp/resolvconf.log")" "-d tun.wgq0 -f" "resolvconf on down"
+[[ ! -e $tmp/resolv/tun.wgq0 ]] || die "down left the DNS entry"
+
+log "DNS: a failing PostUp takes the entry back; a bad DNS line changes nothing"
+conf "$tmp/wgq0.conf" auto "$dns
+PostUp = false"
+: > "$tmp/resolvconf.log"
+PATH=$tmp/bin:$PATH n1 wgctl up "$tmp/wgq0.conf" 2> "$tmp/up.err" &&
+	die "up with DNS and a failing PostUp succeeded"
+assert_eq "$(tr '\n' '|' < "$tmp/resolvconf.log")" "-a tun.wgq0 -m 0 -x|-d tun.wgq0 -f|" \
+	"resolvconf calls of the rollback"
+[[ ! -e $tmp/resolv/tun.wgq0 ]] || die "the rollback left the DNS entry"
+snapshot "$tmp/after"
+diff -u "$tmp/clean" "$tmp/after" || die "the rollback left a trace (diff above)"
+conf "$tmp/wgq0.conf" auto "DNS = 10.9.0.53, 10.9.0.0/24"
+: > "$tmp/resolvconf.log"
+PATH=$tmp/bin:$PATH refused "bad DNS" "$tmp/wgq0.conf" \
+	"wgq0.conf:11: DNS is not a list of addresses and search domains"
+[[ ! -s $tmp/resolvconf.log ]] || die "resolvconf ran: $(cat "$tmp/resolvconf.log")"
+
+# wg-quick fails where resolvconf is missing; wgctl does before any change.
+if ! command -v resolvconf > /dev/null; then
+	log "DNS without resolvconf: refused, nothing changed"
+	conf "$tmp/wgq0.conf" auto "$dns"
+	refused "no resolvconf" "$tmp/wgq0.conf" "DNS needs resolvconf, which is not installed"
+fi
 log "ok"
