@@ -7,9 +7,9 @@
 # its own PID, mount, UTS and cgroup namespaces inside network namespace n1 (a
 # container without an image: nspawn would do the same). Before that the
 # package is installed as debian/ installs it, into overlays on /etc, /usr and
-# a tmpfs on node_exporter's directory (the guest's root is the host's: it
-# stays untouched), /etc/wgtun/wg-test.conf written, and the units enabled
-# with systemctl as an admin does.
+# /var (the guest's root is the host's: it stays untouched),
+# /etc/wgtun/wg-test.conf written, and the units enabled with systemctl as an
+# admin does.
 #
 #   boot: wgctl@wg-test.service (enabled) brings the tunnel up; the metrics
 #         timer writes a textfile that promtool accepts.
@@ -36,15 +36,16 @@ on_exit "rm -rf $tmp"
 passed=0
 on_exit "((passed)) || { echo '---- systemd:'; cat $tmp/systemd.log; }"
 
-# Writable layers over the host's /etc and /usr, and an empty directory for
-# node_exporter's textfiles. /etc/systemd/system starts empty, as on a
-# system where nothing was enabled yet.
-for d in etc usr; do
+# Writable layers over the host's /etc, /usr and /var, with an empty
+# directory for node_exporter's textfiles. /etc/systemd/system starts empty,
+# as on a system where nothing was enabled yet.
+for d in etc usr var; do
 	mkdir -p "$tmp/ovl/$d/up" "$tmp/ovl/$d/work"
 	mount -t overlay "ovl-$d" -o "lowerdir=/$d,upperdir=$tmp/ovl/$d/up,workdir=$tmp/ovl/$d/work" "/$d"
 done
 mount -t tmpfs tmpfs /etc/systemd/system
-mount -t tmpfs tmpfs /var/lib/prometheus/node-exporter
+rm -rf /var/lib/prometheus/node-exporter
+mkdir -p /var/lib/prometheus/node-exporter
 
 log "install wgctl as the package does"
 make -s -C tools/wgctl install PREFIX=/usr WGTUN_VERSION="$(< tools/wgctl/.version)"
