@@ -155,6 +155,7 @@ static int wgt_create(struct net *link_net, struct net_device *dev,
 	wgt_device_changed(wg);
 	mutex_init(&wg->update_lock);
 	spin_lock_init(&wg->liveness_lock);
+	wgt_events_device_init(wg);
 	INIT_LIST_HEAD(&wg->peers);
 	skb_queue_head_init(&wg->handshakes);
 	INIT_LIST_HEAD(&wg->handshake_node);

@@ -18,6 +18,7 @@
 
 #include "allowedips.h"
 #include "cookie.h"
+#include "events.h"
 #include "messages.h"
 #include "noise.h"
 #include "peerlookup.h"
@@ -79,6 +80,10 @@
  * @alive_peers: how many peers are alive; under @liveness_lock.
  * @liveness_open: the interface is open, so peers may turn alive; under
  *	@liveness_lock.
+ * @unknown_peer_events: report initiations from unknown static keys
+ *	(WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS); written under @update_lock, read
+ *	locklessly by the handshake workers.
+ * @unknown_peer_events_budget: bounds those reports (events.h).
  * @gen: configuration generation, new at each change (wgt_device_changed);
  *	no two interfaces ever share a value, so a dump can tell both a change
  *	and another interface at the same index (NLM_F_DUMP_INTR).
@@ -113,6 +118,9 @@ struct wgt_device {
 	spinlock_t liveness_lock;	/* see @liveness_lock above */
 	unsigned int alive_peers;
 	bool liveness_open;
+
+	bool unknown_peer_events;
+	struct wgt_event_budget unknown_peer_events_budget;
 
 	u64 gen;
 	u64 peer_seq;

@@ -21,31 +21,48 @@
 /* Characters of a public key's base64 that name a peer in the journal. */
 #define WGT_KEY_PREFIX_LEN 8
 
-void wgt_events_peer_init(struct wgt_peer *peer)
+static void budget_init(struct wgt_event_budget *b, unsigned int burst)
 {
-	spin_lock_init(&peer->events_lock);
-	peer->events_stamp = jiffies;
-	peer->events_budget = WGT_EVENTS_BURST;
+	spin_lock_init(&b->lock);
+	b->stamp = jiffies;
+	b->left = burst;
 }
 
-/* One event's worth of @peer's budget, refilled with the time since the last refill. */
-static bool budget_take(struct wgt_peer *peer)
+void wgt_events_peer_init(struct wgt_peer *peer)
+{
+	budget_init(&peer->events, WGT_EVENTS_BURST);
+}
+
+void wgt_events_device_init(struct wgt_device *wg)
+{
+	budget_init(&wg->unknown_peer_events_budget, WGTUN_UNKNOWN_PEER_EVENTS_PER_SECOND);
+}
+
+/*
+ * One event's worth of @b, refilled at @rate a second since the last refill,
+ * up to @burst.
+ */
+static bool budget_take(struct wgt_event_budget *b, unsigned int rate, unsigned int burst)
 {
 	unsigned long now = jiffies, refill;
 	bool ok;
 
-	spin_lock_bh(&peer->events_lock);
-	refill = (now - peer->events_stamp) * WGT_EVENTS_PER_SECOND / HZ;
+	spin_lock_bh(&b->lock);
+	refill = (now - b->stamp) * rate / HZ;
 	if (refill) {
-		peer->events_budget = min_t(unsigned long, WGT_EVENTS_BURST,
-					    peer->events_budget + refill);
-		peer->events_stamp = now;
+		b->left = min_t(unsigned long, burst, b->left + refill);
+		b->stamp = now;
 	}
-	ok = peer->events_budget > 0;
+	ok = b->left > 0;
 	if (ok)
-		peer->events_budget--;
-	spin_unlock_bh(&peer->events_lock);
+		b->left--;
+	spin_unlock_bh(&b->lock);
 	return ok;
+}
+
+static bool peer_budget_take(struct wgt_peer *peer)
+{
+	return budget_take(&peer->events, WGT_EVENTS_PER_SECOND, WGT_EVENTS_BURST);
 }
 
 static bool listened(struct net_device *dev)
@@ -77,10 +94,14 @@ static void msg_send(struct net_device *dev, struct sk_buff *skb, void *hdr)
 	genlmsg_multicast_netns(&wgt_genl_family, dev_net(dev), skb, 0, 0, GFP_ATOMIC);
 }
 
-/* @event about @peer to the listeners, if any, whatever the budget. */
-static void send_peer(struct wgt_peer *peer, enum wgtun_event_type event)
+/*
+ * @event about the peer of public key @key to @dev's listeners, if any,
+ * whatever the budget: with @peer, its liveness and endpoint, or @from
+ * instead of the endpoint when given.
+ */
+static void send_peer_entry(struct net_device *dev, enum wgtun_event_type event, const u8 *key,
+			    struct wgt_peer *peer, const struct wgt_endpoint *from)
 {
-	struct net_device *dev = peer->wg->dev;
 	struct nlattr *peers, *nest;
 	struct sk_buff *skb;
 	void *hdr;
@@ -94,10 +115,9 @@ static void send_peer(struct wgt_peer *peer, enum wgtun_event_type event)
 	if (!peers)
 		goto free;
 	nest = nla_nest_start(skb, 0);
-	if (!nest ||
-	    nla_put(skb, WGTUN_A_PEER_PUBLIC_KEY, WGTUN_KEY_LEN, peer->noise.remote_static) ||
-	    nla_put_u8(skb, WGTUN_A_PEER_ALIVE, wgt_liveness_alive(peer)) ||
-	    wgt_genl_put_endpoint(skb, peer))
+	if (!nest || nla_put(skb, WGTUN_A_PEER_PUBLIC_KEY, WGTUN_KEY_LEN, key) ||
+	    (peer && nla_put_u8(skb, WGTUN_A_PEER_ALIVE, wgt_liveness_alive(peer))) ||
+	    (from ? wgt_genl_put_sockaddr(skb, from) : wgt_genl_put_endpoint(skb, peer)))
 		goto free;
 	nla_nest_end(skb, nest);
 	nla_nest_end(skb, peers);
@@ -105,6 +125,11 @@ static void send_peer(struct wgt_peer *peer, enum wgtun_event_type event)
 	return;
 free:
 	nlmsg_free(skb);
+}
+
+static void send_peer(struct wgt_peer *peer, enum wgtun_event_type event)
+{
+	send_peer_entry(peer->wg->dev, event, peer->noise.remote_static, peer, NULL);
 }
 
 void wgt_event_peer_config(struct wgt_peer *peer, enum wgtun_event_type event)
@@ -115,8 +140,25 @@ void wgt_event_peer_config(struct wgt_peer *peer, enum wgtun_event_type event)
 void wgt_event_peer(struct wgt_peer *peer, enum wgtun_event_type event)
 {
 	/* Without listeners nothing is sent, so nothing is spent. */
-	if (listened(peer->wg->dev) && budget_take(peer))
+	if (listened(peer->wg->dev) && peer_budget_take(peer))
 		send_peer(peer, event);
+}
+
+void wgt_event_roam_refused(struct wgt_peer *peer, const struct wgt_endpoint *from)
+{
+	struct net_device *dev = peer->wg->dev;
+
+	if (listened(dev) && peer_budget_take(peer))
+		send_peer_entry(dev, WGTUN_EVENT_ROAM_REFUSED, peer->noise.remote_static, peer,
+				from);
+}
+
+void wgt_event_unknown_peer(struct wgt_device *wg, const u8 *key, const struct wgt_endpoint *from)
+{
+	if (listened(wg->dev) &&
+	    budget_take(&wg->unknown_peer_events_budget, WGTUN_UNKNOWN_PEER_EVENTS_PER_SECOND,
+			WGTUN_UNKNOWN_PEER_EVENTS_PER_SECOND))
+		send_peer_entry(wg->dev, WGTUN_EVENT_UNKNOWN_PEER, key, NULL, from);
 }
 
 /* The first WGT_KEY_PREFIX_LEN characters of @key in base64, as wgctl shows keys. */
@@ -141,7 +183,7 @@ void wgt_event_peer_alive(struct wgt_peer *peer, bool alive)
 {
 	char name[WGT_KEY_PREFIX_LEN + 1];
 
-	if (!budget_take(peer))
+	if (!peer_budget_take(peer))
 		return;
 	key_prefix(peer->noise.remote_static, name);
 	netdev_info(peer->wg->dev, "peer %s... is %s\n", name, alive ? "alive" : "dead");

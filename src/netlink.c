@@ -55,6 +55,9 @@ static const struct nla_policy peer_policy[WGTUN_A_PEER_MAX + 1] = {
 					    .reject_message = "liveness is read-only" },
 	[WGTUN_A_PEER_LAST_RX_AGE]	= { .type = NLA_REJECT,
 					    .reject_message = "last receive age is read-only" },
+	[WGTUN_A_PEER_ROAMING]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[WGTUN_A_PEER_ROAM_REFUSED]	= { .type = NLA_REJECT,
+					    .reject_message = "counters are read-only" },
 };
 
 static struct netlink_range_validation liveness_range = {
@@ -84,6 +87,7 @@ static const struct nla_policy device_policy[WGTUN_A_DEVICE_MAX + 1] = {
 		.type = NLA_REJECT,
 		.reject_message = "events are sent by the kernel only",
 	},
+	[WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static struct wgt_device *lookup_from_attrs(struct net *net, struct nlattr **attrs,
@@ -188,7 +192,8 @@ static int put_dev_attrs(struct sk_buff *skb, struct wgt_device *wg)
 	    nla_put_u32(skb, WGTUN_A_DEVICE_FWMARK, wg->fwmark) ||
 	    nla_put_u8(skb, WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS, wg->carrier_follows_peers) ||
 	    nla_put_u32(skb, WGTUN_A_DEVICE_LIVENESS_TIMEOUT, wg->liveness_timeout) ||
-	    nla_put_u8(skb, WGTUN_A_DEVICE_CARRIER, netif_carrier_ok(wg->dev)))
+	    nla_put_u8(skb, WGTUN_A_DEVICE_CARRIER, netif_carrier_ok(wg->dev)) ||
+	    nla_put_u8(skb, WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS, wg->unknown_peer_events))
 		goto out;
 	if (has_key && (nla_put(skb, WGTUN_A_DEVICE_PUBLIC_KEY, WGTUN_KEY_LEN, pub) ||
 			nla_put(skb, WGTUN_A_DEVICE_PRIVATE_KEY, WGTUN_KEY_LEN, priv)))
@@ -199,19 +204,23 @@ out:
 	return ret;
 }
 
+int wgt_genl_put_sockaddr(struct sk_buff *skb, const struct wgt_endpoint *ep)
+{
+	if (ep->addr.sa_family == AF_INET)
+		return nla_put(skb, WGTUN_A_PEER_ENDPOINT, sizeof(ep->addr4), &ep->addr4);
+	if (ep->addr.sa_family == AF_INET6)
+		return nla_put(skb, WGTUN_A_PEER_ENDPOINT, sizeof(ep->addr6), &ep->addr6);
+	return 0;
+}
+
 int wgt_genl_put_endpoint(struct sk_buff *skb, struct wgt_peer *peer)
 {
 	struct wgt_endpoint ep;
-	int ret = 0;
 
 	read_lock_bh(&peer->endpoint_lock);
 	ep = peer->endpoint;
 	read_unlock_bh(&peer->endpoint_lock);
-	if (ep.addr.sa_family == AF_INET)
-		ret = nla_put(skb, WGTUN_A_PEER_ENDPOINT, sizeof(ep.addr4), &ep.addr4);
-	else if (ep.addr.sa_family == AF_INET6)
-		ret = nla_put(skb, WGTUN_A_PEER_ENDPOINT, sizeof(ep.addr6), &ep.addr6);
-	return ret;
+	return wgt_genl_put_sockaddr(skb, &ep);
 }
 
 /* Seconds since jiffies64 @last_rx; jiffies_to_msecs() would wrap at 49.7 days. */
@@ -249,6 +258,9 @@ static int put_peer_attrs(struct sk_buff *skb, struct wgt_peer *peer)
 	    nla_put_u32(skb, WGTUN_A_PEER_PROTOCOL_VERSION, 1) ||
 	    nla_put_u8(skb, WGTUN_A_PEER_ALIVE, wgt_liveness_alive(peer)) ||
 	    (last_rx && nla_put_u32(skb, WGTUN_A_PEER_LAST_RX_AGE, rx_age(last_rx))) ||
+	    nla_put_u8(skb, WGTUN_A_PEER_ROAMING, !peer->pinned) ||
+	    nla_put_u64_64bit(skb, WGTUN_A_PEER_ROAM_REFUSED,
+			      atomic64_read(&peer->stats.roam_refused), WGTUN_A_PEER_UNSPEC) ||
 	    wgt_genl_put_endpoint(skb, peer) ||
 	    put_drops(skb, WGTUN_A_PEER_DROPS, peer->stats.drops))
 		goto out;
@@ -590,6 +602,8 @@ static int set_peer(struct wgt_device *wg, struct nlattr *attr, struct netlink_e
 		wgt_noise_remote_set_psk(&peer->noise, psk);
 	if (tb[WGTUN_A_PEER_ENDPOINT])
 		wgt_socket_set_peer_endpoint(peer, &ep);
+	if (tb[WGTUN_A_PEER_ROAMING])
+		wgt_socket_set_peer_pinned(peer, !nla_get_u8(tb[WGTUN_A_PEER_ROAMING]));
 
 	if (flags & WGTUN_PEER_F_REPLACE_ALLOWEDIPS)
 		wgt_allowedips_remove_by_peer(&wg->allowedips, peer, &peer->allowedips,
@@ -737,6 +751,9 @@ static int set_device(struct wgt_device *wg, struct genl_info *info)
 				       WGTUN_LIVENESS_TIMEOUT_DEFAULT;
 	if (attrs[WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS])
 		wg->carrier_follows_peers = nla_get_u8(attrs[WGTUN_A_DEVICE_CARRIER_FOLLOWS_PEERS]);
+	if (attrs[WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS])
+		WRITE_ONCE(wg->unknown_peer_events,
+			   nla_get_u8(attrs[WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS]));
 
 	if (attrs[WGTUN_A_DEVICE_PEERS]) {
 		nla_for_each_nested(attr, attrs[WGTUN_A_DEVICE_PEERS], rem) {

@@ -577,15 +577,19 @@ static bool initiation_acceptable(struct wgt_noise_handshake *hs,
  * wgt_noise_consume_initiation() - process handshake message 1 (mac1 checked)
  * @local: the receiving device's identity
  * @src: the message
+ * @stranger: NULL, or where to copy the initiator's static public key when it
+ *	decrypts but belongs to no remote
  *
  * Context: process context.
  * Return: the remote that sent it, with a reference (ops->remote_put() releases
- * it), now ready for wgt_noise_create_response(); NULL if the sender is
- * unknown, the message does not authenticate, replays or predates an accepted
- * one, or comes too fast.
+ * it), now ready for wgt_noise_create_response(); ERR_PTR(-ENOKEY) if
+ * @stranger was given and filled; NULL if the sender is unknown, the message
+ * does not authenticate, replays or predates an accepted one, or comes too
+ * fast.
  */
 struct wgt_noise_remote *wgt_noise_consume_initiation(struct wgt_noise_local *local,
-						      const struct wgt_msg_initiation *src)
+						      const struct wgt_msg_initiation *src,
+						      u8 *stranger)
 {
 	u8 timestamp[NOISE_TIMESTAMP_LEN];
 	u8 s[NOISE_PUBLIC_KEY_LEN];
@@ -613,8 +617,13 @@ struct wgt_noise_remote *wgt_noise_consume_initiation(struct wgt_noise_local *lo
 	if (!open_and_hash(s, src->encrypted_static, sizeof(src->encrypted_static), key, h))
 		goto out;
 	r = wgt_pubkey_lookup_get(local->pubkey_table, s);
-	if (!r)
+	if (!r) {
+		if (stranger) {
+			memcpy(stranger, s, NOISE_PUBLIC_KEY_LEN);
+			r = ERR_PTR(-ENOKEY);
+		}
 		goto out;
+	}
 	hs = &r->handshake;
 	down_write(&hs->lock);
 
@@ -648,6 +657,8 @@ out:
 	memzero_explicit(ck, sizeof(ck));
 	memzero_explicit(h, sizeof(h));
 	memzero_explicit(s, sizeof(s));
+	if (IS_ERR(r))
+		return r;
 	if (!ok && r) {
 		local->ops->remote_put(r);
 		r = NULL;

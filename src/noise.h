@@ -209,7 +209,8 @@ void wgt_noise_remote_uninit(struct wgt_noise_remote *r);
 
 bool wgt_noise_create_initiation(struct wgt_noise_remote *r, struct wgt_msg_initiation *dst);
 struct wgt_noise_remote *wgt_noise_consume_initiation(struct wgt_noise_local *local,
-						      const struct wgt_msg_initiation *src);
+						      const struct wgt_msg_initiation *src,
+						      u8 *stranger);
 bool wgt_noise_create_response(struct wgt_noise_remote *r, struct wgt_msg_response *dst);
 struct wgt_noise_remote *wgt_noise_consume_response(struct wgt_noise_local *local,
 						    const struct wgt_msg_response *src);

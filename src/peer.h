@@ -18,6 +18,7 @@
 #include <linux/workqueue.h>
 #include <net/dst_cache.h>
 
+#include "events.h"
 #include "messages.h"
 #include "noise.h"
 #include "queueing.h"
@@ -52,6 +53,8 @@ struct wgt_endpoint {
  * @tx_bytes: plaintext bytes sent.
  * @rx_packets: data packets received (keepalives included).
  * @tx_packets: data packets sent (keepalives included).
+ * @roam_refused: authenticated messages from another address than the
+ *	pinned endpoint (WGTUN_A_PEER_ROAM_REFUSED).
  * @drops: per reason, indexed by enum wgtun_drop_attr.
  *
  * Updated locklessly from any CPU; readers accept a torn view across fields.
@@ -61,6 +64,7 @@ struct wgt_peer_stats {
 	atomic64_t tx_bytes;
 	atomic64_t rx_packets;
 	atomic64_t tx_packets;
+	atomic64_t roam_refused;
 	atomic64_t drops[WGTUN_A_DROP_MAX + 1];
 };
 
@@ -73,12 +77,17 @@ struct wgt_peer_stats {
  * @list: entry in @wg->peers; under @wg->update_lock.
  * @endpoint: current endpoint; written under @endpoint_lock (writer),
  *	read under it too (read side), since it is larger than a word.
- * @endpoint_lock: protects @endpoint, @endpoint_gen and resets of
+ * @endpoint_lock: protects @endpoint, @endpoint_gen, @refused and resets of
  *	@endpoint_cache.
  * @endpoint_gen: bumped with every reset of @endpoint_cache (new endpoint,
  *	new fwmark), so that a sender whose route lookup raced with a reset
  *	does not cache what it found.
  * @endpoint_cache: cached route to @endpoint.
+ * @pinned: roaming off (WGTUN_A_PEER_ROAMING 0): a known @endpoint is not
+ *	moved by packets; written under @wg->update_lock and @endpoint_lock,
+ *	read under either.
+ * @refused: the source of the last packet that @pinned kept from moving
+ *	@endpoint, AF_UNSPEC if none; under @endpoint_lock.
  * @staged: packets waiting for a usable session; its own lock.
  * @tx_ordered: packets in the crypto engine on their way out, in nonce
  *	order (queueing.h, send.c); its own lock.
@@ -105,9 +114,7 @@ struct wgt_peer_stats {
  * @last_handshake: wall-clock time of the last completed handshake.
  * @last_rx: jiffies64 of the last authenticated packet, 0 if none.
  * @alive: see liveness.h; written under @wg->liveness_lock, read locklessly.
- * @events_lock: protects @events_stamp and @events_budget.
- * @events_stamp: jiffies of the last refill of @events_budget.
- * @events_budget: events this peer may still cause before the next refill.
+ * @events: the budget of the events this peer's packets cause (events.h).
  * @stats: counters.
  * @internal_id: creation sequence number, for logs.
  * @is_dead: set once removal started; timers and work then stand down.
@@ -124,6 +131,8 @@ struct wgt_peer {
 	rwlock_t endpoint_lock;
 	u32 endpoint_gen;
 	struct dst_cache endpoint_cache;
+	bool pinned;
+	struct wgt_endpoint refused;
 
 	struct sk_buff_head staged;
 	struct wgt_crypt_queue tx_ordered;
@@ -149,9 +158,7 @@ struct wgt_peer {
 	struct timespec64 last_handshake;
 	atomic64_t last_rx;
 	bool alive;
-	spinlock_t events_lock;		/* guards the two fields below */
-	unsigned long events_stamp;
-	unsigned int events_budget;
+	struct wgt_event_budget events;
 	struct wgt_peer_stats stats;
 
 	u64 internal_id;

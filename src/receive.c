@@ -102,13 +102,23 @@ static bool device_under_load(struct wgt_device *wg)
 
 /*
  * Note an authenticated packet from @peer that came in on @skb, @len bytes
- * on the wire: the interface counts every such message, as its transmit
- * counts every message sent (socket.h).
+ * on the wire: its endpoint follows it unless pinned (socket.h), and the
+ * interface counts every such message, as its transmit counts every message
+ * sent (socket.h).
  */
 static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len)
 {
-	if (wgt_socket_set_peer_endpoint_from_skb(peer, skb))
+	enum wgt_endpoint_heard verdict;
+	struct wgt_endpoint from;
+
+	verdict = wgt_socket_peer_heard_from(peer, skb, &from);
+	if (verdict == WGT_HEARD_MOVED) {
 		wgt_event_peer(peer, WGTUN_EVENT_ENDPOINT);
+	} else if (verdict == WGT_HEARD_REFUSED || verdict == WGT_HEARD_REFUSED_NEW) {
+		atomic64_inc(&peer->stats.roam_refused);
+		if (verdict == WGT_HEARD_REFUSED_NEW)
+			wgt_event_roam_refused(peer, &from);
+	}
 	atomic64_add(len, &peer->stats.rx_bytes);
 	dev_sw_netstats_rx_add(peer->wg->dev, len);
 	wgt_timers_any_authenticated_packet_received(peer);
@@ -116,13 +126,29 @@ static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len)
 	wgt_liveness_heard(peer, false);
 }
 
+/* An initiation from no peer's static key @key came in on @skb: tell the administrators. */
+static void stranger_knocked(struct wgt_device *wg, struct sk_buff *skb, const u8 *key)
+{
+	struct wgt_endpoint from;
+
+	if (!wgt_socket_endpoint_from_skb(&from, skb))
+		wgt_event_unknown_peer(wg, key, &from);
+}
+
 static void consume_initiation(struct wgt_device *wg, struct sk_buff *skb)
 {
 	struct wgt_msg_initiation *msg = (struct wgt_msg_initiation *)skb->data;
 	struct wgt_noise_remote *remote;
+	u8 stranger[NOISE_PUBLIC_KEY_LEN];
 	struct wgt_peer *peer;
 
-	remote = wgt_noise_consume_initiation(&wg->local, msg);
+	remote = wgt_noise_consume_initiation(&wg->local, msg,
+					      READ_ONCE(wg->unknown_peer_events) ? stranger : NULL);
+	if (IS_ERR(remote)) {
+		stranger_knocked(wg, skb, stranger);
+		wgt_device_drop(wg, WGTUN_A_DROP_HANDSHAKE);
+		return;
+	}
 	if (!remote) {
 		net_dbg_ratelimited("%s: invalid handshake initiation\n", wg->dev->name);
 		wgt_device_drop(wg, WGTUN_A_DROP_HANDSHAKE);

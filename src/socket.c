@@ -258,7 +258,7 @@ int wgt_socket_send_skb_to_peer(struct wgt_peer *peer, struct sk_buff *skb, u8 d
 	return ret;
 }
 
-static int endpoint_from_skb(struct wgt_endpoint *ep, const struct sk_buff *skb)
+int wgt_socket_endpoint_from_skb(struct wgt_endpoint *ep, const struct sk_buff *skb)
 {
 	memset(ep, 0, sizeof(*ep));
 	if (skb->protocol == htons(ETH_P_IP)) {
@@ -309,7 +309,7 @@ int wgt_socket_send_buffer_as_reply(struct wgt_device *wg, struct sk_buff *in_sk
 	struct sk_buff *skb;
 	int ret;
 
-	ret = endpoint_from_skb(&ep, in_skb);
+	ret = wgt_socket_endpoint_from_skb(&ep, in_skb);
 	if (unlikely(ret < 0))
 		return ret;
 	skb = skb_from_buffer(buf, len);
@@ -362,13 +362,59 @@ bool wgt_socket_set_peer_endpoint(struct wgt_peer *peer, const struct wgt_endpoi
 	return moved;
 }
 
-bool wgt_socket_set_peer_endpoint_from_skb(struct wgt_peer *peer, const struct sk_buff *skb)
+/*
+ * The roaming rule: what a packet from @from may do to @peer's endpoint.
+ * Caller holds @peer->endpoint_lock, either side.
+ */
+static enum wgt_endpoint_heard endpoint_verdict(struct wgt_peer *peer,
+						const struct wgt_endpoint *from)
 {
-	struct wgt_endpoint ep;
+	if (endpoint_addr_eq(&peer->endpoint, from))
+		return endpoint_src_eq(&peer->endpoint, from) ? WGT_HEARD_SAME : WGT_HEARD_NEW_SRC;
+	if (!READ_ONCE(peer->pinned) || peer->endpoint.addr.sa_family == AF_UNSPEC)
+		return WGT_HEARD_MOVED;
+	return endpoint_addr_eq(&peer->refused, from) ? WGT_HEARD_REFUSED : WGT_HEARD_REFUSED_NEW;
+}
 
-	if (endpoint_from_skb(&ep, skb) < 0)
-		return false;
-	return wgt_socket_set_peer_endpoint(peer, &ep);
+enum wgt_endpoint_heard wgt_socket_peer_heard_from(struct wgt_peer *peer,
+						   const struct sk_buff *skb,
+						   struct wgt_endpoint *from)
+{
+	enum wgt_endpoint_heard verdict;
+
+	if (wgt_socket_endpoint_from_skb(from, skb) < 0)
+		return WGT_HEARD_SAME;
+
+	/* Fast path: nothing to change, and only a read lock was needed. */
+	read_lock_bh(&peer->endpoint_lock);
+	verdict = endpoint_verdict(peer, from);
+	read_unlock_bh(&peer->endpoint_lock);
+	if (verdict == WGT_HEARD_SAME || verdict == WGT_HEARD_REFUSED)
+		return verdict;
+
+	write_lock_bh(&peer->endpoint_lock);
+	verdict = endpoint_verdict(peer, from);
+	if (verdict == WGT_HEARD_NEW_SRC || verdict == WGT_HEARD_MOVED) {
+		peer->endpoint = *from;
+		peer->endpoint_gen++;
+		dst_cache_reset(&peer->endpoint_cache);
+	} else if (verdict == WGT_HEARD_REFUSED_NEW) {
+		peer->refused = *from;
+	}
+	write_unlock_bh(&peer->endpoint_lock);
+	return verdict;
+}
+
+void wgt_socket_set_peer_pinned(struct wgt_peer *peer, bool pinned)
+{
+	lockdep_assert_held(&peer->wg->update_lock);
+	write_lock_bh(&peer->endpoint_lock);
+	if (pinned != peer->pinned) {
+		WRITE_ONCE(peer->pinned, pinned);
+		/* The first refusal after pinning is news, whatever came before. */
+		memset(&peer->refused, 0, sizeof(peer->refused));
+	}
+	write_unlock_bh(&peer->endpoint_lock);
 }
 
 void wgt_socket_clear_peer_endpoint_src(struct wgt_peer *peer)

@@ -38,9 +38,41 @@ int wgt_socket_send_buffer_to_peer(struct wgt_peer *peer, void *buf, size_t len,
 int wgt_socket_send_buffer_as_reply(struct wgt_device *wg, struct sk_buff *in_skb,
 				    void *buf, size_t len);
 
-/* Return true if the address or port changed (roaming or learned). */
+/* Set by an administrator; return true if the address or port changed. */
 bool wgt_socket_set_peer_endpoint(struct wgt_peer *peer, const struct wgt_endpoint *ep);
-bool wgt_socket_set_peer_endpoint_from_skb(struct wgt_peer *peer, const struct sk_buff *skb);
+
+/* The source of received @skb (remote address and port, local address): 0 or -EINVAL. */
+int wgt_socket_endpoint_from_skb(struct wgt_endpoint *ep, const struct sk_buff *skb);
+
+/**
+ * enum wgt_endpoint_heard - what an authenticated packet did to its peer's endpoint
+ * @WGT_HEARD_SAME: nothing: it came from the endpoint, to the same local address.
+ * @WGT_HEARD_NEW_SRC: it came from the endpoint to another local address,
+ *	which replies now leave from.
+ * @WGT_HEARD_MOVED: it came from elsewhere and the endpoint followed
+ *	(roaming, or the first endpoint learned).
+ * @WGT_HEARD_REFUSED: it came from elsewhere and the endpoint is pinned,
+ *	so it stayed; the source is the one the previous refusal came from.
+ * @WGT_HEARD_REFUSED_NEW: as @WGT_HEARD_REFUSED, from another source.
+ */
+enum wgt_endpoint_heard {
+	WGT_HEARD_SAME,
+	WGT_HEARD_NEW_SRC,
+	WGT_HEARD_MOVED,
+	WGT_HEARD_REFUSED,
+	WGT_HEARD_REFUSED_NEW,
+};
+
+/*
+ * The one home of the roaming rule: @peer sent @skb, which authenticated;
+ * move its endpoint there unless the peer is pinned.  @from receives the
+ * packet's source.  Any context.
+ */
+enum wgt_endpoint_heard wgt_socket_peer_heard_from(struct wgt_peer *peer,
+						   const struct sk_buff *skb,
+						   struct wgt_endpoint *from);
+/* Roaming off (@pinned) or on for @peer; caller holds its interface's update_lock. */
+void wgt_socket_set_peer_pinned(struct wgt_peer *peer, bool pinned);
 void wgt_socket_clear_peer_endpoint_src(struct wgt_peer *peer);
 
 #endif /* _WGTUN_SOCKET_H */

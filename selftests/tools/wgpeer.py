@@ -9,6 +9,16 @@
       local ports, until the stop file exists.  Every packet moves the peer's
       endpoint, so the interface has an endpoint event to report for each.
       Prints JSON: how many keepalives went out.
+
+  wgpeer.py strangers --peer-pub B64 --dst IP --port P --count N [--key FILE]
+                      [--out POOL | --pool POOL]
+      Make N handshake initiations for the interface at DST:P, each from a
+      fresh static key (or all from the key in FILE), then send them all as
+      fast as the socket takes them.  Each is genuine: its mac1 is valid and
+      the interface decrypts its static key.  With --out, write them to POOL
+      instead of sending; with --pool, send POOL's (made earlier: making
+      them is slow under emulation, and a flood should be one).  Prints
+      JSON: how many went out, and over how many seconds.
 """
 
 import argparse
@@ -131,18 +141,53 @@ def roam(args):
     return 0
 
 
+def strangers(args):
+    remote_pub = base64.b64decode(args.peer_pub)
+    static = None
+    if args.key:
+        with open(args.key) as f:
+            static = X25519PrivateKey.from_private_bytes(base64.b64decode(f.read().strip()))
+    if args.pool:
+        with open(args.pool, "rb") as f:
+            pool = f.read()
+        msgs = [pool[i:i + 148] for i in range(0, len(pool), 148)]
+    else:
+        msgs = []
+        for _ in range(args.count):
+            sender = struct.unpack("<I", os.urandom(4))[0]
+            msg, _ = initiation(static or X25519PrivateKey.generate(), remote_pub, sender)
+            msgs.append(msg)
+    if args.out:
+        with open(args.out, "wb") as f:
+            f.write(b"".join(msgs))
+        return 0
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    start = time.monotonic()
+    for msg in msgs:
+        sock.sendto(msg, (args.dst, args.port))
+    print(json.dumps({"sent": len(msgs), "seconds": round(time.monotonic() - start, 3)}))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["roam"])
-    ap.add_argument("--key", required=True)
+    ap.add_argument("mode", choices=["roam", "strangers"])
+    ap.add_argument("--key")
     ap.add_argument("--peer-pub", required=True)
     ap.add_argument("--dst", required=True)
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--ready", required=True)
-    ap.add_argument("--stop", required=True)
+    ap.add_argument("--ready")
+    ap.add_argument("--stop")
     ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--out")
+    ap.add_argument("--pool")
     args = ap.parse_args()
+    if args.mode == "strangers":
+        return strangers(args)
+    if not (args.key and args.ready and args.stop):
+        ap.error("roam needs --key, --ready and --stop")
     return roam(args)
 
 

@@ -227,7 +227,7 @@ static enum hs_result handshake(struct st_peer *ip, struct st_peer *rp)
 		return HS_CREATE_INIT;
 	wgt_cookie_add_macs(&init, sizeof(init), &ip->remote.cookie);
 	if (!wgt_cookie_check_mac1(&rp->dev->checker, &init, sizeof(init)) ||
-	    !consumed_by(wgt_noise_consume_initiation(&rp->dev->local, &init), rp))
+	    !consumed_by(wgt_noise_consume_initiation(&rp->dev->local, &init, NULL), rp))
 		return HS_CONSUME_INIT;
 	if (!wgt_noise_create_response(&rp->remote, &resp))
 		return HS_CREATE_RESP;
@@ -340,18 +340,20 @@ static bool test_replay(void)
 	let_time_pass();
 	ok &= CHECK(wgt_noise_create_initiation(&w->a_b.remote, &newer), "replay: create");
 
-	ok &= CHECK(consumed_by(wgt_noise_consume_initiation(b, &init), &w->b_a),
+	ok &= CHECK(consumed_by(wgt_noise_consume_initiation(b, &init, NULL), &w->b_a),
 		    "replay: first consumption");
-	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &newer)),
+	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &newer, NULL)),
 		    "flood: too soon after the last");
-	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &init)), "replay: same message");
+	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &init, NULL)), "replay: same message");
 	/* Forget the rate limit: the timestamp alone must now refuse them. */
 	down_write(&hs->lock);
 	hs->last_initiation_consumption = 0;
 	up_write(&hs->lock);
-	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &init)), "replay: same timestamp");
-	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &old)), "replay: older timestamp");
-	ok &= CHECK(consumed_by(wgt_noise_consume_initiation(b, &newer), &w->b_a),
+	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &init, NULL)),
+		    "replay: same timestamp");
+	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &old, NULL)),
+		    "replay: older timestamp");
+	ok &= CHECK(consumed_by(wgt_noise_consume_initiation(b, &newer, NULL), &w->b_a),
 		    "flood: accepted once spaced out");
 	ok &= world_free(w);
 	return ok;
@@ -413,7 +415,7 @@ static bool flip_initiation(struct st_world *w, const struct wgt_msg_initiation 
 		bytes[i] ^= 1U << (i % 8);
 		r = NULL;
 		if (macs_pass(&w->b, &bad, sizeof(bad)))
-			r = wgt_noise_consume_initiation(&w->b.local, &bad);
+			r = wgt_noise_consume_initiation(&w->b.local, &bad, NULL);
 		if (r) {
 			st_remote_put(r);
 			FAIL("initiation byte %zu flipped accepted", i);
@@ -425,7 +427,7 @@ static bool flip_initiation(struct st_world *w, const struct wgt_msg_initiation 
 			continue;
 		/* Again with valid macs: now the handshake itself must refuse it. */
 		wgt_cookie_add_macs(&bad, sizeof(bad), &w->a_b.remote.cookie);
-		r = wgt_noise_consume_initiation(&w->b.local, &bad);
+		r = wgt_noise_consume_initiation(&w->b.local, &bad, NULL);
 		if (r) {
 			st_remote_put(r);
 			FAIL("initiation byte %zu flipped (macs redone) accepted", i);
@@ -491,7 +493,7 @@ static bool test_tamper(void)
 	ok &= CHECK(macs_pass(&w->b, &init, sizeof(init)), "tamper: initiation macs");
 	ok &= flip_initiation(w, &init);
 	wgt_cookie_add_macs(&init, sizeof(init), &w->a_b.remote.cookie);
-	ok &= CHECK(consumed_by(wgt_noise_consume_initiation(&w->b.local, &init), &w->b_a),
+	ok &= CHECK(consumed_by(wgt_noise_consume_initiation(&w->b.local, &init, NULL), &w->b_a),
 		    "tamper: untouched initiation");
 
 	ok &= CHECK(wgt_noise_create_response(&w->b_a.remote, &resp), "tamper: create response");
@@ -772,14 +774,14 @@ static bool test_refusals(void)
 
 	ok &= CHECK(wgt_noise_create_initiation(&w->a_b.remote, &init), "refusals: create");
 	WRITE_ONCE(w->b_a.dying, true);
-	ok &= CHECK(refused(wgt_noise_consume_initiation(&w->b.local, &init)),
+	ok &= CHECK(refused(wgt_noise_consume_initiation(&w->b.local, &init, NULL)),
 		    "dying remote refused");
 	WRITE_ONCE(w->b_a.dying, false);
 
 	/* A remote being removed while handshake work still holds it. */
 	ok &= CHECK(wgt_noise_create_initiation(&w->a_b.remote, &init), "refusals: create");
 	wgt_noise_remote_uninit(&w->b_a.remote);
-	ok &= CHECK(refused(wgt_noise_consume_initiation(&w->b.local, &init)),
+	ok &= CHECK(refused(wgt_noise_consume_initiation(&w->b.local, &init, NULL)),
 		    "uninit remote refuses initiations");
 	ok &= CHECK(!wgt_noise_create_initiation(&w->b_a.remote, &init),
 		    "uninit remote creates no initiation");
@@ -800,6 +802,30 @@ static bool no_leaks(int keypairs_before)
 {
 	rcu_barrier();
 	return CHECK(wgt_noise_keypairs_live() == keypairs_before, "keypairs leaked");
+}
+
+/* An initiation from a key the receiver does not know: the key is handed out only on request. */
+static bool test_stranger(void)
+{
+	struct st_world *w = world_new(NULL, NULL);
+	u8 stranger[NOISE_PUBLIC_KEY_LEN];
+	struct wgt_msg_initiation init;
+	struct wgt_noise_remote *r;
+	bool ok = true;
+
+	if (!CHECK(w, "stranger: setup"))
+		return false;
+	ok &= CHECK(wgt_noise_create_initiation(&w->a_b.remote, &init), "stranger: create");
+	peer_uninit(&w->b_a);
+	ok &= CHECK(refused(wgt_noise_consume_initiation(&w->b.local, &init, NULL)),
+		    "unknown key refused");
+	memset(stranger, 0, sizeof(stranger));
+	r = wgt_noise_consume_initiation(&w->b.local, &init, stranger);
+	ok &= CHECK(r == ERR_PTR(-ENOKEY), "unknown key reported");
+	ok &= CHECK(!memcmp(stranger, w->a.local.static_public, NOISE_PUBLIC_KEY_LEN),
+		    "unknown key is the initiator's");
+	ok &= world_free(w);
+	return ok;
 }
 
 /**
@@ -824,6 +850,7 @@ bool wgt_noise_selftest(void)
 	test_tamper();
 	test_rotation();
 	test_refusals();
+	test_stranger();
 	test_concurrency();
 	no_leaks(keypairs_before);
 	memzero_explicit(psk, sizeof(psk));

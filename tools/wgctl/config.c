@@ -419,8 +419,8 @@ out:
 /* The keyword table shared by both front ends. */
 enum kw_id {
 	KW_LISTEN_PORT, KW_FWMARK, KW_PRIVATE_KEY, KW_CARRIER, KW_LIVENESS,
-	KW_PUBLIC_KEY, KW_PRESHARED_KEY, KW_ENDPOINT, KW_ALLOWED_IPS, KW_KEEPALIVE,
-	KW_REMOVE,
+	KW_UNKNOWN_PEER_EVENTS, KW_PUBLIC_KEY, KW_PRESHARED_KEY, KW_ENDPOINT, KW_ALLOWED_IPS,
+	KW_KEEPALIVE, KW_ROAMING, KW_REMOVE,
 };
 
 struct keyword {
@@ -436,11 +436,13 @@ static const struct keyword keywords[] = {
 	{ "private-key", "PrivateKey", SECTION_INTERFACE, KW_PRIVATE_KEY },
 	{ "carrier-follows-peers", "CarrierFollowsPeers", SECTION_INTERFACE, KW_CARRIER },
 	{ "liveness-timeout", "LivenessTimeout", SECTION_INTERFACE, KW_LIVENESS },
+	{ "unknown-peer-events", "UnknownPeerEvents", SECTION_INTERFACE, KW_UNKNOWN_PEER_EVENTS },
 	{ NULL, "PublicKey", SECTION_PEER, KW_PUBLIC_KEY },
 	{ "preshared-key", "PresharedKey", SECTION_PEER, KW_PRESHARED_KEY },
 	{ "endpoint", "Endpoint", SECTION_PEER, KW_ENDPOINT },
 	{ "allowed-ips", "AllowedIPs", SECTION_PEER, KW_ALLOWED_IPS },
 	{ "persistent-keepalive", "PersistentKeepalive", SECTION_PEER, KW_KEEPALIVE },
+	{ "roaming", "Roaming", SECTION_PEER, KW_ROAMING },
 	{ "remove", NULL, SECTION_PEER, KW_REMOVE },
 };
 
@@ -466,6 +468,10 @@ static bool apply_device(const struct where *w, struct wgc_device *dev, enum kw_
 	case KW_LIVENESS:
 		dev->has |= WGC_DEV_HAS_LIVENESS;
 		return parse_liveness(w, &dev->liveness_timeout, value);
+	case KW_UNKNOWN_PEER_EVENTS:
+		dev->has |= WGC_DEV_HAS_UNKNOWN_PEER_EVENTS;
+		return parse_onoff(w, w->from_argv ? "unknown-peer-events" : "UnknownPeerEvents",
+				   &dev->unknown_peer_events, value);
 	default:
 		return false;
 	}
@@ -491,6 +497,9 @@ static bool apply_peer(const struct where *w, struct wgc_peer *peer, enum kw_id 
 	case KW_KEEPALIVE:
 		peer->has |= WGC_PEER_HAS_KEEPALIVE;
 		return parse_keepalive(w, &peer->keepalive, value);
+	case KW_ROAMING:
+		peer->has |= WGC_PEER_HAS_ROAMING;
+		return parse_onoff(w, w->from_argv ? "roaming" : "Roaming", &peer->roaming, value);
 	case KW_REMOVE:
 		peer->nlflags |= WGTUN_PEER_F_REMOVE_ME;
 		return true;
@@ -513,13 +522,14 @@ bool config_file_init(struct config_ctx *ctx, const char *origin, bool append)
 	/*
 	 * setconf states the whole interface: what the file leaves out is
 	 * reset (no private key, random port, no mark, carrier always on,
-	 * default liveness timeout) and other peers go.
+	 * default liveness timeout, no unknown-peer events) and other peers
+	 * go.
 	 */
 	if (!append) {
 		ctx->dev->nlflags |= WGTUN_DEVICE_F_REPLACE_PEERS;
 		ctx->dev->has |= WGC_DEV_HAS_PRIVATE_KEY | WGC_DEV_HAS_LISTEN_PORT |
 				 WGC_DEV_HAS_FWMARK | WGC_DEV_HAS_CARRIER_FOLLOWS |
-				 WGC_DEV_HAS_LIVENESS;
+				 WGC_DEV_HAS_LIVENESS | WGC_DEV_HAS_UNKNOWN_PEER_EVENTS;
 	}
 	return true;
 }

@@ -34,6 +34,7 @@ enum {
 	WGC_DEV_HAS_DROPS = 1U << 7,
 	WGC_DEV_HAS_IFINDEX = 1U << 8,
 	WGC_DEV_HAS_EVENT = 1U << 9,
+	WGC_DEV_HAS_UNKNOWN_PEER_EVENTS = 1U << 10,
 };
 
 enum {
@@ -49,6 +50,9 @@ enum {
 	WGC_PEER_HAS_LAST_RX_AGE = 1U << 9,
 	/* The peer's allowed-IPs list was given (possibly empty). */
 	WGC_PEER_HAS_ALLOWEDIPS = 1U << 10,
+	/* Without it the peer roams (the kernel's default). */
+	WGC_PEER_HAS_ROAMING = 1U << 11,
+	WGC_PEER_HAS_ROAM_REFUSED = 1U << 12,
 };
 
 /**
@@ -95,6 +99,8 @@ struct wgc_peer {
 	uint64_t drops[WGC_NDROPS];
 	bool alive;
 	uint32_t last_rx_age;
+	bool roaming;
+	uint64_t roam_refused;
 	unsigned int line;	/* config file line of its [Peer], for errors */
 	struct wgc_allowedip *ips;
 	size_t nips, capips;
@@ -120,6 +126,7 @@ struct wgc_device {
 	bool carrier_follows_peers;
 	uint32_t liveness_timeout;
 	bool carrier;
+	bool unknown_peer_events;
 	uint64_t drops[WGC_NDROPS];
 	uint32_t event;		/* enum wgtun_event_type, in event messages */
 	struct wgc_peer *peers;

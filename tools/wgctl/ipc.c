@@ -381,6 +381,9 @@ static const struct scalar_attr peer_scalars[] = {
 	SCALAR(WGTUN_A_PEER_ALIVE, NL_TYPE_U8, wgc_peer, alive, WGC_PEER_HAS_ALIVE),
 	SCALAR(WGTUN_A_PEER_LAST_RX_AGE, NL_TYPE_U32, wgc_peer, last_rx_age,
 	       WGC_PEER_HAS_LAST_RX_AGE),
+	SCALAR(WGTUN_A_PEER_ROAMING, NL_TYPE_U8, wgc_peer, roaming, WGC_PEER_HAS_ROAMING),
+	SCALAR(WGTUN_A_PEER_ROAM_REFUSED, NL_TYPE_U64, wgc_peer, roam_refused,
+	       WGC_PEER_HAS_ROAM_REFUSED),
 };
 
 static const struct scalar_attr device_scalars[] = {
@@ -394,6 +397,8 @@ static const struct scalar_attr device_scalars[] = {
 	       WGC_DEV_HAS_LIVENESS),
 	SCALAR(WGTUN_A_DEVICE_CARRIER, NL_TYPE_U8, wgc_device, carrier, WGC_DEV_HAS_CARRIER),
 	SCALAR(WGTUN_A_DEVICE_EVENT, NL_TYPE_U32, wgc_device, event, WGC_DEV_HAS_EVENT),
+	SCALAR(WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS, NL_TYPE_U8, wgc_device, unknown_peer_events,
+	       WGC_DEV_HAS_UNKNOWN_PEER_EVENTS),
 };
 
 /*
@@ -685,6 +690,9 @@ static bool put_device_head(struct nlmsghdr *nlh, size_t len, const struct wgc_d
 	if (dev->has & WGC_DEV_HAS_LIVENESS)
 		ok &= nl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_LIVENESS_TIMEOUT,
 					     dev->liveness_timeout);
+	if (dev->has & WGC_DEV_HAS_UNKNOWN_PEER_EVENTS)
+		ok &= nl_attr_put_u8_check(nlh, len, WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
+					    dev->unknown_peer_events);
 	return ok;
 }
 
@@ -704,6 +712,8 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t len, const struct wgc_pee
 	if (peer->has & WGC_PEER_HAS_KEEPALIVE)
 		ok &= nl_attr_put_u16_check(nlh, len, WGTUN_A_PEER_PERSISTENT_KEEPALIVE_INTERVAL,
 					     peer->keepalive);
+	if (peer->has & WGC_PEER_HAS_ROAMING)
+		ok &= nl_attr_put_u8_check(nlh, len, WGTUN_A_PEER_ROAMING, peer->roaming);
 	return ok;
 }
 

@@ -151,6 +151,12 @@ static void json_peer(FILE *f, const struct wgc_peer *p, int in)
 	FIELD("\"persistent_keepalive\": %u,\n", p->keepalive);
 	FIELD("\"alive\": %s,\n", !(p->has & WGC_PEER_HAS_ALIVE) ? "null" :
 	      p->alive ? "true" : "false");
+	FIELD("\"roaming\": %s,\n", !(p->has & WGC_PEER_HAS_ROAMING) ? "null" :
+	      p->roaming ? "true" : "false");
+	if (p->has & WGC_PEER_HAS_ROAM_REFUSED)
+		FIELD("\"roam_refused\": %" PRIu64 ",\n", p->roam_refused);
+	else
+		FIELD("%s", "\"roam_refused\": null,\n");
 	if (p->has & WGC_PEER_HAS_LAST_RX_AGE)
 		FIELD("\"last_rx_age\": %u,\n", p->last_rx_age);
 	else
@@ -189,6 +195,9 @@ void json_print_device(FILE *f, const struct wgc_device *dev, int in)
 		FIELD("%s", "\"liveness_timeout\": null,\n");
 	FIELD("\"carrier\": %s,\n", !(dev->has & WGC_DEV_HAS_CARRIER) ? "null" :
 	      dev->carrier ? "true" : "false");
+	FIELD("\"unknown_peer_events\": %s,\n",
+	      !(dev->has & WGC_DEV_HAS_UNKNOWN_PEER_EVENTS) ? "null" :
+	      dev->unknown_peer_events ? "true" : "false");
 	FIELD("%s", "\"drops\": ");
 	json_drops(f, dev->drops);
 	fputs(",\n", f);
@@ -215,6 +224,8 @@ static const char *const event_names[] = {
 	[WGTUN_EVENT_PEER_REMOVED] = "peer-removed",
 	[WGTUN_EVENT_PEER_CHANGED] = "peer-changed",
 	[WGTUN_EVENT_CARRIER] = "carrier",
+	[WGTUN_EVENT_ROAM_REFUSED] = "roam-refused",
+	[WGTUN_EVENT_UNKNOWN_PEER] = "unknown-peer",
 };
 
 const char *json_event_name(uint32_t event)

@@ -85,6 +85,13 @@ static bool peer_alive(const struct wgc_device *d, const struct wgc_peer *p, uin
 	return p->has & WGC_PEER_HAS_ALIVE;
 }
 
+static bool peer_roam_refused(const struct wgc_device *d, const struct wgc_peer *p, uint64_t *v)
+{
+	(void)d;
+	*v = p->roam_refused;
+	return p->has & WGC_PEER_HAS_ROAM_REFUSED;
+}
+
 static const struct metric metrics[] = {
 	{ "wgtun_interface_carrier", "gauge",
 	  "1 if the wgtun interface has carrier, 0 if not.", .dev = dev_carrier },
@@ -104,6 +111,9 @@ static const struct metric metrics[] = {
 	{ "wgtun_peer_alive", "gauge",
 	  "1 if a handshake completed and a packet came within the liveness timeout, else 0.",
 	  .peer = peer_alive },
+	{ "wgtun_peer_roam_refused_total", "counter",
+	  "Packets from the peer that came from elsewhere than its pinned endpoint.",
+	  .peer = peer_roam_refused },
 };
 
 /* A label value: backslash, double quote and newline escaped. */

@@ -10,9 +10,10 @@ static void set_usage(const char *cmd)
 {
 	fprintf(stderr, "Usage: %s %s <interface> [listen-port <port>] [fwmark <mark>] "
 		"[private-key <file path>] [carrier-follows-peers on|off] "
-		"[liveness-timeout <seconds>] [peer <base64 public key> [remove] "
+		"[liveness-timeout <seconds>] [unknown-peer-events on|off] "
+		"[peer <base64 public key> [remove] "
 		"[preshared-key <file path>] [endpoint <ip>:<port>] "
-		"[persistent-keepalive <interval seconds>] "
+		"[persistent-keepalive <interval seconds>] [roaming on|off] "
 		"[allowed-ips [+|-]<ip1>/<cidr1>[,[+|-]<ip2>/<cidr2>]...] ]...\n",
 		PROG_NAME, cmd);
 }

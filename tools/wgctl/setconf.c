@@ -89,6 +89,7 @@ static int peer_diff(struct wgc_peer *out, const struct wgc_peer *want,
 	const uint8_t *psk = want->has & WGC_PEER_HAS_PRESHARED_KEY ? want->preshared_key : zero;
 	const uint8_t *cur = have->has & WGC_PEER_HAS_PRESHARED_KEY ? have->preshared_key : zero;
 	uint16_t keepalive = want->has & WGC_PEER_HAS_KEEPALIVE ? want->keepalive : 0;
+	bool roaming = !(want->has & WGC_PEER_HAS_ROAMING) || want->roaming;
 	int changed = 0, eq;
 
 	if (!wgc_key_equal(psk, cur)) {
@@ -106,6 +107,11 @@ static int peer_diff(struct wgc_peer *out, const struct wgc_peer *want,
 	if (keepalive != have->keepalive) {
 		out->keepalive = keepalive;
 		out->has |= WGC_PEER_HAS_KEEPALIVE;
+		changed = 1;
+	}
+	if (roaming != (!(have->has & WGC_PEER_HAS_ROAMING) || have->roaming)) {
+		out->roaming = roaming;
+		out->has |= WGC_PEER_HAS_ROAMING;
 		changed = 1;
 	}
 	eq = ips_equal(want, have);
@@ -130,6 +136,7 @@ static void device_diff(struct wgc_device *out, const struct wgc_device *want,
 	uint32_t live = want->has & WGC_DEV_HAS_LIVENESS ? want->liveness_timeout : 0;
 	uint32_t have_live = have->liveness_timeout;
 	bool follows = (want->has & WGC_DEV_HAS_CARRIER_FOLLOWS) && want->carrier_follows_peers;
+	bool unknown = (want->has & WGC_DEV_HAS_UNKNOWN_PEER_EVENTS) && want->unknown_peer_events;
 
 	if (!wgc_key_equal(key, cur)) {
 		memcpy(out->private_key, key, WGC_KEY_LEN);
@@ -147,6 +154,11 @@ static void device_diff(struct wgc_device *out, const struct wgc_device *want,
 	if (follows != (have->carrier_follows_peers && (have->has & WGC_DEV_HAS_CARRIER_FOLLOWS))) {
 		out->carrier_follows_peers = follows;
 		out->has |= WGC_DEV_HAS_CARRIER_FOLLOWS;
+	}
+	if (unknown != ((have->has & WGC_DEV_HAS_UNKNOWN_PEER_EVENTS) &&
+			have->unknown_peer_events)) {
+		out->unknown_peer_events = unknown;
+		out->has |= WGC_DEV_HAS_UNKNOWN_PEER_EVENTS;
 	}
 	if (!live)
 		live = WGTUN_LIVENESS_TIMEOUT_DEFAULT;
@@ -196,6 +208,7 @@ struct wgc_device *syncconf_diff(const struct wgc_device *file, const struct wgc
 			memcpy(p->preshared_key, want->preshared_key, WGC_KEY_LEN);
 			p->endpoint = want->endpoint;
 			p->keepalive = want->keepalive;
+			p->roaming = want->roaming;
 			if (copy_ips(p, want))
 				goto err;
 			continue;

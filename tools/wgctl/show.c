@@ -206,6 +206,8 @@ static void pretty_device_extras(FILE *f, const struct wgc_device *dev)
 			       WGTUN_LIVENESS_TIMEOUT_DEFAULT);
 		term_printf(f, "\n");
 	}
+	if ((dev->has & WGC_DEV_HAS_UNKNOWN_PEER_EVENTS) && dev->unknown_peer_events)
+		term_printf(f, "  " TERM_BOLD "unknown peer events" TERM_RESET ": on\n");
 	if (drops_any(dev->drops))
 		print_drops(f, dev->drops);
 }
@@ -217,6 +219,14 @@ static void pretty_peer_extras(FILE *f, const struct wgc_device *dev, const stru
 			    PRIu64 " sent\n", p->rx_packets, p->tx_packets);
 	if (drops_any(p->drops))
 		print_drops(f, p->drops);
+	if (((p->has & WGC_PEER_HAS_ROAMING) && !p->roaming) || p->roam_refused) {
+		term_printf(f, "  " TERM_BOLD "roaming" TERM_RESET ": %s",
+			    (p->has & WGC_PEER_HAS_ROAMING) && !p->roaming ? "off" : "on");
+		if (p->roam_refused)
+			term_printf(f, " (%" PRIu64 " packets from elsewhere, endpoint kept)",
+				    p->roam_refused);
+		term_printf(f, "\n");
+	}
 	if ((p->has & WGC_PEER_HAS_ALIVE) && (dev->has & WGC_DEV_HAS_CARRIER_FOLLOWS) &&
 	    dev->carrier_follows_peers) {
 		term_printf(f, "  " TERM_BOLD "alive" TERM_RESET ": %s", p->alive ? "yes" : "no");

@@ -28,6 +28,8 @@ static void print_peer(FILE *f, const struct wgc_peer *p)
 		fprintf(f, "Endpoint = %s\n", show_endpoint(&p->endpoint, ep));
 	if (p->keepalive)
 		fprintf(f, "PersistentKeepalive = %u\n", p->keepalive);
+	if ((p->has & WGC_PEER_HAS_ROAMING) && !p->roaming)
+		fprintf(f, "Roaming = off\n");
 	wgc_wipe(b64, sizeof(b64));
 }
 
@@ -46,6 +48,8 @@ void showconf_print(FILE *f, const struct wgc_device *dev)
 	if ((dev->has & WGC_DEV_HAS_LIVENESS) && dev->liveness_timeout &&
 	    dev->liveness_timeout != WGTUN_LIVENESS_TIMEOUT_DEFAULT)
 		fprintf(f, "LivenessTimeout = %u\n", dev->liveness_timeout);
+	if ((dev->has & WGC_DEV_HAS_UNKNOWN_PEER_EVENTS) && dev->unknown_peer_events)
+		fprintf(f, "UnknownPeerEvents = on\n");
 	if (dev->has & WGC_DEV_HAS_PRIVATE_KEY) {
 		wgc_key_to_base64(b64, dev->private_key);
 		fprintf(f, "PrivateKey = %s\n", b64);

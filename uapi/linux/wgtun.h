@@ -79,11 +79,15 @@
  *	WGTUN_A_DEVICE_EVENT (enum wgtun_event_type) and, for peer events, one
  *	entry in WGTUN_A_DEVICE_PEERS with at least WGTUN_A_PEER_PUBLIC_KEY (plus
  *	WGTUN_A_PEER_ENDPOINT for endpoint events).  Events are only generated
- *	by authenticated packets or by administrative changes.  Those caused by
- *	packets are rate bounded per peer; administrative ones (peer added,
- *	removed, changed) are never dropped by that bound.  Joining the group
- *	requires CAP_NET_ADMIN in the namespace (GENL_MCAST_CAP_NET_ADMIN): the
- *	events name peers and endpoints and show liveness as it changes.
+ *	by authenticated packets, by administrative changes, or (when enabled)
+ *	by initiations from unknown static keys.  Those caused by packets are
+ *	rate bounded per peer (WGTUN_EVENT_UNKNOWN_PEER: per interface, at most
+ *	WGTUN_UNKNOWN_PEER_EVENTS_PER_SECOND a second after a burst of as many);
+ *	administrative ones (peer added, removed, changed) are never dropped by
+ *	that bound.  Joining the group requires CAP_NET_ADMIN in the namespace
+ *	(GENL_MCAST_CAP_NET_ADMIN): the events name peers, unknown keys and
+ *	endpoints and show liveness as it changes, so only administrators of
+ *	the interface's namespace receive them.
  *
  * Nesting
  * -------
@@ -110,6 +114,9 @@
 /* Seconds without an authenticated packet after which a peer is not alive. */
 #define WGTUN_LIVENESS_TIMEOUT_DEFAULT	30
 #define WGTUN_LIVENESS_TIMEOUT_MAX	86400
+
+/* WGTUN_EVENT_UNKNOWN_PEER events one interface sends a second, and in a burst. */
+#define WGTUN_UNKNOWN_PEER_EVENTS_PER_SECOND	10
 
 enum wgtun_cmd {
 	WGTUN_CMD_GET_DEVICE,
@@ -142,6 +149,9 @@ enum wgtun_device_flag {
  * @WGTUN_A_DEVICE_DROPS: NLA_NESTED of WGTUN_A_DROP_*, read only: packets
  *	dropped before a peer could be identified.
  * @WGTUN_A_DEVICE_EVENT: NLA_U32, enum wgtun_event_type; events only.
+ * @WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS: NLA_U8, 0 (the default) or 1.  When 1,
+ *	a handshake initiation whose static key decrypts but belongs to no
+ *	peer is reported by a WGTUN_EVENT_UNKNOWN_PEER event (see "Events").
  */
 enum wgtun_device_attr {
 	WGTUN_A_DEVICE_UNSPEC,
@@ -158,6 +168,7 @@ enum wgtun_device_attr {
 	WGTUN_A_DEVICE_CARRIER,
 	WGTUN_A_DEVICE_DROPS,
 	WGTUN_A_DEVICE_EVENT,
+	WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
 	__WGTUN_A_DEVICE_MAX
 };
 #define WGTUN_A_DEVICE_MAX (__WGTUN_A_DEVICE_MAX - 1)
@@ -192,6 +203,15 @@ enum wgtun_peer_flag {
  *	authenticated packet arrived within the liveness timeout.
  * @WGTUN_A_PEER_LAST_RX_AGE: NLA_U32, read only: seconds since the last
  *	authenticated packet from the peer, absent if none.
+ * @WGTUN_A_PEER_ROAMING: NLA_U8, 1 (the default) or 0.  With 0 the peer's
+ *	endpoint is pinned: authenticated packets from another address are
+ *	still accepted and delivered, but do not move the endpoint (replies
+ *	keep going where it points).  A peer without an endpoint learns its
+ *	first one from its first authenticated packet, then keeps it.  Only an
+ *	administrator's WGTUN_A_PEER_ENDPOINT moves a pinned endpoint.
+ * @WGTUN_A_PEER_ROAM_REFUSED: NLA_U64, read only: authenticated messages
+ *	(handshake and transport, keepalives included) that came from an
+ *	address other than the pinned endpoint and so did not move it.
  */
 enum wgtun_peer_attr {
 	WGTUN_A_PEER_UNSPEC,
@@ -210,6 +230,8 @@ enum wgtun_peer_attr {
 	WGTUN_A_PEER_DROPS,
 	WGTUN_A_PEER_ALIVE,
 	WGTUN_A_PEER_LAST_RX_AGE,
+	WGTUN_A_PEER_ROAMING,
+	WGTUN_A_PEER_ROAM_REFUSED,
 	__WGTUN_A_PEER_MAX
 };
 #define WGTUN_A_PEER_MAX (__WGTUN_A_PEER_MAX - 1)
@@ -292,6 +314,18 @@ enum wgtun_drop_attr {
  * @WGTUN_EVENT_PEER_CHANGED: an administrator changed the peer.
  * @WGTUN_EVENT_CARRIER: the interface's carrier changed; carries
  *	WGTUN_A_DEVICE_CARRIER.
+ * @WGTUN_EVENT_ROAM_REFUSED: an authenticated packet from the peer came
+ *	from an address other than its pinned endpoint (WGTUN_A_PEER_ROAMING
+ *	0), and other than the one of the previous such event; the peer entry's
+ *	WGTUN_A_PEER_ENDPOINT is that packet's source, not the endpoint.
+ *	Counted in WGTUN_A_PEER_ROAM_REFUSED whether or not an event is sent.
+ * @WGTUN_EVENT_UNKNOWN_PEER: a handshake initiation passed mac1 (and, under
+ *	load, mac2 and the rate limiter) and its static key decrypted, but no
+ *	peer has that key.  Only with WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS 1.
+ *	The peer entry carries that key (WGTUN_A_PEER_PUBLIC_KEY) and the
+ *	message's source (WGTUN_A_PEER_ENDPOINT).  The key is not
+ *	authenticated by this message alone: whoever knows the interface's
+ *	public key can make one up.  Bounded per interface (see "Events").
  */
 enum wgtun_event_type {
 	WGTUN_EVENT_UNSPEC,
@@ -303,6 +337,8 @@ enum wgtun_event_type {
 	WGTUN_EVENT_PEER_REMOVED,
 	WGTUN_EVENT_PEER_CHANGED,
 	WGTUN_EVENT_CARRIER,
+	WGTUN_EVENT_ROAM_REFUSED,
+	WGTUN_EVENT_UNKNOWN_PEER,
 	__WGTUN_EVENT_MAX
 };
 #define WGTUN_EVENT_MAX (__WGTUN_EVENT_MAX - 1)

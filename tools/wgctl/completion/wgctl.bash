@@ -68,7 +68,7 @@ _wgctl_completion()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
-	carrier-follows-peers)
+	carrier-follows-peers|unknown-peer-events|roaming)
 		mapfile -t COMPREPLY < <(compgen -W "on off" -- "$cur")
 		return
 		;;
@@ -88,9 +88,10 @@ _wgctl_completion()
 		[[ ${COMP_WORDS[i]} == peer ]] && has_peer=1
 	done
 	if [[ $has_peer -eq 1 ]]; then
-		words=(peer remove preshared-key endpoint persistent-keepalive allowed-ips)
+		words=(peer remove preshared-key endpoint persistent-keepalive allowed-ips roaming)
 	else
-		words=(listen-port fwmark private-key carrier-follows-peers liveness-timeout peer)
+		words=(listen-port fwmark private-key carrier-follows-peers liveness-timeout
+		       unknown-peer-events peer)
 	fi
 	mapfile -t COMPREPLY < <(compgen -W "${words[*]}" -- "$cur")
 }

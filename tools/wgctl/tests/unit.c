@@ -161,10 +161,12 @@ static const char *sample_conf =
 	"fwmark = 0x1f\n"
 	"CarrierFollowsPeers = on\n"
 	"LivenessTimeout = 5\n"
+	"UnknownPeerEvents = on\n"
 	"\n"
 	"[Peer]\n"
 	"PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
 	"Endpoint = 192.95.5.67:1234\n"
+	"Roaming = off\n"
 	"AllowedIPs = 10.192.122.3/32, 10.192.124.1/24\n"
 	"[peer]\n"
 	"PublicKey = TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\n"
@@ -188,13 +190,15 @@ static void test_config_good(void)
 	CHECK(dev != NULL, "sample rejected: %s", err);
 	if (!dev)
 		return;
-	CHECK(!strcmp(err, "test.conf:12: Warning: AllowedIP has nonzero host part: "
+	CHECK(!strcmp(err, "test.conf:14: Warning: AllowedIP has nonzero host part: "
 		      "10.192.124.1/24\n"), "unexpected messages: %s", err);
 	wgc_key_to_base64(b64, dev->private_key);
 	CHECK(!strcmp(b64, PRIV), "private key %s", b64);
 	CHECK(dev->listen_port == 51820 && dev->fwmark == 0x1f, "port %u mark %x",
 	      dev->listen_port, dev->fwmark);
-	CHECK(dev->carrier_follows_peers && dev->liveness_timeout == 5, "extensions");
+	CHECK(dev->carrier_follows_peers && dev->liveness_timeout == 5 &&
+	      (dev->has & WGC_DEV_HAS_UNKNOWN_PEER_EVENTS) && dev->unknown_peer_events,
+	      "extensions");
 	CHECK(dev->nlflags == WGTUN_DEVICE_F_REPLACE_PEERS, "setconf replaces peers");
 	CHECK(dev->npeers == 3, "peers %zu", dev->npeers);
 	if (dev->npeers != 3)
@@ -213,6 +217,8 @@ static void test_config_good(void)
 	CHECK(dev->peers[1].keepalive == 25 && (dev->peers[1].has & WGC_PEER_HAS_PRESHARED_KEY),
 	      "keepalive and psk");
 	CHECK(dev->peers[0].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS, "peer replaces ips");
+	CHECK((dev->peers[0].has & WGC_PEER_HAS_ROAMING) && !dev->peers[0].roaming &&
+	      !(dev->peers[1].has & WGC_PEER_HAS_ROAMING), "Roaming = off, and left out");
 out:
 	wgc_device_free(dev);
 
@@ -254,6 +260,8 @@ static void test_config_bad(void)
 		{ "[Interface]\nFwMark = 12abc\n", 2, "Fwmark" },
 		{ "[Interface]\nLivenessTimeout = 86401\n", 2, "Liveness timeout" },
 		{ "[Interface]\nCarrierFollowsPeers = maybe\n", 2, "neither on nor off" },
+		{ "[Interface]\nUnknownPeerEvents = 1\n", 2, "UnknownPeerEvents is neither" },
+		{ "[Interface]\nRoaming = off\n", 2, "Unknown key in [Interface]" },
 		{ "[Interface]\nAddress = 10.0.0.1/24\n", 2, "Unknown key in [Interface]" },
 		{ "[Interface]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n", 2,
 		  "Unknown key" },
@@ -357,8 +365,9 @@ static void test_argv(void)
 	make_file(badkeyfile, "not a key\n");
 
 	snprintf(line, sizeof(line), "listen-port 0 fwmark 0x10 private-key KEYFILE "
-		 "carrier-follows-peers off liveness-timeout 0 "
+		 "carrier-follows-peers off liveness-timeout 0 unknown-peer-events on "
 		 "peer %s preshared-key EMPTYFILE endpoint [::1]:51820 persistent-keepalive 0 "
+		 "roaming off "
 		 "allowed-ips 10.0.0.0/8,fd00::/64 peer %s remove peer %s allowed-ips "
 		 "+10.1.0.0/16,-10.2.0.0/16", K1, K2, K3);
 	dev = parse_args(line, &err);
@@ -369,7 +378,11 @@ static void test_argv(void)
 		CHECK(dev->has & WGC_DEV_HAS_LISTEN_PORT && !dev->listen_port, "port 0");
 		CHECK(dev->has & WGC_DEV_HAS_CARRIER_FOLLOWS && !dev->carrier_follows_peers,
 		      "carrier off");
+		CHECK((dev->has & WGC_DEV_HAS_UNKNOWN_PEER_EVENTS) && dev->unknown_peer_events,
+		      "unknown-peer-events on");
 		CHECK(dev->npeers == 3, "three peers");
+		CHECK(dev->npeers == 3 && (dev->peers[0].has & WGC_PEER_HAS_ROAMING) &&
+		      !dev->peers[0].roaming, "roaming off");
 		CHECK((dev->peers[0].has & WGC_PEER_HAS_PRESHARED_KEY) &&
 		      wgc_key_is_zero(dev->peers[0].preshared_key), "empty file removes psk");
 		CHECK(dev->peers[0].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS, "replace");
@@ -400,6 +413,7 @@ static void test_argv(void)
 		{ "bogus 1", "Invalid argument: bogus" },
 		{ "liveness-timeout -5", "Liveness timeout" },
 		{ "carrier-follows-peers yes", "neither on nor off" },
+		{ "unknown-peer-events yes", "unknown-peer-events is neither on nor off" },
 		{ "listen-port", "Missing value" },
 	};
 	size_t i;
@@ -411,6 +425,7 @@ static void test_argv(void)
 	}
 	static const char *peer_bad[][2] = {
 		{ "endpoint 1.2.3.4", "Endpoint is not" },
+		{ "roaming pinned", "roaming is neither on nor off" },
 		{ "persistent-keepalive 70000", "Persistent keepalive" },
 		{ "allowed-ips 1.2.3.4/40", "CIDR" },
 		{ "allowed-ips fe80::1/129", "CIDR" },
@@ -743,7 +758,7 @@ static void test_sync(void)
 		 "[Interface]\nPrivateKey = %s\n"
 		 "[Peer]\nPublicKey = %s\nAllowedIPs = fd00::/64, 10.192.122.3/32\n"
 		 "PersistentKeepalive = 25\n"
-		 "[Peer]\nPublicKey = %s\nAllowedIPs = 10.9.0.0/16\n"
+		 "[Peer]\nPublicKey = %s\nAllowedIPs = 10.9.0.0/16\nRoaming = off\n"
 		 "[Peer]\nPublicKey = 4CiRlgNlWDXK6p/vWd4vmRaUMxRAhzPDpw9TZkECzFw=\n",
 		 PRIV, K1, K3);
 	file = parse_text(text, true, &err);
@@ -765,6 +780,9 @@ static void test_sync(void)
 		CHECK(diff->peers[1].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS &&
 		      diff->peers[1].nips == 1 && !(diff->peers[1].has & WGC_PEER_HAS_KEEPALIVE),
 		      "changed peer carries only its changes");
+		CHECK((diff->peers[1].has & WGC_PEER_HAS_ROAMING) && !diff->peers[1].roaming,
+		      "roaming turned off");
+		CHECK(!(diff->peers[2].has & WGC_PEER_HAS_ROAMING), "new peer roams by default");
 		CHECK(diff->peers[2].nlflags == WGTUN_PEER_F_REPLACE_ALLOWEDIPS, "new peer added");
 	}
 	wgc_device_free(diff);
