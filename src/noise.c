@@ -570,7 +570,7 @@ static bool initiation_acceptable(struct wgt_noise_handshake *hs,
 	lockdep_assert_held(&hs->lock);
 	if (memcmp(timestamp, hs->latest_timestamp, NOISE_TIMESTAMP_LEN) <= 0)
 		return false;
-	return now - hs->last_initiation_consumption >= NSEC_PER_SEC / INITIATIONS_PER_SECOND;
+	return now >= hs->last_initiation_consumption + NSEC_PER_SEC / INITIATIONS_PER_SECOND;
 }
 
 /**

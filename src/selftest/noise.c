@@ -342,6 +342,13 @@ static bool test_replay(void)
 
 	ok &= CHECK(consumed_by(wgt_noise_consume_initiation(b, &init, NULL), &w->b_a),
 		    "replay: first consumption");
+	/*
+	 * As if the first had been consumed a second from now: "too soon" then
+	 * holds however slowly this machine reaches the next line.
+	 */
+	down_write(&hs->lock);
+	hs->last_initiation_consumption += NSEC_PER_SEC;
+	up_write(&hs->lock);
 	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &newer, NULL)),
 		    "flood: too soon after the last");
 	ok &= CHECK(refused(wgt_noise_consume_initiation(b, &init, NULL)), "replay: same message");
