@@ -85,8 +85,10 @@ static const struct nla_policy device_policy[WGTUN_A_DEVICE_MAX + 1] = {
 		.reject_message = "events are sent by the kernel only",
 	},
 	[WGTUN_A_DEVICE_BIND_IFINDEX]	= { .type = NLA_U32 },
-	[WGTUN_A_DEVICE_BIND_IFNAME]	= { .type = NLA_REJECT,
-					    .reject_message = "the bound device's name is read only" },
+	[WGTUN_A_DEVICE_BIND_IFNAME]	= {
+		.type = NLA_REJECT,
+		.reject_message = "the bound device's name is read only",
+	},
 };
 
 static struct wgt_device *lookup_from_attrs(struct net *net, struct nlattr **attrs,
