@@ -524,10 +524,7 @@ int wgt_socket_bind_dev(struct wgt_device *wg, const struct net_device *dev)
 	lockdep_assert_held(&wg->update_lock);
 	memcpy(old_name, wg->bind_name, sizeof(old_name));
 	bind_dev_record(wg, dev);
-	if (!netif_running(wg->dev))
-		return 0;
-
-	ret = rebind(wg);
+	ret = netif_running(wg->dev) ? rebind(wg) : 0;
 	if (ret) {
 		wg->bind_ifindex = old_ifindex;
 		wg->bind_absent = old_absent;
@@ -538,7 +535,7 @@ int wgt_socket_bind_dev(struct wgt_device *wg, const struct net_device *dev)
 			netdev_warn(wg->dev, "lost UDP port %u while rebinding\n", wg->listen_port);
 		return ret;
 	}
-	/* Cached routes and sources were chosen for the old binding. */
+	/* Cached routes and sources were chosen for the old binding, open or not. */
 	list_for_each_entry(peer, &wg->peers, list)
 		wgt_socket_clear_peer_endpoint_src(peer);
 	return 0;
