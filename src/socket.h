@@ -6,10 +6,10 @@
 #ifndef _WGTUN_SOCKET_H
 #define _WGTUN_SOCKET_H
 
-#include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
+struct net_device;
 struct wgt_device;
 struct wgt_endpoint;
 struct wgt_peer;
