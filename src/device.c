@@ -256,6 +256,57 @@ static struct pernet_operations pernet_ops = {
 	.pre_exit = wgt_netns_pre_exit,
 };
 
+/*
+ * The device @wg's sockets are bound to (socket.h) comes and goes: when it
+ * leaves the namespace they stay bound to its index and the interface sends
+ * nothing (no-route drops); a device registered there under the same name
+ * takes its place, as an operator recreating a VRF expects.  RTNL held.
+ */
+static void bind_dev_event(struct wgt_device *wg, struct net_device *dev, unsigned long event)
+{
+	mutex_lock(&wg->update_lock);
+	switch (event) {
+	case NETDEV_UNREGISTER:
+		if (!wg->bind_absent && wg->bind_ifindex == dev->ifindex) {
+			netdev_info(wg->dev, "bound device %s is gone\n", dev->name);
+			wgt_socket_bind_dev_gone(wg);
+		}
+		break;
+	case NETDEV_REGISTER:
+		if (wg->bind_absent && !strcmp(wg->bind_name, dev->name)) {
+			if (wgt_socket_bind_dev(wg, dev))
+				netdev_warn(wg->dev, "cannot bind to %s again\n", dev->name);
+			else
+				netdev_info(wg->dev, "bound to %s again\n", dev->name);
+		}
+		break;
+	case NETDEV_CHANGENAME:
+		if (!wg->bind_absent && wg->bind_ifindex == dev->ifindex)
+			strscpy(wg->bind_name, dev->name, sizeof(wg->bind_name));
+		break;
+	}
+	mutex_unlock(&wg->update_lock);
+}
+
+static int netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct wgt_device *wg;
+
+	if (event != NETDEV_UNREGISTER && event != NETDEV_REGISTER &&
+	    event != NETDEV_CHANGENAME)
+		return NOTIFY_DONE;
+	list_for_each_entry(wg, &device_list, list) {
+		if (wg->bind_ifindex && wg->dev != dev && net_eq(wg->creating_net, dev_net(dev)))
+			bind_dev_event(wg, dev, event);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block netdev_notifier = {
+	.notifier_call = netdev_event,
+};
+
 int wgt_device_init(void)
 {
 	int ret;
@@ -263,11 +314,16 @@ int wgt_device_init(void)
 	ret = register_pernet_device(&pernet_ops);
 	if (ret)
 		return ret;
-	ret = rtnl_link_register(&link_ops);
+	ret = register_netdevice_notifier(&netdev_notifier);
 	if (ret)
 		goto err_unregister_pernet;
+	ret = rtnl_link_register(&link_ops);
+	if (ret)
+		goto err_unregister_notifier;
 	return 0;
 
+err_unregister_notifier:
+	unregister_netdevice_notifier(&netdev_notifier);
 err_unregister_pernet:
 	unregister_pernet_device(&pernet_ops);
 	return ret;
@@ -276,5 +332,6 @@ err_unregister_pernet:
 void wgt_device_uninit(void)
 {
 	rtnl_link_unregister(&link_ops);
+	unregister_netdevice_notifier(&netdev_notifier);
 	unregister_pernet_device(&pernet_ops);
 }

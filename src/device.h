@@ -64,6 +64,15 @@
  * @listen_port: configured UDP port, host order; 0 = random at open, then
  *	the port actually bound.
  * @fwmark: mark for outgoing UDP packets, 0 = none.
+ * @bind_ifindex: device in @creating_net the sockets are bound to, 0 =
+ *	none; while @bind_absent, the index the device had.  Written under
+ *	RTNL and @update_lock, read under either.  The send paths read the
+ *	socket's own sk_bound_dev_if instead.
+ * @bind_name: that device's name, followed across renames; a device
+ *	registered under it in @creating_net while @bind_absent is bound anew.
+ * @bind_absent: the bound device was unregistered (or left the namespace):
+ *	the sockets stay bound to its old index, so nothing is sent or
+ *	received until a device named @bind_name appears.
  * @handshakes: incoming handshake messages waiting for a worker, in
  *	arrival order; its lock also guards @handshake_node's membership.
  * @handshake_node: entry in the module-wide line of devices whose
@@ -107,6 +116,9 @@ struct wgt_device {
 	struct sock __rcu *sock6;
 	u16 listen_port;
 	u32 fwmark;
+	int bind_ifindex;
+	char bind_name[IFNAMSIZ];
+	bool bind_absent;
 
 	struct sk_buff_head handshakes;
 	struct list_head handshake_node;

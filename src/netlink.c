@@ -88,6 +88,11 @@ static const struct nla_policy device_policy[WGTUN_A_DEVICE_MAX + 1] = {
 		.reject_message = "events are sent by the kernel only",
 	},
 	[WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS] = NLA_POLICY_MAX(NLA_U8, 1),
+	[WGTUN_A_DEVICE_BIND_IFINDEX]	= { .type = NLA_U32 },
+	[WGTUN_A_DEVICE_BIND_IFNAME]	= {
+		.type = NLA_REJECT,
+		.reject_message = "the bound device's name is read only",
+	},
 };
 
 static struct wgt_device *lookup_from_attrs(struct net *net, struct nlattr **attrs,
@@ -197,6 +202,11 @@ static int put_dev_attrs(struct sk_buff *skb, struct wgt_device *wg)
 		goto out;
 	if (has_key && (nla_put(skb, WGTUN_A_DEVICE_PUBLIC_KEY, WGTUN_KEY_LEN, pub) ||
 			nla_put(skb, WGTUN_A_DEVICE_PRIVATE_KEY, WGTUN_KEY_LEN, priv)))
+		goto out;
+	if (wg->bind_ifindex &&
+	    (nla_put_u32(skb, WGTUN_A_DEVICE_BIND_IFINDEX,
+			 wg->bind_absent ? 0 : wg->bind_ifindex) ||
+	     nla_put_string(skb, WGTUN_A_DEVICE_BIND_IFNAME, wg->bind_name)))
 		goto out;
 	ret = put_drops(skb, WGTUN_A_DEVICE_DROPS, wg->drops);
 out:
@@ -685,6 +695,43 @@ static int set_private_key(struct wgt_device *wg, const u8 *key)
 	return 0;
 }
 
+/*
+ * The index names a device in the caller's namespace (where wgctl resolved
+ * the name); the sockets can only be bound to one in theirs.
+ */
+static int set_bind_dev(struct wgt_device *wg, struct net *net, struct nlattr *attr,
+			struct netlink_ext_ack *extack)
+{
+	u32 ifindex = nla_get_u32(attr);
+	struct net_device *dev = NULL;
+	int ret;
+
+	if (ifindex) {
+		dev = __dev_get_by_index(net, ifindex);
+		if (!dev) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "no device with that index");
+			return -ENODEV;
+		}
+		if (!net_eq(dev_net(dev), wg->creating_net)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "the device is in another namespace than the interface's sockets");
+			return -EXDEV;
+		}
+		if (dev == wg->dev) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "cannot bind the tunnel to itself");
+			return -ELOOP;
+		}
+	}
+	if (dev ? dev->ifindex == wg->bind_ifindex && !wg->bind_absent : !wg->bind_ifindex)
+		return 0;
+	ret = wgt_socket_bind_dev(wg, dev);
+	if (ret == -EADDRINUSE)
+		NL_SET_ERR_MSG_ATTR(extack, attr, "the listen port is in use on that device");
+	else if (ret)
+		NL_SET_ERR_MSG_ATTR(extack, attr, "cannot bind the sockets to that device");
+	return ret;
+}
+
 static int set_device(struct wgt_device *wg, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
@@ -722,6 +769,13 @@ static int set_device(struct wgt_device *wg, struct genl_info *info)
 		} else if (!netif_running(wg->dev)) {
 			wg->listen_port = port;
 		}
+	}
+
+	if (attrs[WGTUN_A_DEVICE_BIND_IFINDEX]) {
+		ret = set_bind_dev(wg, genl_info_net(info), attrs[WGTUN_A_DEVICE_BIND_IFINDEX],
+				   extack);
+		if (ret)
+			return ret;
 	}
 
 	if (attrs[WGTUN_A_DEVICE_FWMARK]) {
@@ -789,14 +843,15 @@ static void wipe_request_keys(struct nlattr **attrs)
 
 /*
  * The sockets live in the namespace the interface was created in (socket.h):
- * binding them to another port or marking their packets takes the
+ * binding them to another port or device or marking their packets takes the
  * capability there too, not only in the namespace the interface is in now.
  * RTNL keeps creating_net alive while the interface is registered.
  */
 static int check_socket_admin(struct sk_buff *skb, struct wgt_device *wg, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[WGTUN_A_DEVICE_LISTEN_PORT] ?:
-			      info->attrs[WGTUN_A_DEVICE_FWMARK];
+			      info->attrs[WGTUN_A_DEVICE_FWMARK] ?:
+			      info->attrs[WGTUN_A_DEVICE_BIND_IFINDEX];
 
 	ASSERT_RTNL();
 	if (!attr || netlink_ns_capable(skb, wg->creating_net->user_ns, CAP_NET_ADMIN))

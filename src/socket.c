@@ -5,6 +5,13 @@
  * The sockets live in the namespace the interface was created in, so moving
  * the interface into a container keeps its tunnel traffic outside.  They are
  * published with RCU; the send paths read them under rcu_read_lock_bh.
+ *
+ * Bound to a device (bind-dev), the sockets only see packets that came in
+ * through it (through a slave, for a VRF), and every outer route is looked up
+ * with the socket's device as the flow's output interface: for a VRF master
+ * that selects the VRF's table (the l3mdev rule), for another device the
+ * routes through it.  Learned endpoints are reached the same way, so they
+ * stay in the VRF.
  */
 
 #include <linux/inetdevice.h>
@@ -67,6 +74,7 @@ static struct dst_entry *route4(struct sock *sk, struct wgt_endpoint *ep, u32 ma
 		.fl4_sport = inet_sk(sk)->inet_sport,
 		.fl4_dport = ep->addr4.sin_port,
 		.flowi4_mark = mark,
+		.flowi4_oif = READ_ONCE(sk->sk_bound_dev_if),
 		.flowi4_proto = IPPROTO_UDP,
 	};
 	*fresh = false;
@@ -90,7 +98,11 @@ static struct dst_entry *route4(struct sock *sk, struct wgt_endpoint *ep, u32 ma
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
-/* As route4(), for IPv6: the source is only checked to be the host's. */
+/*
+ * As route4(), for IPv6: the source is only checked to be the host's.  A
+ * link-local endpoint's scope wins over the socket's device (a VRF's slave
+ * is in the VRF anyway).
+ */
 static struct dst_entry *route6(struct sock *sk, struct wgt_endpoint *ep, u32 mark,
 				struct dst_cache *cache, struct flowi6 *fl, bool *fresh)
 {
@@ -102,7 +114,7 @@ static struct dst_entry *route6(struct sock *sk, struct wgt_endpoint *ep, u32 ma
 		.fl6_sport = inet_sk(sk)->inet_sport,
 		.fl6_dport = ep->addr6.sin6_port,
 		.flowi6_mark = mark,
-		.flowi6_oif = ep->addr6.sin6_scope_id,
+		.flowi6_oif = ep->addr6.sin6_scope_id ?: READ_ONCE(sk->sk_bound_dev_if),
 		.flowi6_proto = IPPROTO_UDP,
 	};
 	*fresh = false;
@@ -448,6 +460,7 @@ static int tunnel_sock_create(struct wgt_device *wg, int family, u16 port, struc
 	struct udp_port_cfg cfg = {
 		.family = family,
 		.local_udp_port = htons(port),
+		.bind_ifindex = wg->bind_ifindex,
 		.use_udp_checksums = true,
 		.ipv6_v6only = family == AF_INET6,
 	};
@@ -514,4 +527,73 @@ void wgt_socket_reinit(struct wgt_device *wg, struct sock *sk4, struct sock *sk6
 	synchronize_net();
 	tunnel_sock_free(old4);
 	tunnel_sock_free(old6);
+}
+
+/* Remember @dev (NULL: none) as the device to bind the sockets to. */
+static void bind_dev_record(struct wgt_device *wg, const struct net_device *dev)
+{
+	wg->bind_ifindex = dev ? dev->ifindex : 0;
+	if (dev)
+		strscpy(wg->bind_name, dev->name, sizeof(wg->bind_name));
+	else
+		wg->bind_name[0] = '\0';
+	wg->bind_absent = false;
+}
+
+/*
+ * Sockets on the port the interface has now, bound as recorded.  New ones
+ * are made first, so the old ones keep serving if that fails.  When the
+ * kernel refuses the port because the old sockets' binding overlaps the new
+ * one (either is unbound, or both name the same device), the old ones are
+ * closed first instead.
+ */
+static int rebind(struct wgt_device *wg)
+{
+	int ret;
+
+	ret = wgt_socket_init(wg, wg->listen_port);
+	if (ret != -EADDRINUSE)
+		return ret;
+	wgt_socket_reinit(wg, NULL, NULL);
+	return wgt_socket_init(wg, wg->listen_port);
+}
+
+int wgt_socket_bind_dev(struct wgt_device *wg, const struct net_device *dev)
+{
+	int old_ifindex = wg->bind_ifindex;
+	bool old_absent = wg->bind_absent;
+	char old_name[IFNAMSIZ];
+	struct wgt_peer *peer;
+	int ret;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&wg->update_lock);
+	memcpy(old_name, wg->bind_name, sizeof(old_name));
+	bind_dev_record(wg, dev);
+	ret = netif_running(wg->dev) ? rebind(wg) : 0;
+	if (ret) {
+		wg->bind_ifindex = old_ifindex;
+		wg->bind_absent = old_absent;
+		memcpy(wg->bind_name, old_name, sizeof(old_name));
+		/* Only after closing the old sockets: their binding gets them back. */
+		if (!rtnl_dereference(wg->sock4) && !rtnl_dereference(wg->sock6) &&
+		    wgt_socket_init(wg, wg->listen_port))
+			netdev_warn(wg->dev, "lost UDP port %u while rebinding\n", wg->listen_port);
+		return ret;
+	}
+	/* Cached routes and sources were chosen for the old binding, open or not. */
+	list_for_each_entry(peer, &wg->peers, list)
+		wgt_socket_clear_peer_endpoint_src(peer);
+	return 0;
+}
+
+void wgt_socket_bind_dev_gone(struct wgt_device *wg)
+{
+	struct wgt_peer *peer;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&wg->update_lock);
+	wg->bind_absent = true;
+	list_for_each_entry(peer, &wg->peers, list)
+		wgt_socket_clear_peer_endpoint_src(peer);
 }

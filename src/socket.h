@@ -9,6 +9,7 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
+struct net_device;
 struct wgt_device;
 struct wgt_endpoint;
 struct wgt_peer;
@@ -21,6 +22,32 @@ struct wgt_peer;
 int wgt_socket_init(struct wgt_device *wg, u16 port);
 /* Replace the sockets (NULL, NULL closes them); RTNL held; waits for readers. */
 void wgt_socket_reinit(struct wgt_device *wg, struct sock *sk4, struct sock *sk6);
+
+/**
+ * wgt_socket_bind_dev - bind the sockets to @dev, or to none
+ * @wg: the interface
+ * @dev: a device in @wg's creating namespace, or NULL to unbind
+ *
+ * An open interface gets new sockets on the same port, as a port change
+ * does; cached routes are dropped.  On failure the sockets and the binding
+ * are those before the call.
+ *
+ * Context: RTNL and @wg->update_lock held.
+ * Return: 0, or why the port could not be bound with the new binding
+ * (-EADDRINUSE: another socket bound to @dev has it).
+ */
+int wgt_socket_bind_dev(struct wgt_device *wg, const struct net_device *dev);
+
+/**
+ * wgt_socket_bind_dev_gone - the bound device is being unregistered
+ * @wg: the interface
+ *
+ * The sockets keep its index: nothing goes out or comes in (sends fail as
+ * no-route) until wgt_socket_bind_dev() binds them to a device again.
+ *
+ * Context: RTNL and @wg->update_lock held.
+ */
+void wgt_socket_bind_dev_gone(struct wgt_device *wg);
 
 /*
  * All send functions consume @skb and may be called from any context.  The

@@ -100,16 +100,17 @@ grep -q '^\[#\] ip link add dev wgq0 type wgtun$' "$tmp/up.err" ||
 	die "up echo: $(cat "$tmp/up.err")"
 down_clean "$tmp/wgq0.conf"
 
-log "Table = 1234: the routes go there; Table = off: no routes"
+log "Table = 1234: the routes go there; Table = off: no routes (and BindDev)"
 conf "$tmp/wgq0.conf" 1234
 n1 wgctl up "$tmp/wgq0.conf" 2> "$tmp/up.err" || die "up (1234): $(cat "$tmp/up.err")"
 n1 ip -4 route show table 1234 | grep -q '^10.77.0.0/16 dev wgq0' ||
 	die "table 1234: $(n1 ip -4 route show table 1234)"
 n1 ip -4 route show table main | grep -q '10.77.0.0' && die "route in main with Table = 1234"
 down_clean "$tmp/wgq0.conf"
-conf "$tmp/wgq0.conf" off
+conf "$tmp/wgq0.conf" off "BindDev = v1"
 n1 wgctl up "$tmp/wgq0.conf" 2> "$tmp/up.err" || die "up (off): $(cat "$tmp/up.err")"
 n1 ip -4 route show table all | grep -q '10.77.0.0' && die "a route with Table = off"
+assert_eq "$(n1 wgctl show wgq0 bind-dev)" v1 "BindDev passed on by up"
 down_clean "$tmp/wgq0.conf"
 
 log "Table = auto with a default route: its own table, fwmark and rules"

@@ -89,6 +89,13 @@ grep -q 'unknown interface flag' "$tmp/bad.out" || die "no extack message: $(cat
 grep -q "'bad-attr': '.flags'" "$tmp/bad.out" || die "no bad attribute: $(cat "$tmp/bad.out")"
 n1 wgctl show wgt0 listen-port > "$tmp/port"
 assert_eq "$(< "$tmp/port")" 51820 "listen port after the refused SET"
+# wgctl resolves bind-dev's name itself: only a raw client sends an index that is not there.
+if ynl --do set-device --json '{"ifname": "wgt0", "bind-ifindex": 999999}' \
+	> "$tmp/bad.out" 2>&1; then
+	die "bind-ifindex 999999 accepted"
+fi
+grep -q 'no device with that index' "$tmp/bad.out" || die "bind-ifindex: $(cat "$tmp/bad.out")"
+grep -q "'bad-attr': '.bind-ifindex'" "$tmp/bad.out" || die "bind-ifindex: $(cat "$tmp/bad.out")"
 
 log "an event through ynl: a subscriber sees an administrative peer change"
 PYTHONUNBUFFERED=1 n1 scripts/ynl.sh cli --no-schema --output-json --subscribe events \

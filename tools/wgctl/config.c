@@ -114,6 +114,20 @@ err:
 	return false;
 }
 
+static bool parse_bind_dev(const struct where *w, char name[IFNAMSIZ], const char *value)
+{
+	if (!strcasecmp(value, "off")) {
+		name[0] = '\0';
+		return true;
+	}
+	if (!*value || strlen(value) >= IFNAMSIZ || strchr(value, '/') || strchr(value, ' ')) {
+		report(w, "Bind device is neither off nor an interface name: `%s'", value);
+		return false;
+	}
+	strcpy(name, value);
+	return true;
+}
+
 static bool parse_keepalive(const struct where *w, uint16_t *interval, const char *value)
 {
 	unsigned long v;
@@ -420,7 +434,7 @@ out:
 enum kw_id {
 	KW_LISTEN_PORT, KW_FWMARK, KW_PRIVATE_KEY, KW_CARRIER, KW_LIVENESS,
 	KW_UNKNOWN_PEER_EVENTS, KW_PUBLIC_KEY, KW_PRESHARED_KEY, KW_ENDPOINT, KW_ALLOWED_IPS,
-	KW_KEEPALIVE, KW_ROAMING, KW_REMOVE,
+	KW_KEEPALIVE, KW_ROAMING, KW_REMOVE, KW_BIND_DEV,
 };
 
 struct keyword {
@@ -437,6 +451,7 @@ static const struct keyword keywords[] = {
 	{ "carrier-follows-peers", "CarrierFollowsPeers", SECTION_INTERFACE, KW_CARRIER },
 	{ "liveness-timeout", "LivenessTimeout", SECTION_INTERFACE, KW_LIVENESS },
 	{ "unknown-peer-events", "UnknownPeerEvents", SECTION_INTERFACE, KW_UNKNOWN_PEER_EVENTS },
+	{ "bind-dev", "BindDev", SECTION_INTERFACE, KW_BIND_DEV },
 	{ NULL, "PublicKey", SECTION_PEER, KW_PUBLIC_KEY },
 	{ "preshared-key", "PresharedKey", SECTION_PEER, KW_PRESHARED_KEY },
 	{ "endpoint", "Endpoint", SECTION_PEER, KW_ENDPOINT },
@@ -472,6 +487,9 @@ static bool apply_device(const struct where *w, struct wgc_device *dev, enum kw_
 		dev->has |= WGC_DEV_HAS_UNKNOWN_PEER_EVENTS;
 		return parse_onoff(w, w->from_argv ? "unknown-peer-events" : "UnknownPeerEvents",
 				   &dev->unknown_peer_events, value);
+	case KW_BIND_DEV:
+		dev->has |= WGC_DEV_HAS_BIND_DEV;
+		return parse_bind_dev(w, dev->bind_dev, value);
 	default:
 		return false;
 	}
@@ -522,14 +540,15 @@ bool config_file_init(struct config_ctx *ctx, const char *origin, bool append)
 	/*
 	 * setconf states the whole interface: what the file leaves out is
 	 * reset (no private key, random port, no mark, carrier always on,
-	 * default liveness timeout, no unknown-peer events) and other peers
-	 * go.
+	 * default liveness timeout, no unknown-peer events, no bound device)
+	 * and other peers go.
 	 */
 	if (!append) {
 		ctx->dev->nlflags |= WGTUN_DEVICE_F_REPLACE_PEERS;
 		ctx->dev->has |= WGC_DEV_HAS_PRIVATE_KEY | WGC_DEV_HAS_LISTEN_PORT |
 				 WGC_DEV_HAS_FWMARK | WGC_DEV_HAS_CARRIER_FOLLOWS |
-				 WGC_DEV_HAS_LIVENESS | WGC_DEV_HAS_UNKNOWN_PEER_EVENTS;
+				 WGC_DEV_HAS_LIVENESS | WGC_DEV_HAS_UNKNOWN_PEER_EVENTS |
+				 WGC_DEV_HAS_BIND_DEV;
 	}
 	return true;
 }

@@ -35,6 +35,8 @@ enum {
 	WGC_DEV_HAS_IFINDEX = 1U << 8,
 	WGC_DEV_HAS_EVENT = 1U << 9,
 	WGC_DEV_HAS_UNKNOWN_PEER_EVENTS = 1U << 10,
+	/* bind_dev was given (empty: unbind) or dumped (the device bound to). */
+	WGC_DEV_HAS_BIND_DEV = 1U << 11,
 };
 
 enum {
@@ -111,6 +113,9 @@ struct wgc_peer {
  * @name: the interface name.
  * @has: WGC_DEV_HAS_* bits.
  * @nlflags: WGTUN_DEVICE_F_* to send.
+ * @bind_dev: name of the device the UDP sockets are bound to, "" for none.
+ * @bind_ifindex: its index: in a dump, 0 while the device is gone; on SET,
+ *	resolved from @bind_dev by ipc_set_device().
  * @peers: @npeers peers in an array of @cappeers.  Pointers into it are
  *	invalidated by wgc_device_add_peer().
  */
@@ -123,6 +128,8 @@ struct wgc_device {
 	uint8_t public_key[WGC_KEY_LEN];
 	uint16_t listen_port;
 	uint32_t fwmark;
+	char bind_dev[IFNAMSIZ];
+	uint32_t bind_ifindex;
 	bool carrier_follows_peers;
 	uint32_t liveness_timeout;
 	bool carrier;

@@ -399,6 +399,7 @@ static const struct scalar_attr device_scalars[] = {
 	SCALAR(WGTUN_A_DEVICE_EVENT, NL_TYPE_U32, wgc_device, event, WGC_DEV_HAS_EVENT),
 	SCALAR(WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS, NL_TYPE_U8, wgc_device, unknown_peer_events,
 	       WGC_DEV_HAS_UNKNOWN_PEER_EVENTS),
+	SCALAR(WGTUN_A_DEVICE_BIND_IFINDEX, NL_TYPE_U32, wgc_device, bind_ifindex, 0),
 };
 
 /*
@@ -547,6 +548,12 @@ static int parse_device_attr(const struct nlattr *a, struct wgc_device *dev)
 			return -EINVAL;
 		snprintf(dev->name, sizeof(dev->name), "%s", nl_attr_get_str(a));
 		break;
+	case WGTUN_A_DEVICE_BIND_IFNAME:
+		if (nl_attr_validate(a, NL_TYPE_NUL_STRING))
+			return -EINVAL;
+		snprintf(dev->bind_dev, sizeof(dev->bind_dev), "%s", nl_attr_get_str(a));
+		dev->has |= WGC_DEV_HAS_BIND_DEV;
+		break;
 	case WGTUN_A_DEVICE_PRIVATE_KEY:
 	case WGTUN_A_DEVICE_PUBLIC_KEY:
 		if (!attr_is_key(a))
@@ -693,6 +700,9 @@ static bool put_device_head(struct nlmsghdr *nlh, size_t len, const struct wgc_d
 	if (dev->has & WGC_DEV_HAS_UNKNOWN_PEER_EVENTS)
 		ok &= nl_attr_put_u8_check(nlh, len, WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
 					    dev->unknown_peer_events);
+	if (dev->has & WGC_DEV_HAS_BIND_DEV)
+		ok &= nl_attr_put_u32_check(nlh, len, WGTUN_A_DEVICE_BIND_IFINDEX,
+					     dev->bind_ifindex);
 	return ok;
 }
 
@@ -832,7 +842,25 @@ static size_t set_msg_len(const struct wgc_device *dev)
 	return len < SET_MSG_LEN ? len : SET_MSG_LEN;
 }
 
-int ipc_set_device(const struct wgc_device *dev)
+/*
+ * The kernel takes the bound device by index, looked up in the caller's
+ * namespace: resolved here, where the name was given.
+ */
+static int resolve_bind_dev(struct wgc_device *dev)
+{
+	if (!(dev->has & WGC_DEV_HAS_BIND_DEV) || !dev->bind_dev[0]) {
+		dev->bind_ifindex = 0;
+		return 0;
+	}
+	dev->bind_ifindex = if_nametoindex(dev->bind_dev);
+	if (dev->bind_ifindex)
+		return 0;
+	snprintf(ipc_extack, sizeof(ipc_extack), "no device named `%s' to bind to",
+		 dev->bind_dev);
+	return -ENODEV;
+}
+
+int ipc_set_device(struct wgc_device *dev)
 {
 	size_t msg_len = set_msg_len(dev);
 	struct ipc_set_iter it;
@@ -845,6 +873,9 @@ int ipc_set_device(const struct wgc_device *dev)
 		snprintf(ipc_extack, sizeof(ipc_extack), "invalid interface name");
 		return -EINVAL;
 	}
+	err = resolve_bind_dev(dev);
+	if (err)
+		return err;
 	msg = malloc(msg_len);
 	if (!msg)
 		return -ENOMEM;

@@ -21,8 +21,11 @@ extern char ipc_extack[512];
 
 /* Reads the whole configuration of @name; *out is freed by the caller. */
 int ipc_get_device(const char *name, struct wgc_device **out);
-/* Sends @dev as one or more SET messages, each acknowledged in turn. */
-int ipc_set_device(const struct wgc_device *dev);
+/*
+ * Sends @dev as one or more SET messages, each acknowledged in turn; first
+ * resolves @dev->bind_dev into @dev->bind_ifindex (-ENODEV if no such device).
+ */
+int ipc_set_device(struct wgc_device *dev);
 /* NULL-terminated array of wgtun interface names; free with ipc_free_names. */
 int ipc_list_devices(char ***names);
 void ipc_free_names(char **names);

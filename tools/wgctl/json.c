@@ -186,6 +186,13 @@ void json_print_device(FILE *f, const struct wgc_device *dev, int in)
 	fputs(",\n", f);
 	FIELD("\"listen_port\": %u,\n", dev->listen_port);
 	FIELD("\"fwmark\": %u,\n", dev->fwmark);
+	FIELD("%s", "\"bind_dev\": ");
+	if (dev->bind_dev[0])
+		json_string(f, dev->bind_dev);
+	else
+		fputs("null", f);
+	fputs(",\n", f);
+	FIELD("\"bind_ifindex\": %u,\n", dev->bind_ifindex);
 	FIELD("\"carrier_follows_peers\": %s,\n", !(dev->has & WGC_DEV_HAS_CARRIER_FOLLOWS) ?
 	      "null" : dev->carrier_follows_peers ? "true" : "false");
 	if (dev->has & WGC_DEV_HAS_LIVENESS)

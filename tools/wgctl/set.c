@@ -9,7 +9,7 @@
 static void set_usage(const char *cmd)
 {
 	fprintf(stderr, "Usage: %s %s <interface> [listen-port <port>] [fwmark <mark>] "
-		"[private-key <file path>] [carrier-follows-peers on|off] "
+		"[bind-dev <interface>|off] [private-key <file path>] [carrier-follows-peers on|off] "
 		"[liveness-timeout <seconds>] [unknown-peer-events on|off] "
 		"[peer <base64 public key> [remove] "
 		"[preshared-key <file path>] [endpoint <ip>:<port>] "

@@ -151,6 +151,12 @@ static void device_diff(struct wgc_device *out, const struct wgc_device *want,
 		out->fwmark = want->has & WGC_DEV_HAS_FWMARK ? want->fwmark : 0;
 		out->has |= WGC_DEV_HAS_FWMARK;
 	}
+	/* By name: a bound device that is gone and comes back is the same one. */
+	if (strcmp(want->has & WGC_DEV_HAS_BIND_DEV ? want->bind_dev : "", have->bind_dev)) {
+		memcpy(out->bind_dev, want->has & WGC_DEV_HAS_BIND_DEV ? want->bind_dev : "",
+		       sizeof(out->bind_dev));
+		out->has |= WGC_DEV_HAS_BIND_DEV;
+	}
 	if (follows != (have->carrier_follows_peers && (have->has & WGC_DEV_HAS_CARRIER_FOLLOWS))) {
 		out->carrier_follows_peers = follows;
 		out->has |= WGC_DEV_HAS_CARRIER_FOLLOWS;

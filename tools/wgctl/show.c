@@ -300,6 +300,9 @@ void show_pretty(FILE *f, struct wgc_device *dev)
 			    dev->listen_port);
 	if (dev->fwmark)
 		term_printf(f, "  " TERM_BOLD "fwmark" TERM_RESET ": 0x%x\n", dev->fwmark);
+	if (dev->bind_dev[0])
+		term_printf(f, "  " TERM_BOLD "bind dev" TERM_RESET ": %s%s\n", dev->bind_dev,
+			    dev->bind_ifindex ? "" : " (gone: nothing is sent until it returns)");
 	pretty_device_extras(f, dev);
 	if (dev->npeers) {
 		show_sort_peers(dev);
@@ -414,7 +417,7 @@ bool show_field(FILE *f, const struct wgc_device *dev, const char *param, bool w
 		}
 	}
 	if (strcmp(param, "public-key") && strcmp(param, "private-key") &&
-	    strcmp(param, "listen-port") && strcmp(param, "fwmark"))
+	    strcmp(param, "listen-port") && strcmp(param, "fwmark") && strcmp(param, "bind-dev"))
 		return false;
 	if (with_interface)
 		fprintf(f, "%s\t", dev->name);
@@ -426,6 +429,8 @@ bool show_field(FILE *f, const struct wgc_device *dev, const char *param, bool w
 					   b64));
 	else if (!strcmp(param, "listen-port"))
 		fprintf(f, "%u\n", dev->listen_port);
+	else if (!strcmp(param, "bind-dev"))
+		fprintf(f, "%s\n", dev->bind_dev[0] ? dev->bind_dev : "off");
 	else if (dev->fwmark)
 		fprintf(f, "0x%x\n", dev->fwmark);
 	else
@@ -437,7 +442,7 @@ bool show_field(FILE *f, const struct wgc_device *dev, const char *param, bool w
 static void show_usage(void)
 {
 	fprintf(stderr, "Usage: %s show [--json] { <interface> | all | interfaces } [public-key | "
-		"private-key | listen-port | fwmark | peers | preshared-keys | endpoints | "
+		"private-key | listen-port | fwmark | bind-dev | peers | preshared-keys | endpoints | "
 		"allowed-ips | latest-handshakes | transfer | persistent-keepalive | dump | metrics]\n",
 		PROG_NAME);
 }

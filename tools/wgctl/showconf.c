@@ -43,6 +43,8 @@ void showconf_print(FILE *f, const struct wgc_device *dev)
 		fprintf(f, "ListenPort = %u\n", dev->listen_port);
 	if (dev->fwmark)
 		fprintf(f, "FwMark = 0x%x\n", dev->fwmark);
+	if (dev->bind_dev[0])
+		fprintf(f, "BindDev = %s\n", dev->bind_dev);
 	if ((dev->has & WGC_DEV_HAS_CARRIER_FOLLOWS) && dev->carrier_follows_peers)
 		fprintf(f, "CarrierFollowsPeers = on\n");
 	if ((dev->has & WGC_DEV_HAS_LIVENESS) && dev->liveness_timeout &&

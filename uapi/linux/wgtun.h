@@ -37,10 +37,11 @@
  *	family or length, a listen port in use) stop at that point: what the
  *	message changed before it stays changed.  The error is reported by
  *	extended ack, with the offending attribute flagged.
- *	WGTUN_A_DEVICE_LISTEN_PORT and WGTUN_A_DEVICE_FWMARK act on the UDP
- *	sockets, which live in the namespace the interface was created in even
- *	after it moved to another: a request carrying either also needs
- *	CAP_NET_ADMIN there (as in-tree), checked before anything is applied.
+ *	WGTUN_A_DEVICE_LISTEN_PORT, WGTUN_A_DEVICE_FWMARK and
+ *	WGTUN_A_DEVICE_BIND_IFINDEX act on the UDP sockets, which live in the
+ *	namespace the interface was created in even after it moved to another:
+ *	a request carrying any of them also needs CAP_NET_ADMIN there (as
+ *	in-tree for the first two), checked before anything is applied.
  *
  * WGTUN_CMD_EVENT (kernel to user only, multicast group "events")
  *	See "Events" below.
@@ -53,6 +54,7 @@
  *	FWMARK 0:		no mark on outgoing packets.
  *	PERSISTENT_KEEPALIVE_INTERVAL 0: persistent keepalive off.
  *	LIVENESS_TIMEOUT 0:	the default (WGTUN_LIVENESS_TIMEOUT_DEFAULT).
+ *	BIND_IFINDEX 0:		the sockets are bound to no device.
  *	Peer flags REMOVE_ME or UPDATE_ONLY for a peer that does not exist:
  *				the entry is skipped (as in the in-tree API).
  *	ALLOWEDIP_F_REMOVE_ME for a prefix the peer does not own: skipped.
@@ -68,7 +70,13 @@
  *	-EINVAL		an attribute failed its policy or is inconsistent
  *			(wrong key length, cidr too long, bad endpoint family).
  *	-EOPNOTSUPP	an unknown flag bit was set.
- *	-EADDRINUSE	the requested listen port is taken.
+ *	-EADDRINUSE	the requested listen port is taken (also by a socket
+ *			bound to the device given in BIND_IFINDEX).
+ *	-ENODEV		(BIND_IFINDEX) no device with that index in the
+ *			caller's namespace.
+ *	-EXDEV		(BIND_IFINDEX) the device is not in the namespace the
+ *			interface's sockets are in.
+ *	-ELOOP		(BIND_IFINDEX) the interface itself.
  *	-ENOMEM		out of memory; nothing after the failure point applied.
  *	Every other rejection carries an extended-ack message.
  *
@@ -152,6 +160,17 @@ enum wgtun_device_flag {
  * @WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS: NLA_U8, 0 (the default) or 1.  When 1,
  *	a handshake initiation whose static key decrypts but belongs to no
  *	peer is reported by a WGTUN_EVENT_UNKNOWN_PEER event (see "Events").
+ * @WGTUN_A_DEVICE_BIND_IFINDEX: NLA_U32, the device the UDP sockets are
+ *	bound to (SO_BINDTODEVICE): a VRF (l3mdev) master, whose table then
+ *	holds the outer routes, or an ordinary device.  0 unbinds.  On SET the
+ *	index is looked up in the caller's namespace and the device must be in
+ *	the one the interface was created in (where its sockets are).  In a
+ *	dump: absent if unbound, else the device's index, or 0 while the bound
+ *	device is gone (the sockets are then rebound to the next device that
+ *	appears there under WGTUN_A_DEVICE_BIND_IFNAME).
+ * @WGTUN_A_DEVICE_BIND_IFNAME: NLA_NUL_STRING, read only: the bound
+ *	device's name, present while bound; the interface may have moved to a
+ *	namespace where WGTUN_A_DEVICE_BIND_IFINDEX names nothing.
  */
 enum wgtun_device_attr {
 	WGTUN_A_DEVICE_UNSPEC,
@@ -169,6 +188,8 @@ enum wgtun_device_attr {
 	WGTUN_A_DEVICE_DROPS,
 	WGTUN_A_DEVICE_EVENT,
 	WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
+	WGTUN_A_DEVICE_BIND_IFINDEX,
+	WGTUN_A_DEVICE_BIND_IFNAME,
 	__WGTUN_A_DEVICE_MAX
 };
 #define WGTUN_A_DEVICE_MAX (__WGTUN_A_DEVICE_MAX - 1)

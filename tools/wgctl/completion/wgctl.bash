@@ -21,7 +21,7 @@ _wgctl_completion()
 		if [[ $COMP_CWORD -eq 2 ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "all interfaces --json $(_wgctl_interfaces)" -- "$cur")
 		elif [[ $COMP_CWORD -eq 3 && ${COMP_WORDS[2]} != interfaces ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump metrics --json" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "public-key private-key listen-port fwmark bind-dev peers preshared-keys endpoints allowed-ips latest-handshakes persistent-keepalive transfer dump metrics --json" -- "$cur")
 		fi
 		return
 		;;
@@ -76,6 +76,10 @@ _wgctl_completion()
 		mapfile -t COMPREPLY < <(compgen -W "off" -- "$cur")
 		return
 		;;
+	bind-dev)
+		mapfile -t COMPREPLY < <(compgen -W "off $(ls /sys/class/net 2>/dev/null)" -- "$cur")
+		return
+		;;
 	peer)
 		mapfile -t COMPREPLY < <(compgen -W "$(wgctl show "${COMP_WORDS[2]}" peers 2>/dev/null)" -- "$cur")
 		return
@@ -90,7 +94,7 @@ _wgctl_completion()
 	if [[ $has_peer -eq 1 ]]; then
 		words=(peer remove preshared-key endpoint persistent-keepalive allowed-ips roaming)
 	else
-		words=(listen-port fwmark private-key carrier-follows-peers liveness-timeout
+		words=(listen-port fwmark bind-dev private-key carrier-follows-peers liveness-timeout
 		       unknown-peer-events peer)
 	fi
 	mapfile -t COMPREPLY < <(compgen -W "${words[*]}" -- "$cur")

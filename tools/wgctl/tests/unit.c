@@ -791,6 +791,66 @@ out:
 	wgc_device_free(runtime);
 }
 
+/* bind-dev: argv, file, setconf's default, showconf, syncconf and the SET message. */
+static void test_bind_dev(void)
+{
+	struct wgc_device *dev, *runtime, *diff, *back;
+	struct ipc_set_iter it;
+	char buf[512], *out;
+	const char *err;
+
+	dev = parse_args("bind-dev vrf-underlay", &err);
+	CHECK(dev && (dev->has & WGC_DEV_HAS_BIND_DEV) && !strcmp(dev->bind_dev, "vrf-underlay"),
+	      "bind-dev NAME: %s", err);
+	wgc_device_free(dev);
+	dev = parse_args("bind-dev off", &err);
+	CHECK(dev && (dev->has & WGC_DEV_HAS_BIND_DEV) && !dev->bind_dev[0], "bind-dev off");
+	wgc_device_free(dev);
+	dev = parse_args("bind-dev 0123456789abcdef", &err);
+	CHECK(!dev && strstr(err, "Bind device"), "16-character name: %s", err);
+	wgc_device_free(dev);
+
+	dev = parse_text("[Interface]\nBindDev = eth1\n", true, &err);
+	CHECK(dev && dev->has == WGC_DEV_HAS_BIND_DEV && !strcmp(dev->bind_dev, "eth1"),
+	      "BindDev in a file: %s", err);
+	if (dev) {
+		out = capture_print(do_showconf, dev, NULL);
+		CHECK(out && strstr(out, "BindDev = eth1\n"), "showconf: %s", out);
+		free(out);
+		/* The SET message carries the index ipc_set_device() resolved. */
+		dev->bind_ifindex = 7;
+		strcpy(dev->name, "wgt0");
+		back = wgc_device_new();
+		ipc_set_iter_init(&it, dev);
+		CHECK(ipc_set_build(&it, buf, sizeof(buf), 42, 1) == 1 &&
+		      !ipc_parse_device((struct nlmsghdr *)buf, back) && back->bind_ifindex == 7,
+		      "BIND_IFINDEX in the SET message");
+		wgc_device_free(back);
+	}
+	wgc_device_free(dev);
+	dev = parse_text("[Interface]\nListenPort = 1\n", false, &err);
+	CHECK(dev && (dev->has & WGC_DEV_HAS_BIND_DEV) && !dev->bind_dev[0],
+	      "setconf without BindDev unbinds");
+	wgc_device_free(dev);
+
+	/* A bound device that is gone (index 0) is still the one the file names. */
+	runtime = sample_device();
+	strcpy(runtime->bind_dev, "vrf-u");
+	runtime->has |= WGC_DEV_HAS_BIND_DEV;
+	dev = parse_text("[Interface]\nBindDev = vrf-u\n", true, &err);
+	diff = dev ? syncconf_diff(dev, runtime) : NULL;
+	CHECK(diff && !(diff->has & WGC_DEV_HAS_BIND_DEV), "same BindDev left alone");
+	wgc_device_free(diff);
+	wgc_device_free(dev);
+	dev = parse_text("[Interface]\nListenPort = 51820\n", true, &err);
+	diff = dev ? syncconf_diff(dev, runtime) : NULL;
+	CHECK(diff && (diff->has & WGC_DEV_HAS_BIND_DEV) && !diff->bind_dev[0],
+	      "no BindDev in the file unbinds");
+	wgc_device_free(diff);
+	wgc_device_free(dev);
+	wgc_device_free(runtime);
+}
+
 static void json_sample(void)
 {
 	struct wgc_device *dev = sample_device(), ev = { .name = "wgt\"0" };
@@ -956,6 +1016,7 @@ int main(int argc, char *argv[])
 	test_printers();
 	test_split();
 	test_sync();
+	test_bind_dev();
 	test_metrics();
 	test_json_utf8();
 	free(errbuf);
