@@ -171,6 +171,13 @@ log "flood: $sent datagrams sent by $FLOODERS flooders, their queue_full $(qf_fl
 log "quiet: average round trips (ms) ${rtts[*]}"
 log "quiet: $lost pings lost (${lossy[*]}), queue_full $qf"
 log "veth2 rx_dropped $(n2 cat /sys/class/net/veth2/statistics/rx_dropped)"
+# Where else a quiet packet may have gone: every drop the quiet interfaces
+# and peers counted, by reason (nonzero ones), and the in-tree side's.
+log "quiet drops: $(n1 wgctl show all --json | jq -c '[.[] | select(.interface |
+	startswith("wgq")) | (.drops, .peers[].drops) | to_entries[] | select(.value > 0)] |
+	group_by(.key) | map({(.[0].key): (map(.value) | add)}) | add')"
+log "n2 wgp rx_errors $(n2 cat /sys/class/net/wgp/statistics/rx_errors)," \
+	"tx_dropped $(n2 cat /sys/class/net/wgp/statistics/tx_dropped)"
 echo "quiet_lost=$lost quiet_queue_full=$qf"
 
 fails=()
