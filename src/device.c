@@ -159,6 +159,7 @@ static int wgt_create(struct net *link_net, struct net_device *dev,
 	INIT_LIST_HEAD(&wg->peers);
 	skb_queue_head_init(&wg->handshakes);
 	INIT_LIST_HEAD(&wg->handshake_node);
+	wgt_crypt_share_init(&wg->crypt_share);
 	wgt_allowedips_init(&wg->allowedips);
 
 	ret = wgt_pubkey_table_init(&wg->pubkeys);

@@ -22,6 +22,7 @@
 #include "messages.h"
 #include "noise.h"
 #include "peerlookup.h"
+#include "queueing.h"
 
 #define WGTUN_KIND "wgtun"
 
@@ -80,6 +81,8 @@
  *	@handshakes is not empty, holding a reference to @dev.
  * @last_under_load: jiffies when the queues last looked like a flood.
  * @drops: drops before a peer was known, by enum wgtun_drop_attr.
+ * @crypt_share: what the peers' packets in the crypto engine take of its
+ *	room (queueing.h).
  * @carrier_follows_peers: carrier only while a peer is alive (liveness.h).
  * @liveness_timeout: seconds of silence after which a peer is not alive.
  * @liveness_lock: serialises every change of a peer's liveness, of
@@ -124,6 +127,7 @@ struct wgt_device {
 	struct list_head handshake_node;
 	unsigned long last_under_load;
 	atomic64_t drops[WGTUN_A_DROP_MAX + 1];
+	struct wgt_crypt_share crypt_share;
 
 	bool carrier_follows_peers;
 	u32 liveness_timeout;

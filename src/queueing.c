@@ -5,17 +5,17 @@
  * Ownership: while a packet is in the engine it holds a reference to its
  * keypair (skb cb) and to its peer; the queue's @finished drops both when it
  * takes the packet off the queue.  Whoever marks a packet finished (a
- * worker, or the submitter running it inline or failing it on a full ring)
- * takes its own peer reference first, because the packet (and with it the
- * packet's reference) may be gone the moment the mark is visible to another
- * CPU.  So nothing here relies on its caller's context (bottom halves off,
- * RCU) to keep the peer, or the queue in it.
+ * worker, or the submitter running it inline) takes its own peer reference
+ * first, because the packet (and with it the packet's reference) may be
+ * gone the moment the mark is visible to another CPU.  A queue stands in a
+ * line only while it has jobs waiting, whose packets keep its peer.  So
+ * nothing here relies on its caller's context (bottom halves off, RCU) to
+ * keep the peer, or the queue in it.
  */
 
 #include <linux/cpumask.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
-#include <linux/ptr_ring.h>
 #include <linux/workqueue.h>
 
 #include "compat.h"
@@ -24,18 +24,26 @@
 #include "queueing.h"
 #include "skbcb.h"
 
-/* Jobs one CPU's ring holds; past that packets are dropped and counted. */
-#define WGT_CRYPT_RING_SIZE 4096
+/* Packets the engine holds module-wide, per possible CPU; see may_hold(). */
+#define WGT_CRYPT_CPU_PACKETS 4096
 
+/* Packets an interface may always hold, whatever the others hold. */
+#define WGT_CRYPT_SHARE_FLOOR 256
+
+/*
+ * One CPU's line of queues with jobs waiting, served by its worker (and by
+ * other CPUs' workers that have run out of their own).
+ */
 struct crypt_cpu {
-	struct ptr_ring ring;
+	spinlock_t lock;	/* guards @line */
+	struct list_head line;
 	struct work_struct work;
 };
 
 /*
  * Packets per job, 1 to WGT_CRYPT_JOB_PACKETS: a run of submitted packets
- * is split into jobs of this many, each on the next CPU. Larger jobs cost
- * fewer hand-offs; smaller ones spread a burst over more CPUs.
+ * is split into jobs of this many, taken by the CPUs in turn. Larger jobs
+ * cost fewer hand-offs; smaller ones spread a burst over more CPUs.
  */
 static unsigned int job_packets = WGT_CRYPT_JOB_PACKETS;
 module_param(job_packets, uint, 0644);
@@ -43,6 +51,9 @@ MODULE_PARM_DESC(job_packets, "packets per sealing job (1-64, default 64; tuning
 
 static struct crypt_cpu __percpu *crypt_cpus;
 static struct workqueue_struct *crypt_wq;
+/* Packets on all queues, and the module-wide bound (set at init). */
+static atomic_t crypt_queued = ATOMIC_INIT(0);
+static unsigned int crypt_bound;
 static DEFINE_PER_CPU(int, last_cpu);
 
 int wgt_queueing_next_cpu(void)
@@ -71,6 +82,10 @@ unsigned int wgt_crypt_take_finished(struct wgt_crypt_queue *q, struct sk_buff_h
 		__skb_unlink(skb, &q->packets);
 		__skb_queue_tail(done, skb);
 		n++;
+	}
+	if (n) {
+		atomic_sub(n, &q->share->queued);
+		atomic_sub(n, &crypt_queued);
 	}
 	return n;
 }
@@ -106,73 +121,131 @@ static void run_job(struct wgt_crypt_queue *q, struct sk_buff *first)
 	wgt_peer_put(peer);
 }
 
-/*
- * No ring had room: drop the job's packets where they stand, so that their
- * places in the order are released; counted here, freed by @q's user.
- */
-static void drop_job(struct wgt_crypt_queue *q, struct sk_buff *first)
+/* @q has jobs waiting and no line holds it: it joins @cpu's line. */
+static void line_join(struct wgt_crypt_queue *q, int cpu)
 {
-	struct wgt_peer *peer = q->peer;
-	struct sk_buff *skb, *next;
+	struct crypt_cpu *c = per_cpu_ptr(crypt_cpus, cpu);
 
-	kref_get(&peer->refcount);
-	for (skb = first; skb; skb = next) {
-		next = wgt_skb_cb(skb)->job_next;
-		wgt_peer_drop(peer, WGTUN_A_DROP_QUEUE_FULL);
-		mark(skb, WGT_CRYPT_DROPPED);
-	}
-	q->ops->finished(q);
-	wgt_peer_put(peer);
+	spin_lock_bh(&c->lock);
+	list_add_tail(&q->node, &c->line);
+	spin_unlock_bh(&c->lock);
+	queue_work_on(cpu, crypt_wq, &c->work);
 }
 
 /*
- * The next job for @own's worker: from its own ring, else from another
- * CPU's. A CPU busy with something else (the application producing the
- * packets, say) runs its worker late, and the jobs dealt to it would wait
- * for it while other CPUs idle; taking them keeps every CPU working. The
- * order is the peers' queues' business, not the rings', so it does not
- * matter who runs a job. The rings are never resized, so a lockless look
- * at whether one is empty is safe (a stale answer only costs a retry later).
+ * The first queue in @c's line, off the line; NULL if none. The lines are
+ * never freed while a worker runs, so a lockless look at whether one is
+ * empty is safe (a stale answer only costs a retry later).
  */
-static struct sk_buff *next_job(struct crypt_cpu *own)
+static struct wgt_crypt_queue *line_take(struct crypt_cpu *c)
 {
-	struct sk_buff *skb = ptr_ring_consume_bh(&own->ring);
-	struct crypt_cpu *c;
+	struct wgt_crypt_queue *q;
+
+	if (list_empty_careful(&c->line))
+		return NULL;
+	spin_lock_bh(&c->lock);
+	q = list_first_entry_or_null(&c->line, struct wgt_crypt_queue, node);
+	if (q)
+		list_del(&q->node);
+	spin_unlock_bh(&c->lock);
+	return q;
+}
+
+/*
+ * The next queue for @own's worker: from its own line, else from another
+ * CPU's. A CPU busy with something else (the application producing the
+ * packets, say) runs its worker late, and the queues in its line would wait
+ * for it while other CPUs idle; taking them keeps every CPU working. The
+ * order is the queues' business, not the lines', so it does not matter who
+ * runs a job.
+ */
+static struct wgt_crypt_queue *next_queue(struct crypt_cpu *own)
+{
+	struct wgt_crypt_queue *q = line_take(own);
 	int cpu;
 
-	if (skb)
-		return skb;
+	if (q)
+		return q;
 	for_each_online_cpu(cpu) {
-		c = per_cpu_ptr(crypt_cpus, cpu);
-		if (c == own || __ptr_ring_empty(&c->ring))
-			continue;
-		skb = ptr_ring_consume_bh(&c->ring);
-		if (skb)
-			return skb;
+		q = line_take(per_cpu_ptr(crypt_cpus, cpu));
+		if (q)
+			return q;
 	}
 	return NULL;
+}
+
+/*
+ * Take the oldest waiting job of @q, which the caller took off a line; if
+ * more wait, @q goes to the back of the next CPU's line, so that a busy
+ * queue is served by every CPU, one job a turn. Returns the job's first
+ * packet. The job's packets keep @q until they are marked.
+ */
+static struct sk_buff *take_job(struct wgt_crypt_queue *q)
+{
+	struct sk_buff *first, *last;
+
+	spin_lock_bh(&q->packets.lock);
+	first = q->next_job;
+	for (last = first; wgt_skb_cb(last)->job_next; last = wgt_skb_cb(last)->job_next)
+		;
+	q->next_job = skb_queue_is_last(&q->packets, last) ? NULL : last->next;
+	last = q->next_job;
+	spin_unlock_bh(&q->packets.lock);
+	if (last)
+		line_join(q, wgt_queueing_next_cpu());
+	return first;
 }
 
 static void crypt_worker(struct work_struct *work)
 {
 	struct crypt_cpu *c = container_of(work, struct crypt_cpu, work);
-	struct sk_buff *skb;
+	struct wgt_crypt_queue *q;
 
-	while ((skb = next_job(c)) != NULL) {
-		run_job(wgt_skb_cb(skb)->queue, skb);
+	while ((q = next_queue(c)) != NULL) {
+		run_job(q, take_job(q));
 		cond_resched();
 	}
 }
 
-/* Queue a job of @n packets linked from @first, in @q's order and on one CPU. */
+/*
+ * Whether @q, with @n more packets, stays within the engine's bounds: the
+ * queue's own (MAX_QUEUED_PACKETS), and its interface's share of the
+ * module's, WGT_CRYPT_CPU_PACKETS per possible CPU: while the interface
+ * holds at most WGT_CRYPT_SHARE_FLOOR, or while what it holds is at most
+ * what all interfaces together leave of the bound. With k interfaces
+ * flooding, each stops at about 1/(k + 1) of the bound, so a quiet one
+ * still finds room, and the floor is there even when the others have
+ * taken it all (the engine then holds at most the bound plus a floor per
+ * interface). Counts the packets if they fit. Called with q->packets.lock.
+ */
+static bool may_hold(struct wgt_crypt_queue *q, unsigned int n)
+{
+	unsigned int mine, all;
+
+	lockdep_assert_held(&q->packets.lock);
+	if (skb_queue_len(&q->packets) + n > MAX_QUEUED_PACKETS)
+		return false;
+	mine = atomic_add_return(n, &q->share->queued);
+	all = atomic_add_return(n, &crypt_queued);
+	if (mine <= WGT_CRYPT_SHARE_FLOOR || mine + all <= crypt_bound)
+		return true;
+	atomic_sub(n, &q->share->queued);
+	atomic_sub(n, &crypt_queued);
+	return false;
+}
+
+/*
+ * Queue a job of @n packets linked from @first, in @q's order: run it here
+ * if it is a lone packet small enough and no job of @q waits, else as a job
+ * waiting in @q, @q joining a line if it was in none.
+ */
 static void submit_job(struct wgt_crypt_queue *q, struct sk_buff *first, unsigned int n)
 {
+	bool here = false, join = false;
 	struct sk_buff *skb, *next;
-	struct crypt_cpu *c;
-	int cpu;
 
 	spin_lock_bh(&q->packets.lock);
-	if (unlikely(skb_queue_len(&q->packets) + n > MAX_QUEUED_PACKETS)) {
+	if (unlikely(!may_hold(q, n))) {
 		spin_unlock_bh(&q->packets.lock);
 		for (skb = first; skb; skb = next) {
 			next = wgt_skb_cb(skb)->job_next;
@@ -186,18 +259,18 @@ static void submit_job(struct wgt_crypt_queue *q, struct sk_buff *first, unsigne
 	}
 	for (skb = first; skb; skb = wgt_skb_cb(skb)->job_next)
 		__skb_queue_tail(&q->packets, skb);
+	if (!q->next_job) {
+		here = n == 1 && first->len <= READ_ONCE(*q->ops->inline_bytes);
+		join = !here;
+		if (join)
+			q->next_job = first;
+	}
 	spin_unlock_bh(&q->packets.lock);
 
-	if (n == 1 && first->len <= READ_ONCE(*q->ops->inline_bytes)) {
+	if (here)
 		run_job(q, first);
-		return;
-	}
-	cpu = wgt_queueing_next_cpu();
-	c = per_cpu_ptr(crypt_cpus, cpu);
-	if (likely(!ptr_ring_produce_bh(&c->ring, first)))
-		queue_work_on(cpu, crypt_wq, &c->work);
-	else
-		drop_job(q, first);
+	else if (join)
+		line_join(q, wgt_queueing_next_cpu());
 }
 
 void wgt_crypt_submit(struct wgt_crypt_queue *q, struct sk_buff_head *packets,
@@ -227,57 +300,49 @@ void wgt_crypt_submit(struct wgt_crypt_queue *q, struct sk_buff_head *packets,
 	}
 }
 
+void wgt_crypt_share_init(struct wgt_crypt_share *share)
+{
+	atomic_set(&share->queued, 0);
+}
+
 void wgt_crypt_queue_init(struct wgt_crypt_queue *q, struct wgt_peer *peer,
-			  const struct wgt_crypt_ops *ops)
+			  const struct wgt_crypt_ops *ops, struct wgt_crypt_share *share)
 {
 	skb_queue_head_init(&q->packets);
+	q->next_job = NULL;
+	INIT_LIST_HEAD(&q->node);
 	q->ops = ops;
 	q->peer = peer;
+	q->share = share;
 }
 
 int wgt_queueing_init(void)
 {
-	int cpu, ret;
+	int cpu;
 
 	crypt_wq = alloc_workqueue("wgtun-crypt", WQ_PERCPU | WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
 	if (!crypt_wq)
 		return -ENOMEM;
 	crypt_cpus = alloc_percpu(struct crypt_cpu);
 	if (!crypt_cpus) {
-		ret = -ENOMEM;
-		goto err_wq;
+		destroy_workqueue(crypt_wq);
+		return -ENOMEM;
 	}
 	for_each_possible_cpu(cpu) {
 		struct crypt_cpu *c = per_cpu_ptr(crypt_cpus, cpu);
 
-		ret = ptr_ring_init(&c->ring, WGT_CRYPT_RING_SIZE, GFP_KERNEL);
-		if (ret)
-			goto err_rings;
+		spin_lock_init(&c->lock);
+		INIT_LIST_HEAD(&c->line);
 		INIT_WORK(&c->work, crypt_worker);
 		per_cpu(last_cpu, cpu) = cpu;
 	}
+	crypt_bound = WGT_CRYPT_CPU_PACKETS * num_possible_cpus();
 	return 0;
-
-err_rings:
-	for_each_possible_cpu(cpu) {
-		struct crypt_cpu *c = per_cpu_ptr(crypt_cpus, cpu);
-
-		if (c->ring.queue)
-			ptr_ring_cleanup(&c->ring, NULL);
-	}
-	free_percpu(crypt_cpus);
-err_wq:
-	destroy_workqueue(crypt_wq);
-	return ret;
 }
 
-/* Every interface is gone: the rings are empty and stay so. */
+/* Every interface is gone: the lines are empty and stay so. */
 void wgt_queueing_uninit(void)
 {
-	int cpu;
-
 	destroy_workqueue(crypt_wq);
-	for_each_possible_cpu(cpu)
-		ptr_ring_cleanup(&per_cpu_ptr(crypt_cpus, cpu)->ring, NULL);
 	free_percpu(crypt_cpus);
 }

@@ -7,7 +7,7 @@
  *  - transport data: find the keypair by receiver index and submit the
  *    packet to the crypto engine (queueing.h) on the peer's receive queue;
  *    the engine opens it in place (rx_open()), right here up to
- *    inline_rx_bytes and on another CPU's ring above that, and calls
+ *    inline_rx_bytes and by the engine's workers above that, and calls
  *    rx_finished(), which schedules the peer's NAPI poll; the poll checks
  *    the replay window and the inner source against the peer's allowed IPs,
  *    in arrival order, and hands the packet to GRO;
@@ -452,9 +452,7 @@ static void rx_opened(struct wgt_peer *peer, struct sk_buff *skb)
 	struct wgt_device *wg = peer->wg;
 
 	if (unlikely(state != WGT_CRYPT_DONE)) {
-		/* A dropped packet was counted by the engine already. */
-		if (state == WGT_CRYPT_FAILED)
-			wgt_peer_drop(peer, WGTUN_A_DROP_DECRYPT);
+		wgt_peer_drop(peer, WGTUN_A_DROP_DECRYPT);
 		goto drop;
 	}
 	if (unlikely(!wgt_noise_keypair_replay_check(kp, wgt_skb_cb(skb)->nonce))) {
@@ -551,12 +549,12 @@ static void rx_finished(struct wgt_crypt_queue *q)
 
 /*
  * A received data message up to this size is opened by the receiving
- * softirq, in its place in the peer's order, instead of going to another
- * CPU's ring: the peer's NAPI poll, which runs after it, then finds the
- * whole batch opened and GRO merges it, and the hand-off per packet goes.
- * 1500 covers every message of a standard MTU; 0 sends them all to the
- * rings. Measured in docs/benchmarks-log.md, 2026-11-30 (`06f6b2d` and
- * `a1ccdc7`).
+ * softirq, in its place in the peer's order, unless a job of the peer's
+ * waits in the engine already, instead of going to the engine's workers:
+ * the peer's NAPI poll, which runs after it, then finds the whole batch
+ * opened and GRO merges it, and the hand-off per packet goes. 1500 covers
+ * every message of a standard MTU; 0 sends them all to the workers.
+ * Measured in docs/benchmarks-log.md, 2026-11-30 (`06f6b2d` and `a1ccdc7`).
  */
 static unsigned int inline_rx_bytes = 1500;
 module_param(inline_rx_bytes, uint, 0644);
@@ -572,7 +570,7 @@ static const struct wgt_crypt_ops rx_ops = {
 void wgt_receive_peer_init(struct wgt_peer *peer)
 {
 	ASSERT_RTNL();
-	wgt_crypt_queue_init(&peer->rx_ordered, peer, &rx_ops);
+	wgt_crypt_queue_init(&peer->rx_ordered, peer, &rx_ops, &peer->wg->crypt_share);
 	netif_napi_add(peer->wg->dev, &peer->napi, rx_poll);
 	napi_enable(&peer->napi);
 }

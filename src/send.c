@@ -197,9 +197,7 @@ static void send_sealed(struct wgt_peer *peer, struct sk_buff *skb, struct tx_ta
 	int ret;
 
 	if (unlikely(state != WGT_CRYPT_DONE)) {
-		/* A dropped packet was counted by the engine already. */
-		if (state == WGT_CRYPT_FAILED)
-			wgt_peer_drop(peer, WGTUN_A_DROP_SEAL);
+		wgt_peer_drop(peer, WGTUN_A_DROP_SEAL);
 		DEV_STATS_INC(dev, tx_errors);
 		kfree_skb(skb);
 		return;
@@ -276,7 +274,7 @@ static void tx_flush(struct wgt_crypt_queue *q)
  * A lone outgoing packet (a datagram, an ACK) up to this size is sealed by
  * the sending CPU; off by default, since a sender of small datagrams would
  * otherwise seal them all on its own CPU. Runs of staged packets (GSO
- * bursts) always go to the engine's rings. Measured in
+ * bursts) always go to the engine's workers. Measured in
  * docs/benchmarks-log.md, 2026-11-30 (`06f6b2d` and `a1ccdc7`).
  */
 static unsigned int inline_tx_bytes;
@@ -292,7 +290,7 @@ static const struct wgt_crypt_ops tx_ops = {
 
 void wgt_send_peer_init(struct wgt_peer *peer)
 {
-	wgt_crypt_queue_init(&peer->tx_ordered, peer, &tx_ops);
+	wgt_crypt_queue_init(&peer->tx_ordered, peer, &tx_ops, &peer->wg->crypt_share);
 }
 
 void wgt_send_staged(struct wgt_peer *peer)

@@ -13,14 +13,12 @@ struct wgt_noise_keypair;
 
 /*
  * Where a packet stands in the crypto engine (queueing.h): waiting, sealed
- * or opened, failed by the cipher, or dropped (and counted) by the engine
- * for want of room.
+ * or opened, or failed by the cipher.
  */
 enum wgt_crypt_state {
 	WGT_CRYPT_PENDING,
 	WGT_CRYPT_DONE,
 	WGT_CRYPT_FAILED,
-	WGT_CRYPT_DROPPED,
 };
 
 /**

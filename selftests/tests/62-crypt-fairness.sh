@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 600
+#
+# The crypto engine shared fairly (issue #21, part 2): FLOODERS tunnels
+# sending 64-byte UDP datagrams as fast as they can beside QUIET tunnels
+# that each ping PINGS times.  The quiet tunnels must lose nothing: every
+# ping answered, and no quiet peer counts a queue_full drop.  The flooders
+# may lose what they like (their own queue is full).  Their latency is a
+# figure for bench/ (BENCHMARKS.md, "Fair crypto queues"), not a check
+# here: the test prints the quiet pings' average round trip.
+#
+# Full tier, not core, for now: on 6.1 (make check-all) it lost 232 quiet
+# pings with no queue_full drop on any quiet peer, a loss not yet
+# located (issue #21); on 6.12 it passes.
+#
+#   n1 wgf0..wgfF-1 (wgtun) 10.8.J.1 ==== FLOODERS tunnels ==== n2 wgg (in-tree) 10.8.J.2
+#   n1 wgq0..wgqQ-1 (wgtun) 10.9.I.1 ==== QUIET tunnels ======= n2 wgp (in-tree) 10.9.I.2
+#      veth1 198.51.100.1 ------------------------------------ veth2 198.51.100.2
+#
+# Each wgtun interface has one peer; in n2 one in-tree interface holds the
+# flooders' peers and another the quiet ones, so that the in-tree side
+# (whose queues are per interface) never drops a quiet packet for the
+# flood's sake.  The veth's per-CPU backlog is raised for the test, so
+# that it does not drop the quiet packets either: what is left to fail is
+# wgtun's engine.  Each flooder's own queue holds at most 1,024 packets,
+# so with 2 CPUs and (before the fair queues) 4,096 jobs a CPU it takes
+# more than 8 flooders, sealing one datagram a job, to fill the module's
+# rings; and a flooding socket has no more packets in flight than its send
+# buffer holds (about 280 by default), so the test raises the default send
+# buffer in n1 for each flooder to fill its queue: with the default, 16
+# flooders kept about 4,500 packets in the engine, lost nothing, and the
+# quiet pings took 3 to 11 s.
+. "$(dirname "$0")/../lib.sh"
+
+FLOODERS=${FLOODERS:-16}
+QUIET=${QUIET:-50}
+PINGS=${PINGS:-10}
+FLOOD_SEEN=2000
+
+flood=$(dirname "$0")/../tools/flood
+[[ -x $flood ]] || skip "selftests/tools/flood not built (make -C selftests/tools)"
+tmp=$(mktemp -d)
+on_exit "rm -rf $tmp"
+umask 077
+
+backlog0=$(cat /proc/sys/net/core/netdev_max_backlog)
+echo 100000 > /proc/sys/net/core/netdev_max_backlog
+on_exit "echo $backlog0 > /proc/sys/net/core/netdev_max_backlog"
+
+# The flooders' send buffers: room for their whole queue in flight (the
+# setting is the machine's before 6.3 or so, per namespace after it, and a
+# new namespace starts from the machine's).
+wmem0=$(cat /proc/sys/net/core/wmem_default)
+echo $((4 << 20)) > /proc/sys/net/core/wmem_default
+on_exit "echo $wmem0 > /proc/sys/net/core/wmem_default"
+setup_netns n1 n2
+n1 sysctl -qw net.core.wmem_default=$((4 << 20)) 2> /dev/null || true
+ip link add veth1 netns n1 type veth peer name veth2 netns n2
+n1 ip addr add 198.51.100.1/24 dev veth1
+n2 ip addr add 198.51.100.2/24 dev veth2
+n1 ip link set veth1 up
+n2 ip link set veth2 up
+
+wg genkey > "$tmp/kg"
+wg genkey > "$tmp/kp"
+n2 ip link add wgg type wireguard
+n2 ip link add wgp type wireguard
+
+# tunnels PREFIX NET N PORT0 N2DEV KEY2 PORT2: N wgtun interfaces PREFIXi in
+# n1 (10.NET.i.1, listen port PORT0+i), each with one peer on N2DEV in n2
+# (listen port PORT2, private key in file KEY2, 10.NET.i.2); made in a few
+# processes.
+tunnels() {
+	local prefix=$1 net=$2 n=$3 port0=$4 n2dev=$5 key2=$6 port2=$7 pub2 i
+
+	pub2=$(wg pubkey < "$key2")
+	for ((i = 0; i < n; i++)); do
+		wg genkey > "$tmp/k$prefix$i"
+		echo "link add $prefix$i type wgtun"
+		echo "addr add 10.$net.$i.1/24 dev $prefix$i"
+	done | ip -n n1 -batch -
+	n1 bash -c "for ((i = 0; i < $n; i++)); do
+		wgctl set $prefix\$i private-key $tmp/k$prefix\$i listen-port \$(($port0 + i)) \
+			peer $pub2 endpoint 198.51.100.2:$port2 allowed-ips 10.$net.\$i.2/32 || exit 1
+	done"
+	for ((i = 0; i < n; i++)); do
+		echo "link set $prefix$i up"
+	done | ip -n n1 -batch -
+	for ((i = 0; i < n; i++)); do
+		echo "addr add 10.$net.$i.2/24 dev $n2dev"
+	done | ip -n n2 -batch -
+	for ((i = 0; i < n; i++)); do
+		echo "peer $(wg pubkey < "$tmp/k$prefix$i") allowed-ips 10.$net.$i.1/32"
+	done | tr '\n' ' ' > "$tmp/peers-$n2dev"
+	# shellcheck disable=SC2046
+	n2 wg set "$n2dev" private-key "$key2" listen-port "$port2" \
+		$(cat "$tmp/peers-$n2dev")
+	n2 ip link set "$n2dev" up
+}
+log "making $FLOODERS flooding and $QUIET quiet tunnels"
+tunnels wgf 8 "$FLOODERS" 53000 wgg "$tmp/kg" 51900
+tunnels wgq 9 "$QUIET" 54000 wgp "$tmp/kp" 51901
+
+# Every tunnel's first handshake, a few at a time.
+ping_once() {
+	n1 ping -q -c 1 -w "$(scaled 30)" "$1" > /dev/null || echo "$1" >> "$tmp/unreached"
+}
+for ((i = 0; i < FLOODERS; i++)); do ping_once "10.8.$i.2" & done
+wait
+for ((i = 0; i < QUIET; i++)); do
+	ping_once "10.9.$i.2" &
+	((i % 10 == 9)) && wait
+done
+wait
+[[ ! -s $tmp/unreached ]] || die "tunnels not up before the flood: $(cat "$tmp/unreached")"
+log "all tunnels up"
+
+# qf_quiet: the quiet peers' queue_full drops, in all.
+qf_quiet() {
+	n1 wgctl show all --json |
+		jq '[.[] | select(.interface | startswith("wgq")) | .peers[].drops.queue_full] | add'
+}
+qf_flood() {
+	n1 wgctl show all --json |
+		jq '[.[] | select(.interface | startswith("wgf")) | .peers[].drops.queue_full] | add'
+}
+flood_tx() {
+	n1 cat /sys/class/net/wgf0/statistics/tx_packets
+}
+flooding() {
+	(($(flood_tx) - tx0 >= FLOOD_SEEN))
+}
+
+head -c 64 /dev/zero > "$tmp/pool"
+tx0=$(flood_tx)
+qf0=$(qf_quiet)
+floods=()
+for ((i = 0; i < FLOODERS; i++)); do
+	ip netns exec n1 "$flood" "10.8.$i.2" 9 "$tmp/pool" 64 0 100000 > "$tmp/flood$i.json" &
+	floods+=($!)
+done
+on_exit "kill ${floods[*]} 2>/dev/null"
+wait_for 30 flooding || die "the flood does not start"
+log "flooding ($(($(flood_tx) - tx0)) packets on wgf0); $QUIET tunnels pinging"
+
+# Each quiet tunnel pings PINGS times; a late answer still counts (ping
+# waits for answers up to twice the longest round trip, or -W with none).
+pings=()
+for ((i = 0; i < QUIET; i++)); do
+	n1 ping -q -c "$PINGS" -i 0.2 -W "$(scaled 60)" "10.9.$i.2" > "$tmp/ping$i" 2>&1 &
+	pings+=($!)
+done
+wait "${pings[@]}" || true
+kill -TERM "${floods[@]}" 2> /dev/null || true
+wait "${floods[@]}" || true
+
+lost=0
+lossy=()
+rtts=()
+for ((i = 0; i < QUIET; i++)); do
+	read -r tx rx < <(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' \
+		"$tmp/ping$i")
+	[[ -n $rx ]] || die "ping $i: $(cat "$tmp/ping$i")"
+	if ((rx < tx)); then
+		lost=$((lost + tx - rx))
+		lossy+=("wgq$i:$((tx - rx))")
+	fi
+	rtts+=("$(sed -n 's|^rtt .* = [0-9.]*/\([0-9.]*\)/.*|\1|p' "$tmp/ping$i")")
+done
+qf=$(($(qf_quiet) - qf0))
+sent=$(cat "$tmp"/flood*.json | jq -s 'map(.sent) | add')
+log "flood: $sent datagrams sent by $FLOODERS flooders, their queue_full $(qf_flood)"
+log "quiet: average round trips (ms) ${rtts[*]}"
+log "quiet: $lost pings lost (${lossy[*]}), queue_full $qf"
+log "veth2 rx_dropped $(n2 cat /sys/class/net/veth2/statistics/rx_dropped)"
+# Where else a quiet packet may have gone: every drop the quiet interfaces
+# and peers counted, by reason (nonzero ones), and the in-tree side's.
+log "quiet drops: $(n1 wgctl show all --json | jq -c '[.[] | select(.interface |
+	startswith("wgq")) | (.drops, .peers[].drops) | to_entries[] | select(.value > 0)] |
+	group_by(.key) | map({(.[0].key): (map(.value) | add)}) | add')"
+log "n2 wgp rx_errors $(n2 cat /sys/class/net/wgp/statistics/rx_errors)," \
+	"tx_dropped $(n2 cat /sys/class/net/wgp/statistics/tx_dropped)"
+echo "quiet_lost=$lost quiet_queue_full=$qf"
+
+fails=()
+((lost == 0)) || fails+=("quiet tunnels lost $lost pings")
+((qf == 0)) || fails+=("quiet peers counted $qf queue_full drops")
+((${#fails[@]} == 0)) || die "$(IFS=';'; echo "${fails[*]}")"
+log ok
