@@ -130,6 +130,12 @@ echo stale > /tmp/textfile/wgtun.prom
 ! grep -qx stale /tmp/textfile/wgtun.prom || die "wgtun.prom not replaced"
 echo "check-deb: wgctl-metrics-textfile wrote $(wc -l < /tmp/textfile/wgtun.prom) lines"
 
+# The unknown-peer example the man page points at.
+ex=/usr/share/doc/wgctl/examples/admit-peers
+[[ -f $ex && -x $ex ]] || die "$ex missing or not executable"
+bash -n "$ex" || die "$ex: syntax"
+echo "check-deb: $ex installed"
+
 apt-get -q -y purge wgctl wgtun-dkms > /tmp/purge.log 2>&1 || {
 	cat /tmp/purge.log
 	die "apt-get purge"

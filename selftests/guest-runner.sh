@@ -186,10 +186,10 @@ make_run_dirs() {
 # with two guests side by side, as make check runs them. It is measured
 # again before every test, since a host gets busier or quieter as a run goes
 # on, and that test's limits are stretched by it, so that a slower or busier
-# host gets more time instead of failures. The loop takes about 0.4 s at the
+# host gets more time instead of failures. The loop takes about 0.1 s at the
 # reference speed.
-SPEED_LOOPS=10000
-SPEED_REF_MS=400
+SPEED_LOOPS=2500
+SPEED_REF_MS=100
 speed_factor() {
 	local t0 t1 i ms f
 
@@ -220,7 +220,7 @@ if [[ -n $boot_bad ]]; then
 	record "FAIL boot kernel: $boot_bad"
 	say "FAIL $kver boot (kernel: $boot_bad)"
 fi
-export KVER=$kver WGTUN_REPO=$repo WGTUN_DEBUG_KO LOGDIR
+export KVER=$kver WGTUN_REPO=$repo WGTUN_DEBUG_KO WGTUN_TIER LOGDIR
 scale=${WGTUN_TIMEOUT_SCALE:-1}
 
 for i in "${!TESTS[@]}"; do

@@ -34,6 +34,14 @@ skip() {
 	exit 77
 }
 
+# by_tier FULL CORE: a test's depth (rounds, messages) for this run. A
+# kernel of the core tier runs its tests at CORE, which the test's header
+# argues still reaches every case; the full tier, a test named to
+# selftests/run and --all run FULL (WGTUN_TIER, set by the harness).
+by_tier() {
+	if [[ ${WGTUN_TIER:-full} == core ]]; then echo "$2"; else echo "$1"; fi
+}
+
 # scaled SECONDS: a limit inside a test, stretched like the harness' own
 # (WGTUN_TIMEOUT_SCALE: the speed factor the guest measured at boot, times
 # the debug kernel's own, which runs several times slower).

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 400
-# tier: core
 #
 # Endpoint pinning (`peer KEY roaming off`) against the in-tree module and
 # wireguard-go.  The peer "moves" the way a NAT rebinding moves it: a

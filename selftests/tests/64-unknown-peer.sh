@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 400
-# tier: core
 #
 # Unknown-peer events (`wgctl set wg0 unknown-peer-events on`) and the
 # worked example of docs/routing.md, tools/wgctl/examples/admit-peers, with
