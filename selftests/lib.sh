@@ -128,6 +128,26 @@ wait_for() {
 	"$@"
 }
 
+# veth_keys NET [HOST...]: a veth pair, v1 in n1 with NET.1/24 and v2 in
+# n2 with NET.2/24 (and NET.HOST/24 for each HOST given), both up; and two
+# key pairs: k1 and k2 private, p1 and p2 their public keys.
+veth_keys() {
+	local net=$1 h
+
+	shift
+	ip link add v1 netns n1 type veth peer name v2 netns n2
+	n1 ip addr add "$net.1/24" dev v1
+	for h in 2 "$@"; do
+		n2 ip addr add "$net.$h/24" dev v2
+	done
+	n1 ip link set v1 up
+	n2 ip link set v2 up
+	k1=$(wg genkey)
+	k2=$(wg genkey)
+	p1=$(wg pubkey <<< "$k1")
+	p2=$(wg pubkey <<< "$k2")
+}
+
 # link_kind DEV [NETNS]: the rtnl kind of DEV ("wgtun", "wireguard", ...).
 link_kind() {
 	ip ${2:+-n "$2"} -d -j link show dev "$1" | jq -r '.[0].linkinfo.info_kind // empty'

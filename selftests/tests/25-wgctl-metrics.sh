@@ -21,15 +21,7 @@ command -v promtool > /dev/null || skip "no promtool (Debian package prometheus)
 tmp=$(mktemp -d)
 on_exit "rm -rf $tmp"
 setup_netns n1 n2
-ip link add v1 netns n1 type veth peer name v2 netns n2
-n1 ip addr add 192.168.52.1/24 dev v1
-n2 ip addr add 192.168.52.2/24 dev v2
-n1 ip link set v1 up
-n2 ip link set v2 up
-k1=$(wg genkey)
-k2=$(wg genkey)
-p1=$(echo "$k1" | wg pubkey)
-p2=$(echo "$k2" | wg pubkey)
+veth_keys 192.168.52
 n1 ip link add wgt0 type wgtun
 n1 ip link add wgt1 type wgtun
 n2 ip link add wgt0 type wgtun

@@ -19,15 +19,7 @@ on_exit "rm -rf $tmp"
 setup_netns n1 n2
 # No duplicate address detection: addresses never sit "tentative" in a snapshot.
 n1 sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-ip link add v1 netns n1 type veth peer name v2 netns n2
-n1 ip addr add 192.168.53.1/24 dev v1
-n2 ip addr add 192.168.53.2/24 dev v2
-n1 ip link set v1 up
-n2 ip link set v2 up
-k1=$(wg genkey)
-k2=$(wg genkey)
-p1=$(echo "$k1" | wg pubkey)
-p2=$(echo "$k2" | wg pubkey)
+veth_keys 192.168.53
 n2 ip link add wgt0 type wgtun
 n2 wgctl set wgt0 private-key <(echo "$k2") listen-port 51002 \
 	peer "$p1" allowed-ips 10.9.0.1/32,fd09::1/128

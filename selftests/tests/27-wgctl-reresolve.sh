@@ -31,18 +31,9 @@ getent hosts peer2.wgtun.test | grep -q '^192.168.54.2 ' ||
 	die "the bind-mounted hosts file is not read"
 
 setup_netns n1 n2
-ip link add v1 netns n1 type veth peer name v2 netns n2
-n1 ip addr add 192.168.54.1/24 dev v1
+veth_keys 192.168.54 3
 # .3 stays when .2, the primary address, goes.
 n2 sysctl -qw net.ipv4.conf.v2.promote_secondaries=1
-n2 ip addr add 192.168.54.2/24 dev v2
-n2 ip addr add 192.168.54.3/24 dev v2
-n1 ip link set v1 up
-n2 ip link set v2 up
-k1=$(wg genkey)
-k2=$(wg genkey)
-p1=$(echo "$k1" | wg pubkey)
-p2=$(echo "$k2" | wg pubkey)
 p3=$(wg genkey | wg pubkey)
 n2 ip link add wgt0 type wgtun
 n2 wgctl set wgt0 private-key <(echo "$k2") listen-port 51002 peer "$p1" allowed-ips 10.9.0.1/32

@@ -57,16 +57,7 @@ done < debian/wgctl.install
 
 setup_netns n1 n2
 n1 sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-ip link add v1 netns n1 type veth peer name v2 netns n2
-n1 ip addr add 192.168.55.1/24 dev v1
-n2 ip addr add 192.168.55.2/24 dev v2
-n2 ip addr add 192.168.55.3/24 dev v2
-n1 ip link set v1 up
-n2 ip link set v2 up
-k1=$(wg genkey)
-k2=$(wg genkey)
-p1=$(echo "$k1" | wg pubkey)
-p2=$(echo "$k2" | wg pubkey)
+veth_keys 192.168.55 3
 n2 ip link add wgt0 type wgtun
 n2 wgctl set wgt0 private-key <(echo "$k2") listen-port 51002 peer "$p1" allowed-ips 10.9.0.1/32
 n2 ip addr add 10.9.0.2/24 dev wgt0
