@@ -144,16 +144,58 @@ on_exit "kill ${floods[*]} 2>/dev/null"
 wait_for 30 flooding || die "the flood does not start"
 log "flooding ($(($(flood_tx) - tx0)) packets on wgf0); $QUIET tunnels pinging"
 
+# Where a quiet packet goes, hop by hop: the counters below are read
+# before the pings and after them.
+# softnet: the machine's backlog totals, processed / dropped / time_squeeze.
+softnet() {
+	local p d s sum=(0 0 0)
+
+	while read -r p d s _; do
+		sum=($((sum[0] + 16#$p)) $((sum[1] + 16#$d)) $((sum[2] + 16#$s)))
+	done < /proc/net/softnet_stat
+	echo "${sum[*]}"
+}
+# ksoftirqd: the softirq threads' CPU time (ticks), in all.
+ksoftirqd() {
+	local pid t=0
+
+	for pid in $(pgrep '^ksoftirqd/'); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+	done
+	echo $t
+}
+# hops: the quiet path's packet counts, in its order.
+hops() {
+	local tx=0 rx=0 i
+
+	for ((i = 0; i < QUIET; i++)); do
+		tx=$((tx + $(n1 cat /sys/class/net/wgq$i/statistics/tx_packets)))
+		rx=$((rx + $(n1 cat /sys/class/net/wgq$i/statistics/rx_packets)))
+	done
+	echo "wgq_tx=$tx" \
+		"wgp_rx=$(n2 cat /sys/class/net/wgp/statistics/rx_packets)" \
+		"$(n2 nstat -asz IcmpInEchos IcmpOutEchoReps | awk '!/^#/ { printf "n2_%s=%s ", $1, $2 }')" \
+		"wgp_tx=$(n2 cat /sys/class/net/wgp/statistics/tx_packets)" \
+		"wgq_rx=$rx" \
+		"$(n1 nstat -asz IcmpInEchoReps | awk '!/^#/ { printf "n1_%s=%s", $1, $2 }')"
+}
+log "before the pings: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
+n2 wg show wgp transfer > "$tmp/transfer0"
+
 # Each quiet tunnel pings PINGS times; a late answer still counts (ping
 # waits for answers up to twice the longest round trip, or -W with none).
 pings=()
 for ((i = 0; i < QUIET; i++)); do
-	n1 ping -q -c "$PINGS" -i 0.2 -W "$(scaled 60)" "10.9.$i.2" > "$tmp/ping$i" 2>&1 &
+	n1 ping -c "$PINGS" -i 0.2 -W "$(scaled 60)" "10.9.$i.2" > "$tmp/ping$i" 2>&1 &
 	pings+=($!)
 done
 wait "${pings[@]}" || true
+log "after the pings: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
+n2 wg show wgp transfer > "$tmp/transfer1"
 kill -TERM "${floods[@]}" 2> /dev/null || true
 wait "${floods[@]}" || true
+sleep 5
+log "5 s after the flood: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
 
 lost=0
 lossy=()
@@ -181,6 +223,18 @@ log "quiet drops: $(n1 wgctl show all --json | jq -c '[.[] | select(.interface |
 	group_by(.key) | map({(.[0].key): (map(.value) | add)}) | add')"
 log "n2 wgp rx_errors $(n2 cat /sys/class/net/wgp/statistics/rx_errors)," \
 	"tx_dropped $(n2 cat /sys/class/net/wgp/statistics/tx_dropped)"
+for t in "${lossy[@]}"; do
+	i=${t%%:*}
+	i=${i#wgq}
+	log "wgq$i: $(grep -o 'icmp_seq=[0-9]* ttl=[0-9]* time=[0-9.]* ms' "$tmp/ping$i" |
+		sed 's/ ttl=[0-9]* time=/:/; s/icmp_seq=//; s/ ms//' | tr '\n' ' ')"
+	pub=$(wg pubkey < "$tmp/kwgq$i")
+	log "wgq$i: in-tree peer transfer before $(grep "$pub" "$tmp/transfer0" | cut -f2-)," \
+		"after $(grep "$pub" "$tmp/transfer1" | cut -f2-);" \
+		"handshake $(n2 wg show wgp latest-handshakes | grep "$pub" | cut -f2)," \
+		"now $(date +%s); wgtun tx $(n1 cat /sys/class/net/wgq$i/statistics/tx_packets)" \
+		"rx $(n1 cat /sys/class/net/wgq$i/statistics/rx_packets)"
+done
 echo "quiet_lost=$lost quiet_queue_full=$qf"
 
 fails=()
