@@ -164,19 +164,17 @@ ksoftirqd() {
 	done
 	echo $t
 }
-# hops: the quiet path's packet counts, in its order.
+# hops: the quiet path's packet counts, in its order (one process a
+# namespace: under the flood, starting one takes a while).
 hops() {
-	local tx=0 rx=0 i
+	local sum='{ n += $1 } END { printf "%d", n }'
 
-	for ((i = 0; i < QUIET; i++)); do
-		tx=$((tx + $(n1 cat /sys/class/net/wgq$i/statistics/tx_packets)))
-		rx=$((rx + $(n1 cat /sys/class/net/wgq$i/statistics/rx_packets)))
-	done
-	echo "wgq_tx=$tx" \
+	echo "wgq_tx=$(n1 sh -c 'cat /sys/class/net/wgq*/statistics/tx_packets' | awk "$sum")" \
 		"wgp_rx=$(n2 cat /sys/class/net/wgp/statistics/rx_packets)" \
-		"$(n2 nstat -asz IcmpInEchos IcmpOutEchoReps | awk '!/^#/ { printf "n2_%s=%s ", $1, $2 }')" \
+		"$(n2 nstat -asz IcmpInEchos IcmpOutEchoReps |
+			awk '!/^#/ { printf "n2_%s=%s ", $1, $2 }')" \
 		"wgp_tx=$(n2 cat /sys/class/net/wgp/statistics/tx_packets)" \
-		"wgq_rx=$rx" \
+		"wgq_rx=$(n1 sh -c 'cat /sys/class/net/wgq*/statistics/rx_packets' | awk "$sum")" \
 		"$(n1 nstat -asz IcmpInEchoReps | awk '!/^#/ { printf "n1_%s=%s", $1, $2 }')"
 }
 log "before the pings: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
