@@ -54,6 +54,17 @@ on_exit "echo $backlog0 > /proc/sys/net/core/netdev_max_backlog"
 wmem0=$(cat /proc/sys/net/core/wmem_default)
 echo $((4 << 20)) > /proc/sys/net/core/wmem_default
 on_exit "echo $wmem0 > /proc/sys/net/core/wmem_default"
+# The softirq threads above the flooders: before 6.5 (6.1 here), once a
+# CPU's softirqs are handed to its ksoftirqd, every later one waits for that
+# thread too, a nice-0 task among 8 flooders a CPU, and the quiet packets'
+# five softirq passes (two backlogs, two NAPI, ICMP) took up to 16 s a round
+# trip: late answers that ping counted lost, sessions past their rekey
+# with handshakes retried before their answer came. 6.5 and later run
+# softirqs where they are raised (the flooders' own time), as this does.
+for pid in $(pgrep '^ksoftirqd/'); do
+	renice -n -20 -p "$pid" > /dev/null
+	on_exit "renice -n 0 -p $pid > /dev/null"
+done
 setup_netns n1 n2
 n1 sysctl -qw net.core.wmem_default=$((4 << 20)) 2> /dev/null || true
 ip link add veth1 netns n1 type veth peer name veth2 netns n2
@@ -137,8 +148,7 @@ tx0=$(flood_tx)
 qf0=$(qf_quiet)
 floods=()
 for ((i = 0; i < FLOODERS; i++)); do
-	ip netns exec n1 nice -n 19 "$flood" "10.8.$i.2" 9 "$tmp/pool" 64 0 100000 \
-		> "$tmp/flood$i.json" &
+	ip netns exec n1 "$flood" "10.8.$i.2" 9 "$tmp/pool" 64 0 100000 > "$tmp/flood$i.json" &
 	floods+=($!)
 done
 on_exit "kill ${floods[*]} 2>/dev/null"
