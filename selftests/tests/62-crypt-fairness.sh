@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 600
+# tier: core
 #
 # The crypto engine shared fairly (issue #21, part 2): FLOODERS tunnels
 # sending 64-byte UDP datagrams as fast as they can beside QUIET tunnels
 # that each ping PINGS times.  The quiet tunnels must lose nothing: every
 # ping answered, and no quiet peer counts a queue_full drop.  The flooders
-# may lose what they like (their own queue is full).  Their latency is a
+# may lose what they like, but must fill their own queues (count
+# queue_full), or the engine was never short of room.  Their latency is a
 # figure for bench/ (BENCHMARKS.md, "Fair crypto queues"), not a check
 # here: the test prints the quiet pings' average round trip.
 #
-# Full tier, not core, for now: on 6.1 (make check-all) it lost 232 quiet
-# pings with no queue_full drop on any quiet peer, a loss not yet
-# located (issue #21); on 6.12 it passes.
+# The test also counts the quiet packets at every hop (wgtun's tx, the
+# in-tree side's rx, n2's echo requests and replies, the in-tree side's tx,
+# wgtun's rx, n1's echo replies), to show where any that ping misses went.
 #
 #   n1 wgf0..wgfF-1 (wgtun) 10.8.J.1 ==== FLOODERS tunnels ==== n2 wgg (in-tree) 10.8.J.2
 #   n1 wgq0..wgqQ-1 (wgtun) 10.9.I.1 ==== QUIET tunnels ======= n2 wgp (in-tree) 10.9.I.2
@@ -54,13 +56,14 @@ on_exit "echo $backlog0 > /proc/sys/net/core/netdev_max_backlog"
 wmem0=$(cat /proc/sys/net/core/wmem_default)
 echo $((4 << 20)) > /proc/sys/net/core/wmem_default
 on_exit "echo $wmem0 > /proc/sys/net/core/wmem_default"
-# The softirq threads above the flooders: before 6.5 (6.1 here), once a
+# The softirq threads above the flooders.  Before 6.5 (6.1 here), once a
 # CPU's softirqs are handed to its ksoftirqd, every later one waits for that
-# thread too, a nice-0 task among 8 flooders a CPU, and the quiet packets'
-# five softirq passes (two backlogs, two NAPI, ICMP) took up to 16 s a round
-# trip: late answers that ping counted lost, sessions past their rekey
-# with handshakes retried before their answer came. 6.5 and later run
-# softirqs where they are raised (the flooders' own time), as this does.
+# thread too: a nice-0 task among 8 flooders a CPU.  Each quiet round trip
+# takes four softirq passes (two veth backlogs, two NAPI polls), and on 6.1
+# they took up to 16 s: ping counted the late answers lost (every one had
+# reached n1), and handshakes were retried before their answer came.  Later
+# kernels run softirqs in the task that raises them, so this changes little
+# there.
 for pid in $(pgrep '^ksoftirqd/'); do
 	renice -n -20 -p "$pid" > /dev/null
 	on_exit "renice -n 0 -p $pid > /dev/null"
