@@ -146,20 +146,9 @@ flooding() {
 	(($(flood_tx) - tx0 >= FLOOD_SEEN))
 }
 
-head -c 64 /dev/zero > "$tmp/pool"
-tx0=$(flood_tx)
-qf0=$(qf_quiet)
-floods=()
-for ((i = 0; i < FLOODERS; i++)); do
-	ip netns exec n1 "$flood" "10.8.$i.2" 9 "$tmp/pool" 64 0 100000 > "$tmp/flood$i.json" &
-	floods+=($!)
-done
-on_exit "kill ${floods[*]} 2>/dev/null"
-wait_for 30 flooding || die "the flood does not start"
-log "flooding ($(($(flood_tx) - tx0)) packets on wgf0); $QUIET tunnels pinging"
-
 # Where a quiet packet goes, hop by hop: the counters below are read
-# before the pings and after them.
+# before the flood (the quiet tunnels are idle until the pings; under the
+# flood, starting these processes took minutes) and after it.
 # softnet: the machine's backlog totals, processed / dropped / time_squeeze.
 softnet() {
 	local p d s sum=(0 0 0)
@@ -181,18 +170,32 @@ ksoftirqd() {
 # hops: the quiet path's packet counts, in its order (one process a
 # namespace: under the flood, starting one takes a while).
 hops() {
-	local sum='{ n += $1 } END { printf "%d", n }'
+	# shellcheck disable=SC2016 # awk's program, not the shell's
+	local add='{ n += $1 } END { printf "%d", n }'
 
-	echo "wgq_tx=$(n1 sh -c 'cat /sys/class/net/wgq*/statistics/tx_packets' | awk "$sum")" \
+	echo "wgq_tx=$(n1 sh -c 'cat /sys/class/net/wgq*/statistics/tx_packets' | awk "$add")" \
 		"wgp_rx=$(n2 cat /sys/class/net/wgp/statistics/rx_packets)" \
 		"$(n2 nstat -asz IcmpInEchos IcmpOutEchoReps |
 			awk '!/^#/ { printf "n2_%s=%s ", $1, $2 }')" \
 		"wgp_tx=$(n2 cat /sys/class/net/wgp/statistics/tx_packets)" \
-		"wgq_rx=$(n1 sh -c 'cat /sys/class/net/wgq*/statistics/rx_packets' | awk "$sum")" \
+		"wgq_rx=$(n1 sh -c 'cat /sys/class/net/wgq*/statistics/rx_packets' | awk "$add")" \
 		"$(n1 nstat -asz IcmpInEchoReps | awk '!/^#/ { printf "n1_%s=%s", $1, $2 }')"
 }
-log "before the pings: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
+
+log "before the flood: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
 n2 wg show wgp transfer > "$tmp/transfer0"
+
+head -c 64 /dev/zero > "$tmp/pool"
+tx0=$(flood_tx)
+qf0=$(qf_quiet)
+floods=()
+for ((i = 0; i < FLOODERS; i++)); do
+	ip netns exec n1 "$flood" "10.8.$i.2" 9 "$tmp/pool" 64 0 100000 > "$tmp/flood$i.json" &
+	floods+=($!)
+done
+on_exit "kill ${floods[*]} 2>/dev/null"
+wait_for 30 flooding || die "the flood does not start"
+log "flooding ($(($(flood_tx) - tx0)) packets on wgf0); $QUIET tunnels pinging"
 
 # Each quiet tunnel pings PINGS times; a late answer still counts (ping
 # waits for answers up to twice the longest round trip, or -W with none).
@@ -202,12 +205,10 @@ for ((i = 0; i < QUIET; i++)); do
 	pings+=($!)
 done
 wait "${pings[@]}" || true
-log "after the pings: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
-n2 wg show wgp transfer > "$tmp/transfer1"
 kill -TERM "${floods[@]}" 2> /dev/null || true
 wait "${floods[@]}" || true
-sleep 5
-log "5 s after the flood: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
+log "after the pings and the flood: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
+n2 wg show wgp transfer > "$tmp/transfer1"
 
 lost=0
 lossy=()
@@ -245,8 +246,8 @@ for t in "${lossy[@]}"; do
 	log "wgq$i: in-tree peer transfer before $(grep "$pub" "$tmp/transfer0" | cut -f2-)," \
 		"after $(grep "$pub" "$tmp/transfer1" | cut -f2-);" \
 		"handshake $(n2 wg show wgp latest-handshakes | grep "$pub" | cut -f2)," \
-		"now $(date +%s); wgtun tx $(n1 cat /sys/class/net/wgq$i/statistics/tx_packets)" \
-		"rx $(n1 cat /sys/class/net/wgq$i/statistics/rx_packets)"
+		"now $(date +%s); wgtun tx $(n1 cat "/sys/class/net/wgq$i/statistics/tx_packets")" \
+		"rx $(n1 cat "/sys/class/net/wgq$i/statistics/rx_packets")"
 done
 echo "quiet_lost=$lost quiet_queue_full=$qf"
 
