@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 600
-# tier: core
 #
 # The crypto engine shared fairly (issue #21, part 2): FLOODERS tunnels
 # sending 64-byte UDP datagrams as fast as they can beside QUIET tunnels
@@ -11,6 +10,10 @@
 # queue_full), or the engine was never short of room.  Their latency is a
 # figure for bench/ (BENCHMARKS.md, "Fair crypto queues"), not a check
 # here: the test prints the quiet pings' average round trip.
+#
+# Full tier, not core, for now: on 6.1 (make check-all) ping still counts
+# late answers lost (15 of 500 in the last run, all 500 answered in n1,
+# round trips up to 2.6 s); see docs/benchmarks-log.md, 2026-12-03.
 #
 # The test also counts the quiet packets at every hop (wgtun's tx, the
 # in-tree side's rx, n2's echo requests and replies, the in-tree side's tx,
