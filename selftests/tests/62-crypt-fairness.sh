@@ -6,13 +6,18 @@
 # sending 64-byte UDP datagrams as fast as they can beside QUIET tunnels
 # that each ping PINGS times.  The quiet tunnels must lose nothing: every
 # ping answered, and no quiet peer counts a queue_full drop.  The flooders
-# may lose what they like (their own queue is full).  Their latency is a
+# may lose what they like, but must fill their own queues (count
+# queue_full), or the engine was never short of room.  Their latency is a
 # figure for bench/ (BENCHMARKS.md, "Fair crypto queues"), not a check
 # here: the test prints the quiet pings' average round trip.
 #
-# Full tier, not core, for now: on 6.1 (make check-all) it lost 232 quiet
-# pings with no queue_full drop on any quiet peer, a loss not yet
-# located (issue #21); on 6.12 it passes.
+# Full tier, not core, for now: on 6.1 (make check-all) ping still counts
+# late answers lost (15 of 500 in the last run, all 500 answered in n1,
+# round trips up to 2.6 s); see docs/benchmarks-log.md, 2026-12-03.
+#
+# The test also counts the quiet packets at every hop (wgtun's tx, the
+# in-tree side's rx, n2's echo requests and replies, the in-tree side's tx,
+# wgtun's rx, n1's echo replies), to show where any that ping misses went.
 #
 #   n1 wgf0..wgfF-1 (wgtun) 10.8.J.1 ==== FLOODERS tunnels ==== n2 wgg (in-tree) 10.8.J.2
 #   n1 wgq0..wgqQ-1 (wgtun) 10.9.I.1 ==== QUIET tunnels ======= n2 wgp (in-tree) 10.9.I.2
@@ -54,6 +59,18 @@ on_exit "echo $backlog0 > /proc/sys/net/core/netdev_max_backlog"
 wmem0=$(cat /proc/sys/net/core/wmem_default)
 echo $((4 << 20)) > /proc/sys/net/core/wmem_default
 on_exit "echo $wmem0 > /proc/sys/net/core/wmem_default"
+# The softirq threads above the flooders.  Before 6.5 (6.1 here), once a
+# CPU's softirqs are handed to its ksoftirqd, every later one waits for that
+# thread too: a nice-0 task among 8 flooders a CPU.  Each quiet round trip
+# takes four softirq passes (two veth backlogs, two NAPI polls), and on 6.1
+# they took up to 16 s: ping counted the late answers lost (497 of 500 had
+# reached n1), and handshakes were retried before their answer came.  Later
+# kernels run softirqs in the task that raises them, so this changes little
+# there.
+for pid in $(pgrep '^ksoftirqd/'); do
+	renice -n -20 -p "$pid" > /dev/null
+	on_exit "renice -n 0 -p $pid > /dev/null"
+done
 setup_netns n1 n2
 n1 sysctl -qw net.core.wmem_default=$((4 << 20)) 2> /dev/null || true
 ip link add veth1 netns n1 type veth peer name veth2 netns n2
@@ -132,6 +149,45 @@ flooding() {
 	(($(flood_tx) - tx0 >= FLOOD_SEEN))
 }
 
+# Where a quiet packet goes, hop by hop: the counters below are read
+# before the flood (the quiet tunnels are idle until the pings; under the
+# flood, starting these processes took minutes) and after it.
+# softnet: the machine's backlog totals, processed / dropped / time_squeeze.
+softnet() {
+	local p d s sum=(0 0 0)
+
+	while read -r p d s _; do
+		sum=($((sum[0] + 16#$p)) $((sum[1] + 16#$d)) $((sum[2] + 16#$s)))
+	done < /proc/net/softnet_stat
+	echo "${sum[*]}"
+}
+# ksoftirqd: the softirq threads' CPU time (ticks), in all.
+ksoftirqd() {
+	local pid t=0
+
+	for pid in $(pgrep '^ksoftirqd/'); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+	done
+	echo $t
+}
+# hops: the quiet path's packet counts, in its order (one process a
+# namespace: under the flood, starting one takes a while).
+hops() {
+	# shellcheck disable=SC2016 # awk's program, not the shell's
+	local add='{ n += $1 } END { printf "%d", n }'
+
+	echo "wgq_tx=$(n1 sh -c 'cat /sys/class/net/wgq*/statistics/tx_packets' | awk "$add")" \
+		"wgp_rx=$(n2 cat /sys/class/net/wgp/statistics/rx_packets)" \
+		"$(n2 nstat -asz IcmpInEchos IcmpOutEchoReps |
+			awk '!/^#/ { printf "n2_%s=%s ", $1, $2 }')" \
+		"wgp_tx=$(n2 cat /sys/class/net/wgp/statistics/tx_packets)" \
+		"wgq_rx=$(n1 sh -c 'cat /sys/class/net/wgq*/statistics/rx_packets' | awk "$add")" \
+		"$(n1 nstat -asz IcmpInEchoReps | awk '!/^#/ { printf "n1_%s=%s", $1, $2 }')"
+}
+
+log "before the flood: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
+n2 wg show wgp transfer > "$tmp/transfer0"
+
 head -c 64 /dev/zero > "$tmp/pool"
 tx0=$(flood_tx)
 qf0=$(qf_quiet)
@@ -148,12 +204,14 @@ log "flooding ($(($(flood_tx) - tx0)) packets on wgf0); $QUIET tunnels pinging"
 # waits for answers up to twice the longest round trip, or -W with none).
 pings=()
 for ((i = 0; i < QUIET; i++)); do
-	n1 ping -q -c "$PINGS" -i 0.2 -W "$(scaled 60)" "10.9.$i.2" > "$tmp/ping$i" 2>&1 &
+	n1 ping -c "$PINGS" -i 0.2 -W "$(scaled 60)" "10.9.$i.2" > "$tmp/ping$i" 2>&1 &
 	pings+=($!)
 done
 wait "${pings[@]}" || true
 kill -TERM "${floods[@]}" 2> /dev/null || true
 wait "${floods[@]}" || true
+log "after the pings and the flood: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
+n2 wg show wgp transfer > "$tmp/transfer1"
 
 lost=0
 lossy=()
@@ -170,7 +228,8 @@ for ((i = 0; i < QUIET; i++)); do
 done
 qf=$(($(qf_quiet) - qf0))
 sent=$(cat "$tmp"/flood*.json | jq -s 'map(.sent) | add')
-log "flood: $sent datagrams sent by $FLOODERS flooders, their queue_full $(qf_flood)"
+qf_f=$(qf_flood)
+log "flood: $sent datagrams sent by $FLOODERS flooders, their queue_full $qf_f"
 log "quiet: average round trips (ms) ${rtts[*]}"
 log "quiet: $lost pings lost (${lossy[*]}), queue_full $qf"
 log "veth2 rx_dropped $(n2 cat /sys/class/net/veth2/statistics/rx_dropped)"
@@ -181,9 +240,24 @@ log "quiet drops: $(n1 wgctl show all --json | jq -c '[.[] | select(.interface |
 	group_by(.key) | map({(.[0].key): (map(.value) | add)}) | add')"
 log "n2 wgp rx_errors $(n2 cat /sys/class/net/wgp/statistics/rx_errors)," \
 	"tx_dropped $(n2 cat /sys/class/net/wgp/statistics/tx_dropped)"
+for t in "${lossy[@]}"; do
+	i=${t%%:*}
+	i=${i#wgq}
+	log "wgq$i: $(grep -o 'icmp_seq=[0-9]* ttl=[0-9]* time=[0-9.]* ms' "$tmp/ping$i" |
+		sed 's/ ttl=[0-9]* time=/:/; s/icmp_seq=//; s/ ms//' | tr '\n' ' ')"
+	pub=$(wg pubkey < "$tmp/kwgq$i")
+	log "wgq$i: in-tree peer transfer before $(grep "$pub" "$tmp/transfer0" | cut -f2-)," \
+		"after $(grep "$pub" "$tmp/transfer1" | cut -f2-);" \
+		"handshake $(n2 wg show wgp latest-handshakes | grep "$pub" | cut -f2)," \
+		"now $(date +%s); wgtun tx $(n1 cat "/sys/class/net/wgq$i/statistics/tx_packets")" \
+		"rx $(n1 cat "/sys/class/net/wgq$i/statistics/rx_packets")"
+done
 echo "quiet_lost=$lost quiet_queue_full=$qf"
 
 fails=()
+# Unless the flood filled its queues, the engine was never short of room
+# and a pass would prove nothing.
+((qf_f > 0)) || fails+=("the flooders' queues never filled (queue_full 0)")
 ((lost == 0)) || fails+=("quiet tunnels lost $lost pings")
 ((qf == 0)) || fails+=("quiet peers counted $qf queue_full drops")
 ((${#fails[@]} == 0)) || die "$(IFS=';'; echo "${fails[*]}")"
