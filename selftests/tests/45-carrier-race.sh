@@ -39,7 +39,10 @@ ip netns exec n1 wgctl monitor wg0 --json > "$mon" 2> "$RT_TMP/mon.err" &
 on_exit "kill $! 2>/dev/null"
 sleep 1
 
-n1 wgctl set wg0 carrier-follows-peers on liveness-timeout 1 \
+# First the tunnel, with a timeout of 2 s (200 divided by 100): at 10 ms an
+# idle peer is alive only for moments after each handshake, which a slow
+# guest's polling can miss.  Each round sets 10 ms when its flapping begins.
+n1 wgctl set wg0 carrier-follows-peers on liveness-timeout 200 \
 	peer "$IX_PUB2" endpoint 198.51.100.2:51821 allowed-ips 0.0.0.0/0
 n2 wgctl set wg0 peer "$IX_PUB1" endpoint 198.51.100.1:51820 allowed-ips 0.0.0.0/0
 wait_for 20 rt_has_carrier n1 wg0 || die "no carrier: the peer never came alive"
