@@ -183,15 +183,15 @@ make_run_dirs() {
 	done
 }
 
-# speed_factor: how many times slower than the reference host this guest
-# runs now, as a whole number from 1 to MAX_SPEED (selftests/run sets it; 1,
-# i.e. no stretching, for callers that do not, such as bench/run). A fixed
-# shell loop is timed against what it took on a quiet development machine
-# with two guests side by side, as make check runs them. It is measured
-# again before every test, since a host gets busier or quieter as a run goes
-# on, and that test's limits are stretched by it, so that a slower or busier
-# host gets more time instead of failures. The loop takes about 0.1 s at the
-# reference speed.
+# speed_factor: how many times slower than the reference host this guest runs
+# now, as a whole number from 1 to MAX_SPEED (selftests/run sets it; 1, i.e.
+# no stretching, for callers that do not, such as bench/run). A fixed shell
+# loop is timed against what it took on a quiet development machine with two
+# guests side by side (a quarter of a loop four times as long timed there). It
+# is measured again before every test, since a host gets busier or quieter as
+# a run goes on, and that test's limits are stretched by it, so that a slower
+# or busier host gets more time instead of failures. The loop takes about 0.1
+# s at the reference speed.
 SPEED_LOOPS=2500
 SPEED_REF_MS=100
 speed_factor() {

@@ -28,12 +28,12 @@
 #    on.
 # So every round tears down live tunnels at a random moment, each teardown
 # kind meets the flood ROUNDS times, and one shared set-up and handshake wait
-# serves two interfaces.  ROUNDS is 15 on the full tier and 5 on a core
-# kernel (lib.sh's by_tier): every round runs every teardown path, so the
-# core kernels, whose wgtun code is the same, still meet each path five
-# times at random moments, and the 15-round search for a rare interleaving
-# runs on the newest kernel and in make check-all.  Set-up goes through `ip -batch`: under emulation each process
-# started costs more than the kernel work it does.
+# serves two interfaces.  ROUNDS is 15 on the full tier and 5 on a core kernel
+# (lib.sh's by_tier): every round runs every teardown path, so the core
+# kernels, whose wgtun code is the same, still meet each path five times at
+# random moments, and the 15-round search for a rare interleaving runs on the
+# newest kernel and in make check-all.  Set-up goes through `ip -batch`: under
+# emulation each process started costs more than the kernel work it does.
 #
 # The flood is let in (n3's blackhole route to n1 removed) only once both
 # tunnels are up, and each teardown waits until n1 has received FLOOD_SEEN of

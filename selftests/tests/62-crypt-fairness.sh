@@ -3,15 +3,15 @@
 # timeout: 600
 #
 # The crypto engine shared fairly (issue #21, part 2): FLOODERS tunnels
-# sending 64-byte UDP datagrams as fast as they can beside QUIET tunnels
-# that each ping PINGS times.  The quiet tunnels must lose nothing: every
-# ping answered (its echo reply reaches n1, however late: ping itself stops
-# waiting twice its longest round trip after its last request, and counts
-# a later answer lost), and no quiet peer counts a queue_full drop.  The flooders
-# may lose what they like, but must fill their own queues (count
-# queue_full), or the engine was never short of room.  Their latency is a
-# figure for bench/ (BENCHMARKS.md, "Fair crypto queues"), not a check
-# here: the test prints the quiet pings' average round trip.
+# sending 64-byte UDP datagrams as fast as they can beside QUIET tunnels that
+# each ping PINGS times.  The quiet tunnels must lose nothing: every ping
+# answered (its echo reply reaches n1, however late: ping itself stops waiting
+# twice its longest round trip after its last request, and counts a later
+# answer lost), and no quiet peer counts a queue_full drop.  The flooders may
+# lose what they like, but must fill their own queues (count queue_full), or
+# the engine was never short of room.  Their latency is a figure for bench/
+# (BENCHMARKS.md, "Fair crypto queues"), not a check here: the test prints the
+# quiet pings' average round trip.
 #
 # Full tier: it takes about 300 s, more than the core list can carry.  On
 # 6.1 (make check-all) it failed while ping's own count was the measure:
@@ -174,6 +174,10 @@ ksoftirqd() {
 	done
 	echo $t
 }
+# echo_replies: the echo replies n1 has received, all tunnels together.
+echo_replies() {
+	n1 nstat -asz IcmpInEchoReps | awk '!/^#/ { print $2 }'
+}
 # hops: the quiet path's packet counts, in its order (one process a
 # namespace: under the flood, starting one takes a while).
 hops() {
@@ -186,14 +190,10 @@ hops() {
 			awk '!/^#/ { printf "n2_%s=%s ", $1, $2 }')" \
 		"wgp_tx=$(n2 cat /sys/class/net/wgp/statistics/tx_packets)" \
 		"wgq_rx=$(n1 sh -c 'cat /sys/class/net/wgq*/statistics/rx_packets' | awk "$add")" \
-		"$(n1 nstat -asz IcmpInEchoReps | awk '!/^#/ { printf "n1_%s=%s", $1, $2 }')"
+		"n1_IcmpInEchoReps=$(echo_replies)"
 }
 
 log "before the flood: $(hops); softnet $(softnet); ksoftirqd $(ksoftirqd)"
-# echo_replies: the echo replies n1 has received, all tunnels together.
-echo_replies() {
-	n1 nstat -asz IcmpInEchoReps | awk '!/^#/ { print $2 }'
-}
 all_answered() {
 	(($(echo_replies) - replies0 >= QUIET * PINGS))
 }
