@@ -4,9 +4,10 @@
 # tier: core
 #
 # The interface counters of `ip -s link` match the in-tree module's for the
-# same traffic, and so do the peer's transfer counters: two tunnels side by side, each initiated from the left, the
-# same pings of the same size through each, over IPv4 and then IPv6 outside;
-# wgtun's wg0 in n1 must count what the in-tree wg0 in n3 counts.
+# same traffic, and so do the peer's transfer counters: two tunnels side by
+# side, each initiated from the left, the same pings of the same size through
+# each, over IPv4 and then IPv6 outside; wgtun's wg0 in n1 must count what the
+# in-tree wg0 in n3 counts.
 #
 #   n1 wg0 (wgtun)    10.1.0.1 === veth 198.51.100.1/2, fd00:1::1/2 === 10.1.0.2 wg0 (in-tree) n2
 #   n3 wg0 (in-tree)  10.3.0.1 === veth 198.51.100.1/2, fd00:1::1/2 === 10.3.0.2 wg0 (in-tree) n4
