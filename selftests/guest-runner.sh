@@ -224,7 +224,7 @@ if [[ -n $boot_bad ]]; then
 	record "FAIL boot kernel: $boot_bad"
 	say "FAIL $kver boot (kernel: $boot_bad)"
 fi
-export KVER=$kver WGTUN_REPO=$repo WGTUN_DEBUG_KO WGTUN_TIER LOGDIR
+export KVER=$kver WGTUN_REPO=$repo WGTUN_DEBUG_KO WGTUN_DEPTH LOGDIR
 scale=${WGTUN_TIMEOUT_SCALE:-1}
 
 for i in "${!TESTS[@]}"; do

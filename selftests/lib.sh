@@ -34,12 +34,13 @@ skip() {
 	exit 77
 }
 
-# by_tier FULL CORE: a test's depth (rounds, messages) for this run. A
-# kernel of the core tier runs its tests at CORE, which the test's header
-# argues still reaches every case; the full tier, a test named to
-# selftests/run and --all run FULL (WGTUN_TIER, set by the harness).
-by_tier() {
-	if [[ ${WGTUN_TIER:-full} == core ]]; then echo "$2"; else echo "$1"; fi
+# by_depth FULL QUICK: a test's depth (rounds, messages) for this run.
+# `make check` runs every test at QUICK, which the test's header argues
+# still reaches every case; `make check-all` and a test named to
+# selftests/run run FULL, the longer search for rare interleavings
+# (WGTUN_DEPTH, set by the harness).
+by_depth() {
+	if [[ ${WGTUN_DEPTH:-full} == quick ]]; then echo "$2"; else echo "$1"; fi
 }
 
 # scaled SECONDS: a limit inside a test, stretched like the harness' own

@@ -13,9 +13,9 @@
 # (up, down, up...), and once the flapping stops the carrier and the last
 # carrier event must match whether a peer is alive: off with the peer gone,
 # on with the peer answering steadily.  Two wgtun ends, topology in
-# selftests/interop.sh.  Three rounds on the full tier, one on a core
-# kernel (lib.sh's by_tier): a round flaps the carrier about a thousand
-# times, each flap a chance for the race.
+# selftests/interop.sh.  Three rounds at full depth, one in make check
+# (lib.sh's by_depth): a round flaps the carrier about a thousand times,
+# each flap a chance for the race.
 . "$(dirname "$0")/../lib.sh"
 # Loaded at the usual speed: the in-module selftests expect it.
 load_debug_module
@@ -23,7 +23,7 @@ echo 100 > /sys/module/wgtun/parameters/time_divisor
 . "$(dirname "$0")/../interop.sh"
 . "$(dirname "$0")/../routing.sh"
 
-ROUNDS=${WGTUN_CARRIER_RACE_ROUNDS:-$(by_tier 3 1)}
+ROUNDS=${WGTUN_CARRIER_RACE_ROUNDS:-$(by_depth 3 1)}
 STRESS_SECONDS=${WGTUN_CARRIER_RACE_SECONDS:-8}
 
 # The monitor must not lose events: a lost one would look like a broken

@@ -9,13 +9,13 @@
 # must not make a peer alive again: while down, no peer is alive and (with
 # carrier-follows-peers on) wg0 has no carrier; once up, the peer is alive
 # again only through a new handshake, and the carrier follows.  Ten cycles
-# on the full tier, four on a core kernel (lib.sh's by_tier): each cycle
-# takes the link down in the middle of the flood.  Two wgtun ends, topology
+# at full depth, four in make check (lib.sh's by_depth): each cycle takes
+# the link down in the middle of the flood.  Two wgtun ends, topology
 # in selftests/interop.sh.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../interop.sh"
 
-CYCLES=${WGTUN_LIVENESS_DOWN_CYCLES:-$(by_tier 10 4)}
+CYCLES=${WGTUN_LIVENESS_DOWN_CYCLES:-$(by_depth 10 4)}
 
 ix_setup wgtun
 n1 wgctl set wg0 carrier-follows-peers on \
