@@ -38,9 +38,36 @@ record() {
 	printf '%s\n' "$*" >> "$RESULTS"
 }
 
+# The initial namespace's sysctls that tests change (the ones under
+# net/core, the IPv4 forwarding switch, the IPv6 defaults, the two kernel
+# knobs the key scan reads), as they were at boot: a test stopped before its
+# own clean-up ran leaves the next one the guest it found.
+SYSCTLS=(/proc/sys/net/core/* /proc/sys/net/ipv4/ip_forward
+	/proc/sys/net/ipv6/conf/{all,default}/*
+	/proc/sys/kernel/{perf_event_paranoid,kptr_restrict})
+declare -A sysctl_at_boot=()
+snapshot_sysctls() {
+	local f v
+
+	for f in "${SYSCTLS[@]}"; do
+		[[ -w $f ]] && read -r v < "$f" 2> /dev/null && sysctl_at_boot[$f]=$v
+	done
+}
+
+restore_sysctls() {
+	local f v
+
+	for f in "${!sysctl_at_boot[@]}"; do
+		read -r v < "$f" 2> /dev/null || continue
+		[[ $v == "${sysctl_at_boot[$f]}" ]] && continue
+		echo "reset: $f from $v to ${sysctl_at_boot[$f]}"
+		echo "${sysctl_at_boot[$f]}" > "$f" || echo "reset: $f not restored"
+	done
+}
+
 # Everything a test may leave behind: processes (daemons included), network
 # namespaces, links in the initial namespace, the softirq threads' priority
-# (62-crypt-fairness raises it) and the module itself.
+# (62-crypt-fairness raises it), sysctls and the module itself.
 reset_guest() {
 	local p pid
 
@@ -54,6 +81,7 @@ reset_guest() {
 	for pid in $(pgrep '^ksoftirqd/'); do
 		renice -n 0 -p "$pid" > /dev/null
 	done
+	restore_sysctls
 	ip -o link show | awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print $2 }' |
 	while read -r dev; do
 		ip link del "$dev" 2>/dev/null
@@ -209,6 +237,7 @@ speed_factor() {
 
 make_static_nodes
 make_run_dirs
+snapshot_sysctls
 read -r speed speed_how < <(speed_factor)
 say "guest: $kver up after $(cut -d' ' -f1 /proc/uptime)s, speed factor $speed ($speed_how)," \
 	"running ${#TESTS[@]} test(s)"
