@@ -149,6 +149,14 @@ veth_keys() {
 	p2=$(wg pubkey <<< "$k2")
 }
 
+# matches [GREP-OPTION...] PATTERN: grep's exit status for standard input,
+# read to its end. `... | grep -q` stops reading at its first match, and a
+# writer with more to say then dies of SIGPIPE, which pipefail turns into
+# the pipeline failing although the line was there.
+matches() {
+	grep "$@" > /dev/null
+}
+
 # link_kind DEV [NETNS]: the rtnl kind of DEV ("wgtun", "wireguard", ...).
 link_kind() {
 	ip ${2:+-n "$2"} -d -j link show dev "$1" | jq -r '.[0].linkinfo.info_kind // empty'

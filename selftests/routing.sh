@@ -246,7 +246,7 @@ rt_birdc() {
 
 # rt_bird_established NS PROTOCOL: that BGP session is up.
 rt_bird_established() {
-	rt_birdc "$1" show protocols "$2" | grep -q 'Established'
+	rt_birdc "$1" show protocols "$2" | matches 'Established'
 }
 
 # ---- FRR (zebra + bgpd)

@@ -14,7 +14,7 @@ assert "wgtun loaded before the test" eval '! loaded'
 log "modprobe wgtun"
 modprobe wgtun
 assert "wgtun not in /sys/module after modprobe" loaded
-assert "wgtun not in lsmod" eval 'lsmod | grep -q "^wgtun "'
+assert "wgtun not in lsmod" eval 'lsmod | matches "^wgtun "'
 
 log "modinfo"
 file=$(modinfo -F filename wgtun)

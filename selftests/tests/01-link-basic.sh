@@ -71,7 +71,7 @@ assert_eq "$(link_kind wg0)" wgtun "kind of wg0"
 assert_eq "$(link_kind wg1)" wireguard "kind of wg1"
 ip link set wg0 up
 ip link set wg1 up
-lsmod | grep -q '^wireguard ' || die "in-tree wireguard not loaded"
+lsmod | matches '^wireguard ' || die "in-tree wireguard not loaded"
 ip link del wg1
 ip link del wg0
 link_exists wg0 && die "wg0 left"

@@ -128,9 +128,9 @@ log "wgtun extensions: set, shown, in showconf, round-trip, not in dump"
 wgctl set wgt0 carrier-follows-peers on liveness-timeout 9
 [[ $(wgctl showconf wgt0) == *$'CarrierFollowsPeers = on\nLivenessTimeout = 9'* ]] ||
 	die "showconf lacks the extensions: $(wgctl showconf wgt0)"
-WG_COLOR_MODE=never wgctl show wgt0 | grep -q '^  carrier follows peers: on' ||
+WG_COLOR_MODE=never wgctl show wgt0 | matches '^  carrier follows peers: on' ||
 	die "show lacks carrier follows peers"
-WG_COLOR_MODE=never wgctl show wgt0 | grep -q '^  liveness timeout: 9 seconds$' ||
+WG_COLOR_MODE=never wgctl show wgt0 | matches '^  liveness timeout: 9 seconds$' ||
 	die "show lacks liveness timeout"
 [[ $(wgctl show wgt0 dump | head -n1 | awk -F'\t' '{ print NF }') == 4 ]] ||
 	die "dump's interface line is not wg's four columns"

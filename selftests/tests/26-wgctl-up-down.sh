@@ -82,9 +82,9 @@ n1 wgctl up "$tmp/wgq0.conf" 2> "$tmp/up.err" || die "up: $(cat "$tmp/up.err")"
 assert_eq "$(tr '\n' '|' < "$tmp/hooks")" "pre-up wgq0|post-up wgq0|post-up 2|" "up hooks"
 assert_eq "$(link_kind wgq0 n1)" wgtun "link kind"
 assert_eq "$(n1 ip -j link show dev wgq0 | jq -r '.[0].mtu')" 1380 "MTU"
-n1 ip -br addr show dev wgq0 | grep -q '10.9.0.1/24 fd09::1/64' ||
+n1 ip -br addr show dev wgq0 | matches '10.9.0.1/24 fd09::1/64' ||
 	die "addresses: $(n1 ip -br addr show dev wgq0)"
-n1 ip -4 route show table main | grep -q '^10.77.0.0/16 dev wgq0' ||
+n1 ip -4 route show table main | matches '^10.77.0.0/16 dev wgq0' ||
 	die "no route to 10.77.0.0/16: $(n1 ip -4 route show table main)"
 assert_eq "$(n1 wgctl show wgq0 peers)" "$p2" "peer"
 n1 ping -c 1 -W 5 10.77.0.1 > /dev/null || die "no ping through the tunnel"
@@ -95,24 +95,24 @@ down_clean "$tmp/wgq0.conf"
 log "Table = 1234: the routes go there; Table = off: no routes (and BindDev)"
 conf "$tmp/wgq0.conf" 1234
 n1 wgctl up "$tmp/wgq0.conf" 2> "$tmp/up.err" || die "up (1234): $(cat "$tmp/up.err")"
-n1 ip -4 route show table 1234 | grep -q '^10.77.0.0/16 dev wgq0' ||
+n1 ip -4 route show table 1234 | matches '^10.77.0.0/16 dev wgq0' ||
 	die "table 1234: $(n1 ip -4 route show table 1234)"
-n1 ip -4 route show table main | grep -q '10.77.0.0' && die "route in main with Table = 1234"
+n1 ip -4 route show table main | matches '10.77.0.0' && die "route in main with Table = 1234"
 down_clean "$tmp/wgq0.conf"
 conf "$tmp/wgq0.conf" off "BindDev = v1"
 n1 wgctl up "$tmp/wgq0.conf" 2> "$tmp/up.err" || die "up (off): $(cat "$tmp/up.err")"
-n1 ip -4 route show table all | grep -q '10.77.0.0' && die "a route with Table = off"
+n1 ip -4 route show table all | matches '10.77.0.0' && die "a route with Table = off"
 assert_eq "$(n1 wgctl show wgq0 bind-dev)" v1 "BindDev passed on by up"
 down_clean "$tmp/wgq0.conf"
 
 log "Table = auto with a default route: its own table, fwmark and rules"
 conf "$tmp/wgq0.conf" auto "" 0.0.0.0/0
 n1 wgctl up "$tmp/wgq0.conf" 2> "$tmp/up.err" || die "up (default): $(cat "$tmp/up.err")"
-n1 ip -4 route show table 51820 | grep -q '^default dev wgq0' ||
+n1 ip -4 route show table 51820 | matches '^default dev wgq0' ||
 	die "table 51820: $(n1 ip -4 route show table 51820)"
-n1 ip -4 rule | grep -q 'not from all fwmark 0xca6c lookup 51820' ||
+n1 ip -4 rule | matches 'not from all fwmark 0xca6c lookup 51820' ||
 	die "rules: $(n1 ip -4 rule)"
-n1 ip -4 rule | grep -q 'lookup main suppress_prefixlength 0' || die "rules: $(n1 ip -4 rule)"
+n1 ip -4 rule | matches 'lookup main suppress_prefixlength 0' || die "rules: $(n1 ip -4 rule)"
 assert_eq "$(n1 wgctl show wgq0 fwmark)" 0xca6c "fwmark"
 n1 ping -c 1 -W 5 10.9.0.2 > /dev/null || die "no ping with the default route"
 down_clean "$tmp/wgq0.conf"

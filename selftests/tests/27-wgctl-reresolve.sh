@@ -27,7 +27,7 @@ edit_hosts() {
 	sed "$1" "$tmp/hosts" > "$tmp/hosts.new"
 	cat "$tmp/hosts.new" > "$tmp/hosts"
 }
-getent hosts peer2.wgtun.test | grep -q '^192.168.54.2 ' ||
+getent hosts peer2.wgtun.test | matches '^192.168.54.2 ' ||
 	die "the bind-mounted hosts file is not read"
 
 setup_netns n1 n2
@@ -71,7 +71,7 @@ assert_eq "$(endpoint "$p3")" 192.168.54.8:51003 "numeric endpoint left alone"
 
 log "the name moves to 192.168.54.3"
 edit_hosts 's/^192.168.54.2 peer2/192.168.54.3 peer2/'
-getent hosts peer2.wgtun.test | grep -q '^192.168.54.3 ' || die "hosts change not seen"
+getent hosts peer2.wgtun.test | matches '^192.168.54.3 ' || die "hosts change not seen"
 out=$(n1 wgctl reresolve "$tmp/wgq0.conf") || die "reresolve failed"
 assert_eq "$out" "wgq0: peer $p2 endpoint 192.168.54.3:51002" "reresolve output"
 assert_eq "$(endpoint "$p2")" 192.168.54.3:51002 "endpoint after the move"

@@ -150,9 +150,9 @@ gone() {
 up() {
 	assert_eq "$(sd systemctl is-active wgctl@wg-test.service)" active "wgctl@wg-test"
 	assert_eq "$(link_kind wg-test n1)" wgtun "link kind"
-	n1 ip -br addr show dev wg-test | grep -q ' 10.9.0.1/24 ' ||
+	n1 ip -br addr show dev wg-test | matches ' 10.9.0.1/24 ' ||
 		die "address: $(n1 ip -br addr show dev wg-test)"
-	n1 ip -4 route show table all | grep -q '^10.77.0.0/16 dev wg-test' ||
+	n1 ip -4 route show table all | matches '^10.77.0.0/16 dev wg-test' ||
 		die "PostUp's route: $(n1 ip -4 route show table all)"
 	assert_eq "$(n1 wgctl show wg-test peers)" "$p2" "peer"
 	n1 ping -c 1 -W 5 10.9.0.2 > /dev/null || die "no ping through the tunnel"

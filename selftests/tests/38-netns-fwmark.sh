@@ -23,7 +23,7 @@ n3 ip addr add 192.0.2.1/24 dev wg0
 n3 ip link set wg0 up
 ! n3 ip link show veth1 > /dev/null 2>&1 || die "n3 should have no underlay of its own"
 ix_ping n3 192.0.2.2 || die "moved interface cannot reach its peer"
-n3 wgctl show wg0 | grep -q "listening port: 51820" || die "moved interface lost its port"
+n3 wgctl show wg0 | matches "listening port: 51820" || die "moved interface lost its port"
 
 log "fwmark: the peer's new address is only routed for marked packets"
 n2 ip addr add 203.0.113.2/32 dev veth2

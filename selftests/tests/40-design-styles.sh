@@ -67,23 +67,23 @@ peers - "endpoint 198.51.100.1:51820"
 assert_eq "$(n1_endpoint)" none "server: endpoint before any handshake"
 ! lan_ping n1 once || die "server: wgtun reached a peer whose endpoint it cannot know"
 assert_eq "$(n1_handshake)" 0 "server: handshake before the client came"
-ip -n n1 link show wg0 | grep -q NO-CARRIER || die "server: carrier without a live peer"
+ip -n n1 link show wg0 | matches NO-CARRIER || die "server: carrier without a live peer"
 lan_ping n2 || die "server: the client could not connect"
 assert_eq "$(n1_endpoint)" 198.51.100.2:51821 "server: endpoint learned from the handshake"
-wait_for 30 eval "! ip -n n1 link show wg0 | grep -q NO-CARRIER" || die "server: no carrier with a live peer"
+wait_for 30 eval "! ip -n n1 link show wg0 | matches NO-CARRIER" || die "server: no carrier with a live peer"
 lan_ping n1 || die "server: wgtun cannot answer the client's LAN"
 n1 wgctl set wg0 carrier-follows-peers off
 
 log "remote-access client: endpoint on wgtun's side only"
 peers "endpoint 198.51.100.2:51821" -
-n2 wg show wg0 endpoints | grep -q '(none)' || die "client: in-tree side has an endpoint"
+n2 wg show wg0 endpoints | matches '(none)' || die "client: in-tree side has an endpoint"
 ! lan_ping n2 once || die "client: the server side reached wgtun before it called"
 lan_ping n1 || die "client: wgtun could not connect"
-n2 wg show wg0 endpoints | grep -q 198.51.100.1:51820 || die "client: server did not learn us"
+n2 wg show wg0 endpoints | matches 198.51.100.1:51820 || die "client: server did not learn us"
 lan_ping n2 || die "client: server cannot answer"
 
 log "IPv6 outer, client style"
 peers "endpoint [2001:db8:1::2]:51821" -
 lan_ping n1 || die "client over IPv6"
-n2 wg show wg0 endpoints | grep -qF '[2001:db8:1::1]:51820' || die "server did not learn our v6 endpoint"
+n2 wg show wg0 endpoints | matches -F '[2001:db8:1::1]:51820' || die "server did not learn our v6 endpoint"
 log ok

@@ -58,12 +58,12 @@ check_up() {
 log "on, no peer: NO-CARRIER"
 n1 wgctl set wg0 carrier-follows-peers on liveness-timeout 3
 check_down
-n1 wgctl showconf wg0 | grep -qx 'CarrierFollowsPeers = on' || die "showconf lacks CarrierFollowsPeers"
-n1 wgctl showconf wg0 | grep -qx 'LivenessTimeout = 3' || die "showconf lacks LivenessTimeout"
+n1 wgctl showconf wg0 | matches -x 'CarrierFollowsPeers = on' || die "showconf lacks CarrierFollowsPeers"
+n1 wgctl showconf wg0 | matches -x 'LivenessTimeout = 3' || die "showconf lacks LivenessTimeout"
 n1 wgctl show wg0 --json |
 	jq -e '.carrier_follows_peers == true and .liveness_timeout == 3' > /dev/null ||
 	die "wgctl show --json: $(n1 wgctl show wg0 --json)"
-n1 wgctl show wg0 | grep -q 'carrier follows peers' || die "wgctl show does not say so"
+n1 wgctl show wg0 | matches 'carrier follows peers' || die "wgctl show does not say so"
 
 log "peers configured, no traffic: the handshake comes by itself"
 n2_peer endpoint 198.51.100.1:51820
@@ -138,7 +138,7 @@ rt_has_carrier n1 wgoff || die "wgtun, option off, dead peer: no carrier"
 assert_eq "$(rt_operstate n1 wgoff)" "$(rt_operstate n1 wgref)" "operstate, wgtun vs wireguard"
 n1 wgctl show wg0 --json | jq -e '.carrier_follows_peers == false and .carrier == true' \
 	> /dev/null || die "wgctl show --json: $(n1 wgctl show wg0 --json)"
-n1 wgctl showconf wg0 | grep -q CarrierFollowsPeers && die "showconf shows the option off"
+n1 wgctl showconf wg0 | matches CarrierFollowsPeers && die "showconf shows the option off"
 
 # Like wireguard, an option-off link stays quiet until it has something to
 # send: configuring a peer (whose far end already knows us) starts no handshake.

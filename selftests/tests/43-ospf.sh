@@ -22,7 +22,7 @@ for d in "r1 wg2" "r2 wg1" "r2 wg3" "r3 wg2"; do
 	flags=$(ip -n "$1" -j link show dev "$2" | jq -r '.[0].flags | join(",")')
 	[[ ,$flags, == *,MULTICAST,* ]] || die "$1 $2 lacks MULTICAST: $flags"
 	[[ ,$flags, == *,POINTOPOINT,* ]] || die "$1 $2 is not point-to-point: $flags"
-	wait_for 30 eval "ip -n $1 -6 addr show dev $2 scope link | grep -q fe80::" ||
+	wait_for 30 eval "ip -n $1 -6 addr show dev $2 scope link | matches fe80::" ||
 		die "$1 $2 has no IPv6 link-local address"
 done
 ip -n r2 addr show dev wg1
@@ -81,7 +81,7 @@ log "routes and pings LAN to LAN, both families"
 wait_for 30 rt_route_via r1 "$(rt_lan 3)" wg2 || { rt_dump; die "r1: no OSPF route to r3's LAN"; }
 wait_for 30 rt_route_via r1 2001:db8:f3::1 wg2 || { ip -n r1 -6 route; die "r1: no OSPFv3 route"; }
 ip -n r1 -6 route show 2001:db8:f3::/64
-ip -n r1 -6 route show 2001:db8:f3::/64 | grep -q 'via fe80::' ||
+ip -n r1 -6 route show 2001:db8:f3::/64 | matches 'via fe80::' ||
 	die "OSPFv3 next hop is not link-local: $(ip -n r1 -6 route show 2001:db8:f3::/64)"
 wait_for 10 rt_lan_ping 1 3 || die "IPv4 ping r1 LAN -> r3 LAN"
 wait_for 10 rt_ping r3 2001:db8:f3::1 2001:db8:f1::1 || die "IPv6 ping r3 LAN -> r1 LAN"

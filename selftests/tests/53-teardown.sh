@@ -298,7 +298,7 @@ ip netns del n2
 ip netns del n3
 wait_for 30 test -z "$(ip netns list)" || die "namespaces left: $(ip netns list)"
 assert_eq "$(cat /sys/module/wgtun/refcnt)" 0 "wgtun refcount"
-if dmesg | grep -q 'unregister_netdevice: waiting for'; then
+if dmesg | matches 'unregister_netdevice: waiting for'; then
 	dmesg | grep 'unregister_netdevice: waiting for' | head -n 3
 	die "a net device is still referenced"
 fi

@@ -85,8 +85,8 @@ run() {
 	log "roaming off: the peer moves to .3, the endpoint stays"
 	n1 wgctl set wg0 peer "$IX_PUB2" roaming off
 	[[ $(ix_json n1 | jq '.peers[0].roaming') == false ]] || die "roaming still on"
-	n1 wgctl show wg0 | grep -q "roaming: off" || die "wgctl show lacks 'roaming: off'"
-	n1 wgctl showconf wg0 | grep -qx "Roaming = off" || die "showconf lacks 'Roaming = off'"
+	n1 wgctl show wg0 | matches "roaming: off" || die "wgctl show lacks 'roaming: off'"
+	n1 wgctl showconf wg0 | matches -x "Roaming = off" || die "showconf lacks 'Roaming = off'"
 	# From here every packet n2 sends comes from .3 (counted after the change:
 	# n2 may have had a keepalive to send from .2 just before it).
 	nat_to 198.51.100.3

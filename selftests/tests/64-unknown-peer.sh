@@ -63,8 +63,8 @@ ip netns exec n1 "$repo/tools/wgctl/examples/admit-peers" wg0 "$IX_TMP/allowed" 
 	> "$IX_TMP/admit.log" 2>&1 &
 on_exit "kill $! 2>/dev/null"
 n1 wgctl set wg0 unknown-peer-events on
-n1 wgctl show wg0 | grep -q "unknown peer events: on" || die "wgctl show lacks the option"
-n1 wgctl showconf wg0 | grep -qx "UnknownPeerEvents = on" || die "showconf lacks the option"
+n1 wgctl show wg0 | matches "unknown peer events: on" || die "wgctl show lacks the option"
+n1 wgctl showconf wg0 | matches -x "UnknownPeerEvents = on" || die "showconf lacks the option"
 client_knocks
 # The client retries every 5 s: the first retry after the event completes.
 has_peer() {

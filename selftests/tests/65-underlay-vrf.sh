@@ -82,7 +82,7 @@ ix_noping n1 192.0.2.2 || die "reached the peer unbound, through the main table"
 n1 wgctl set wg0 bind-dev vrf-u
 assert_eq "$(json bind_dev)" vrf-u "json bind_dev"
 assert_eq "$(json bind_ifindex)" "$(n1 cat /sys/class/net/vrf-u/ifindex)" "json bind_ifindex"
-n1 wgctl showconf wg0 | grep -qx "BindDev = vrf-u" || die "showconf: no BindDev"
+n1 wgctl showconf wg0 | matches -x "BindDev = vrf-u" || die "showconf: no BindDev"
 drops0=$(no_route) tx0=$(dummy_tx)
 ix_ping n1 192.0.2.2 || die "no tunnel through the underlay VRF"
 assert_eq "$(no_route)" "$drops0" "no-route drops while bound to the VRF"
@@ -165,7 +165,7 @@ for ns in n1 n2; do
 		-P "$IX_TMP/bird-$ns.pid" || die "bird in $ns did not start"
 	on_exit "kill \$(cat $IX_TMP/bird-$ns.pid) 2>/dev/null"
 done
-vrf_route() { n1 ip route show vrf vrf-o 203.0.113.64/26 | grep -q "dev wg0"; }
+vrf_route() { n1 ip route show vrf vrf-o 203.0.113.64/26 | matches "dev wg0"; }
 if ! wait_for 60 vrf_route; then
 	birdc -s "$IX_TMP/bird-n1.ctl" show protocols all n2 || true
 	die "BIRD in vrf-o learned no route over the tunnel"
@@ -178,7 +178,7 @@ drops0=$(no_route)
 n1 ip link del vrf-u
 assert_eq "$(json bind_dev)" vrf-u "bind_dev while the VRF is gone"
 assert_eq "$(json bind_ifindex)" 0 "bind_ifindex while the VRF is gone"
-n1 wgctl show wg0 | grep -q "bind dev.*gone" || die "show does not say the device is gone"
+n1 wgctl show wg0 | matches "bind dev.*gone" || die "show does not say the device is gone"
 o_noping 192.0.2.2 || die "the tunnel went on without its underlay VRF"
 (($(no_route) > drops0)) || die "no no-route drops without the underlay VRF"
 log "the VRF returns: bound again by name"
@@ -195,5 +195,5 @@ n1 ip link del vrf-u
 wait "$flood" || true
 timeout "$(scaled 20)" ip -n n1 link del wg0 || die "deleting wg0 hung"
 timeout "$(scaled 20)" ip -n n1 link del vrf-o || die "deleting vrf-o hung"
-! dmesg | grep -q "waiting for .* to become free" || die "a device reference leaked"
+! dmesg | matches "waiting for .* to become free" || die "a device reference leaked"
 log ok
