@@ -92,7 +92,7 @@ tunnel_counters() {
 		printf '%s: tx_dropped %s rx_errors %s; ' "$ns" \
 			"$(ip netns exec "$ns" cat /sys/class/net/wg0/statistics/tx_dropped)" \
 			"$(ip netns exec "$ns" cat /sys/class/net/wg0/statistics/rx_errors)"
-		if ip -n "$ns" -d link show wg0 | grep -q wgtun; then
+		if ip -n "$ns" -d link show wg0 | matches wgtun; then
 			ip netns exec "$ns" wgctl show --json wg0 2> /dev/null |
 				jq -c '[.. | objects | select(has("drops")) | .drops]' |
 				tr -d '\n'

@@ -98,7 +98,7 @@ apt-get -q -y --no-install-recommends install /tmp/debs/*.deb > /tmp/install.log
 	cat /tmp/install.log
 	die "apt-get install"
 }
-dkms status -m wgtun -v "$release" -k "$krelease" | grep -q ': installed$' || {
+dkms status -m wgtun -v "$release" -k "$krelease" | grep ': installed$' > /dev/null || {
 	cat /tmp/install.log
 	die "DKMS did not install wgtun for $krelease"
 }
