@@ -4,9 +4,9 @@
 # tier: core
 #
 # Random and mutated messages to the "wgtun" generic-netlink family: 21,000 as
-# root at full depth, 6,000 in make check (lib.sh's by_depth: 6,000 already
-# send every command, flag and attribute type many times over, and make
-# check-all runs the longer search), random commands,
+# root at full depth, 6,000 in make check (lib.sh's by_depth: either depth
+# draws its messages from the same mix, chunks of 3,000, and make check-all
+# runs the longer search), random commands,
 # flags, versions, nesting, attribute types and lengths, truncation, starting
 # from valid GET and SET requests, and 3,000 SETs as an unprivileged user,
 # which must all be refused with EPERM without changing anything (and whose

@@ -31,8 +31,9 @@
 # serves two interfaces.  ROUNDS is 15 at full depth and 5 in make check
 # (lib.sh's by_depth): every round runs every teardown path, so make check
 # still meets each path five times at random moments on every kernel, and
-# make check-all runs the 15-round search for a rare interleaving.  Set-up goes through `ip -batch`: under
-# emulation each process started costs more than the kernel work it does.
+# make check-all runs the 15-round search for a rare interleaving.  Set-up
+# goes through `ip -batch`: under emulation each process started costs more
+# than the kernel work it does.
 #
 # The flood is let in (n3's blackhole route to n1 removed) only once both
 # tunnels are up, and each teardown waits until n1 has received FLOOD_SEEN of
@@ -298,8 +299,9 @@ ip netns del n2
 ip netns del n3
 wait_for 30 test -z "$(ip netns list)" || die "namespaces left: $(ip netns list)"
 assert_eq "$(cat /sys/module/wgtun/refcnt)" 0 "wgtun refcount"
-if dmesg | matches 'unregister_netdevice: waiting for'; then
-	dmesg | grep 'unregister_netdevice: waiting for' | head -n 3
+held=$(dmesg | grep 'unregister_netdevice: waiting for' || true)
+if [[ -n $held ]]; then
+	head -n 3 <<< "$held"
 	die "a net device is still referenced"
 fi
 rmmod wgtun || die "final rmmod"
