@@ -182,9 +182,9 @@ run_test() {
 	fi
 	if [[ -n $bad ]]; then
 		local first
-		first=$(grep -nE "$KERNEL_BAD" "$LOGDIR/$name.dmesg" | head -n1 | cut -d: -f1)
+		first=$(grep -nE "$KERNEL_BAD" "$LOGDIR/$name.dmesg" | sed -n 1p | cut -d: -f1)
 		say "---- kernel log from the first report ($LOGDIR/$name.dmesg)"
-		tail -n "+$first" "$LOGDIR/$name.dmesg" | head -n 40 | sed 's/^/  | /'
+		tail -n "+$first" "$LOGDIR/$name.dmesg" | sed -n 1,40p | sed 's/^/  | /'
 	fi
 }
 

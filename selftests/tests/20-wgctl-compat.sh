@@ -81,7 +81,7 @@ wgctl setconf wgt0 "$tmp/shown.conf"
 assert_eq "$(wgctl show wgt0 dump)" "$before" "dump after setconf of showconf"
 
 log "show all prefixes the interface name"
-line=$(wgctl show all dump | head -n1)
+line=$(wgctl show all dump | sed -n 1p)
 assert_match "$line" "^wgt0	" "show all dump"
 assert_eq "$(wgctl show interfaces)" wgt0 "show interfaces lists only wgtun links"
 
@@ -132,7 +132,7 @@ WG_COLOR_MODE=never wgctl show wgt0 | matches '^  carrier follows peers: on' ||
 	die "show lacks carrier follows peers"
 WG_COLOR_MODE=never wgctl show wgt0 | matches '^  liveness timeout: 9 seconds$' ||
 	die "show lacks liveness timeout"
-[[ $(wgctl show wgt0 dump | head -n1 | awk -F'\t' '{ print NF }') == 4 ]] ||
+[[ $(wgctl show wgt0 dump | sed -n 1p | awk -F'\t' '{ print NF }') == 4 ]] ||
 	die "dump's interface line is not wg's four columns"
 wgctl showconf wgt0 > "$tmp/ext.conf"
 wgctl set wgt0 carrier-follows-peers off liveness-timeout 0

@@ -67,7 +67,7 @@ print("\n".join(sorted(out)))' "$1"
 norm "$tmp/wgt.dump" > "$tmp/wgt.norm"
 norm "$tmp/wg.dump" > "$tmp/wg.norm"
 diff -q "$tmp/wgt.norm" "$tmp/wg.norm" > /dev/null ||
-	die "dumps differ: $(diff "$tmp/wgt.norm" "$tmp/wg.norm" | head -n 5)"
+	die "dumps differ: $(diff "$tmp/wgt.norm" "$tmp/wg.norm" | sed -n 1,5p)"
 if cmp -s "$tmp/wgt.dump" "$tmp/wg.dump"; then
 	log "dumps identical byte for byte"
 else

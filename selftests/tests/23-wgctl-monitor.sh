@@ -81,7 +81,7 @@ grep -Evq "^\[$rfc3339\] wgt0: " "$tmp/wgt0-t.txt" &&
 	die "monitor -t line without its time: $(cat "$tmp/wgt0-t.txt")"
 jq -s -e --arg re "^$rfc3339$" 'all(.[]; .time | test($re))' "$tmp/all.json" > /dev/null ||
 	die "JSON event without its time: $(cat "$tmp/all.json")"
-t=$(jq -r 'select(.event == "peer-added") | .time' "$tmp/all.json" | head -n 1)
+t=$(jq -r 'select(.event == "peer-added") | .time' "$tmp/all.json" | sed -n 1p)
 now=$(date +%s)
 (($(date -d "$t" +%s) >= now - 600 && $(date -d "$t" +%s) <= now)) ||
 	die "JSON event time $t is not the time of the event (now $(date -Iseconds))"

@@ -46,13 +46,13 @@ done
 n1 ip addr add 10.0.0.1/24 dev wgt0
 n2 ip addr add 10.0.0.2/24 dev wgt0
 
-handshake() { n1 wgctl show wgt0 latest-handshakes | head -n1 | cut -f2; }
+handshake() { n1 wgctl show wgt0 latest-handshakes | sed -n 1p | cut -f2; }
 
 log "first contact"
 n1 ping -c 2 -W 5 10.0.0.2 > /dev/null || die "no ping through the tunnel"
 hs=$(handshake)
 [[ $hs != 0 ]] || die "no handshake recorded"
-rx=$(n1 wgctl show wgt0 transfer | head -n1 | cut -f2)
+rx=$(n1 wgctl show wgt0 transfer | sed -n 1p | cut -f2)
 
 log "the pretty view shows wgtun's packet counters; dump keeps wg's columns"
 pretty=$(WG_COLOR_MODE=never n1 wgctl show wgt0)
@@ -71,7 +71,7 @@ n1 wgctl syncconf wgt0 "$tmp/n1-more.conf"
 assert_eq "$(n1 wgctl show wgt0 peers | wc -l)" 2 "peers after syncconf"
 n1 ping -c 2 -W 5 10.0.0.2 > /dev/null || die "no ping after syncconf"
 assert_eq "$(handshake)" "$hs" "latest handshake after syncconf (session kept)"
-rx2=$(n1 wgctl show wgt0 transfer | head -n1 | cut -f2)
+rx2=$(n1 wgctl show wgt0 transfer | sed -n 1p | cut -f2)
 ((rx2 > rx)) || die "counters reset by syncconf: $rx -> $rx2"
 
 log "syncconf back to the original file removes the extra peer only"

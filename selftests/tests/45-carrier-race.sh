@@ -60,7 +60,7 @@ check_alternating() {
 	bad=$(carriers | awk 'NR > 1 && $1 == prev { n++ } { prev = $1 } END { print n + 0 }')
 	log "$1 (${SECONDS}s): $(carriers | wc -l) carrier events, $bad repeated"
 	((bad == 0)) || die "$1: carrier events do not alternate ($bad repeats):" \
-		"$(carriers | uniq -c | awk '$1 > 1' | head -n 5 | paste -sd' ')"
+		"$(carriers | uniq -c | awk '$1 > 1' | sed -n 1,5p | paste -sd' ')"
 }
 # settled CARRIER ALIVE: wgctl shows that carrier and that liveness, and the
 # monitor's last carrier event says the same.

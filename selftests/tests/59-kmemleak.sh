@@ -30,7 +30,7 @@ for _ in 1 2 3; do
 done
 leaks=$(cat "$km")
 if [[ -n $leaks ]]; then
-	echo "$leaks" | head -n 120
+	echo "$leaks" | sed -n 1,120p
 	die "kmemleak: $(grep -c '^unreferenced object' <<< "$leaks") unreferenced object(s)"
 fi
 log "kmemleak: no unreferenced object"
