@@ -82,6 +82,7 @@ if [[ ! -x $root/usr/bin/apt-get ]]; then
 		exit 1
 	}
 	echo "sid-root: debootstrap sid from $url"
+	mkdir -p "$repo/.cache"
 	rm -rf "$root.tmp"
 	debootstrap --variant=minbase sid "$root.tmp" "$url" > "$repo/.cache/sid-root.log" 2>&1 || {
 		tail -n 20 "$repo/.cache/sid-root.log"
