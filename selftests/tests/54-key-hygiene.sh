@@ -7,11 +7,14 @@
 # key) is derived in the kernel and never crosses netlink, so after the peer
 # is removed, the private key replaced or the interface deleted, no copy of
 # it may remain anywhere in RAM (freed memory and kernel stacks included).
-# selftests/tools/keyscan.py reads /proc/kcore; before the first teardown the
-# same scan must find the live copies, which shows that the method sees them.
-# The scanner keeps no copy of its own (one in the pages it frees on exit
-# would be found by the next scan), does not count hits in its own read
-# buffer, and says for each hit what owns the memory (--explain).
+# selftests/tools/keyscan.py reads /proc/kcore (2 GiB, most of a minute under
+# emulation). Each of the three ways of dropping the value gets its own pair
+# of keys, so that one scan at the end looks for all three values and says
+# which one is left; before the first teardown a scan must find the live
+# copies of the first, which shows that the method sees them. The scanner
+# keeps no copy of its own (one in the pages it frees on exit would be found
+# by the next scan), does not count hits in its own read buffer, and says
+# for each hit what owns the memory (--explain).
 #
 #   n1 wg0 (wgtun) 192.0.2.1 ==== tunnel ==== n2 wg0 (wgtun) 192.0.2.2
 #   (both sides hold the same value: X25519(k1, pub2) = X25519(k2, pub1))
@@ -23,52 +26,68 @@ scan=$(dirname "$0")/../tools/keyscan.py
 python3 "$scan" --selftest --private /dev/null --public x > /dev/null ||
 	die "keyscan's X25519 fails RFC 7748's test vector"
 
-# hits: copies of X25519(k1, pub2) in RAM, after RCU and deferred frees,
-# outside the scanner's own memory.
-hits() {
+# scan_for PHASE...: copies of each phase's X25519(k1, pub2) in RAM, after
+# RCU and deferred frees, outside the scanner's own memory; one count per
+# phase, in order. A phase's keys are $IX_TMP/PHASE.k1 and PHASE.pub2.
+scan_for() {
+	local args=() p
+
+	for p in "$@"; do
+		args+=(--private "$IX_TMP/$p.k1" --public "$(cat "$IX_TMP/$p.pub2")")
+	done
 	sleep 2
-	python3 "$scan" --explain --private "$IX_TMP/k1" --public "$IX_PUB2" \
-		> "$IX_TMP/scan.json" ||
+	python3 "$scan" --explain "${args[@]}" > "$IX_TMP/scan.json" ||
 		die "keyscan failed: $(cat "$IX_TMP/scan.json")"
-	log "scan: $(cat "$IX_TMP/scan.json")" >&2
-	jq .hits "$IX_TMP/scan.json"
+	log "scan of ${*}: $(cat "$IX_TMP/scan.json")" >&2
+	jq -r '.by_key[].hits' "$IX_TMP/scan.json"
 }
 
-# live [check]: a working tunnel, which needs the value on both sides; with
-# "check" (once: each scan of 2 GiB takes most of a minute under emulation),
-# the scan must find those two copies, or the method is blind.
-live() {
+# keys PHASE: new private keys on both sides (the old ones' peers removed),
+# saved under PHASE's names, and a working tunnel with them, which needs the
+# value on both sides.
+keys() {
+	wg genkey > "$IX_TMP/$1.k1"
+	wg genkey > "$IX_TMP/$1.k2"
+	n1 wgctl set wg0 private-key "$IX_TMP/$1.k1" peer "$IX_PUB2" remove
+	n2 wgctl set wg0 private-key "$IX_TMP/$1.k2" peer "$IX_PUB1" remove
+	IX_PUB1=$(wg pubkey < "$IX_TMP/$1.k1")
+	IX_PUB2=$(wg pubkey < "$IX_TMP/$1.k2")
+	echo "$IX_PUB2" > "$IX_TMP/$1.pub2"
 	ix_peers 4
-	ix_ping n1 192.0.2.2 || die "tunnel does not come up"
+	ix_ping n1 192.0.2.2 || die "tunnel does not come up ($1)"
 	ix_transfer n1 n2 192.0.2.2
-	[[ ${1:-} == check ]] || return 0
-	(($(hits) >= 2)) || die "the scan does not find the two live copies: the method is blind"
 }
 
 ix_setup wgtun
 
+keys peer-removed
+(($(scan_for peer-removed) >= 2)) ||
+	die "the scan does not find the two live copies: the method is blind"
 log "removing the peer on both sides"
-live check
 n1 wgctl set wg0 peer "$IX_PUB2" remove
 n2 wgctl set wg0 peer "$IX_PUB1" remove
-n=$(hits)
-((n == 0)) || die "$n copies of the static-static DH value left after removing the peers"
 
+keys key-replaced
 log "replacing the private keys"
-live
 wg genkey > "$IX_TMP/k1b"
 wg genkey > "$IX_TMP/k2b"
 n1 wgctl set wg0 private-key "$IX_TMP/k1b"
 n2 wgctl set wg0 private-key "$IX_TMP/k2b"
-n=$(hits)
-((n == 0)) || die "$n copies of the static-static DH value left after replacing the private keys"
-n1 wgctl set wg0 private-key "$IX_TMP/k1"
-n2 wgctl set wg0 private-key "$IX_TMP/k2"
 
+keys link-deleted
 log "deleting the interfaces"
-live
 n1 ip link del wg0
 n2 ip link del wg0
-n=$(hits)
-((n == 0)) || die "$n copies of the static-static DH value left after deleting the interfaces"
+
+phases=(peer-removed key-replaced link-deleted)
+mapfile -t left < <(scan_for "${phases[@]}")
+((${#left[@]} == 3)) || die "the scan counted ${#left[@]} values, not 3"
+bad=0
+for i in "${!phases[@]}"; do
+	if ((left[i] != 0)); then
+		echo "${left[i]} copies of the static-static DH value left (${phases[i]})" >&2
+		bad=1
+	fi
+done
+((bad == 0)) || die "key material left behind: see the scan above"
 log ok

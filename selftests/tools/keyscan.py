@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Look for a derived secret in all of the guest's RAM (selftests/tests/54-*).
 
-  keyscan.py --private FILE --public B64
+  keyscan.py --private FILE --public B64 [--private FILE --public B64 ...]
 
 counts the places in physical memory (the direct-map segments of /proc/kcore)
-that hold X25519(private, public): the static-static Diffie-Hellman value
-that wgtun precomputes for a peer.  That value is derived in the kernel and
+that hold X25519(private, public), for each pair in one pass: the
+static-static Diffie-Hellman value that wgtun precomputes for a peer.  That value is derived in the kernel and
 never crosses netlink, so it exists only where the module (or the kernel
 code it calls) put it: a copy that survives removing the peer, replacing the
 private key or deleting the interface is key material left behind.
@@ -23,9 +23,10 @@ process's own memory (its read buffer holding a page just read) are reported
 apart: they only echo a copy found elsewhere.  The reference X25519 below is
 RFC 7748's ladder, used only to know what to look for.
 
-Prints JSON: {"hits": N, "own_hits": N, "where": [{"addr": hex address,
-"page": what the page is used for, from /proc/kpageflags, "own": true for
-this process's memory}], "bytes_scanned": N}; with --explain, each hit also
+Prints JSON: {"hits": N, "own_hits": N, "where": [{"key": which pair (0 for
+the first), "addr": hex address, "page": what the page is used for, from
+/proc/kpageflags, "own": true for this process's memory}], "bytes_scanned":
+N, "by_key": [{"hits": N, "own_hits": N} per pair]}; with --explain, each hit also
 says which vmalloc area (kernel stacks included), per-CPU area or kernel
 image object holds it, and which code addresses lie around it.
 """
@@ -149,8 +150,9 @@ class Needle:
         return all(words[k] ^ self.mask[k] == self.masked[k] for k in range(4))
 
 
-def scan(kc, needle, buf):
-    """Hits as (virtual, physical address) in the direct map; bytes read; read errors."""
+def scan(kc, needles, buf):
+    """Hits as (needle number, virtual, physical address) in the direct map; bytes
+    read; read errors."""
     hits = []
     total = 0
     errors = {}
@@ -173,11 +175,12 @@ def scan(kc, needle, buf):
                 continue
             end = carry + got
             total += got
-            i = buf.find(needle.prefix, 0, end)
-            while i >= 0:
-                if i + 32 <= end and needle.at(mv[:end], i):
-                    hits.append((vaddr + pos - carry + i, paddr + pos - carry + i))
-                i = buf.find(needle.prefix, i + 1, end)
+            for k, needle in enumerate(needles):
+                i = buf.find(needle.prefix, 0, end)
+                while i >= 0:
+                    if i + 32 <= end and needle.at(mv[:end], i):
+                        hits.append((k, vaddr + pos - carry + i, paddr + pos - carry + i))
+                    i = buf.find(needle.prefix, i + 1, end)
             # Keep the last 31 bytes so that a value across chunks is seen.
             keep = min(31, end)
             buf[0:keep] = buf[end - keep:end]
@@ -407,8 +410,10 @@ def flush_bounce(kc, buf):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--private", required=True, help="file with a base64 private key")
-    ap.add_argument("--public", required=True, help="base64 public key")
+    ap.add_argument("--private", required=True, action="append",
+                    help="file with a base64 private key (repeated: one per pair)")
+    ap.add_argument("--public", required=True, action="append",
+                    help="base64 public key (repeated: one per pair, in the same order)")
     ap.add_argument("--explain", action="store_true",
                     help="for each hit, say what owns the memory (vmalloc area, kernel "
                     "stack and the code addresses near the hit, per-CPU, page state)")
@@ -425,31 +430,40 @@ def main():
         print(json.dumps({"selftest": got == want}))
         return 0 if got == want else 1
 
-    with open(args.private) as f:
-        priv = base64.b64decode(f.read().strip())
-    pub = int.from_bytes(base64.b64decode(args.public), "little") & ((1 << 255) - 1)
-    needle = Needle(x25519_int(priv, pub))
+    if len(args.private) != len(args.public):
+        ap.error("--private and --public come in pairs")
+    needles = []
+    for path, pub64 in zip(args.private, args.public):
+        with open(path) as f:
+            priv = base64.b64decode(f.read().strip())
+        pub = int.from_bytes(base64.b64decode(pub64), "little") & ((1 << 255) - 1)
+        needles.append(Needle(x25519_int(priv, pub)))
     buf = bytearray((4 << 20) + 32)
     try:
         with open("/proc/kcore", "rb", buffering=0) as f:
             kc = Kcore(f)
-            hits, total, errors = scan(kc, needle, buf)
+            hits, total, errors = scan(kc, needles, buf)
             flush_bounce(kc, buf)
             mine = own_pfns() if hits else set()
             syms = Symbols() if args.explain and hits else None
             where = []
-            for v, p in hits[:16]:
+            for k, v, p in hits[:16]:
                 if syms:
-                    where.append(explain(kc, needle, syms, buf, v, p))
+                    where.append(explain(kc, needles[k], syms, buf, v, p))
                 else:
                     where.append({"addr": "%#x" % v, "page": page_kind(p)})
+                where[-1]["key"] = k
                 where[-1]["own"] = p >> 12 in mine
-            own = sum(p >> 12 in mine for v, p in hits)
+            by_key = [{"hits": 0, "own_hits": 0} for _ in needles]
+            for k, v, p in hits:
+                by_key[k]["own_hits" if p >> 12 in mine else "hits"] += 1
+            own = sum(b["own_hits"] for b in by_key)
             nseg = len(kc.ram())
     finally:
         buf[:] = bytes(len(buf))
     print(json.dumps({"hits": len(hits) - own, "own_hits": own, "where": where,
-                      "bytes_scanned": total, "segments": nseg, "read_errors": errors}))
+                      "by_key": by_key, "bytes_scanned": total, "segments": nseg,
+                      "read_errors": errors}))
     # Less than half of RAM read: the scan could not see what it looks for.
     return 0 if total >= ram_bytes() // 2 else 1
 
