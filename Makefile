@@ -18,7 +18,8 @@
 #   make check-all    the same with every test on every kernel
 #   make check-dkms   dkms build of this tree for each kernel and flavour in
 #                     scripts/check-dkms.sh (on the host and in the sid root)
-#   make demo         the same set-up, then a 6.12 guest runs selftests/demo.sh
+#   make demo         deps, 6.12's module and wgctl, then a 6.12 guest runs
+#                     selftests/demo.sh
 #   make deb          the Debian packages wgtun-dkms and wgctl, into build/deb/
 #   make check-deb    make deb, then install both into a Debian bookworm chroot
 #                     (.cache/deb-root), check DKMS's module, the units and
@@ -199,8 +200,12 @@ deb: release-consistent
 check-deb: deb
 	scripts/check-deb.sh $(DEB_DIR)
 
+# The demo's kernel (kernels.conf's short name) and its release.
+DEMO_KERNEL := 6.12
+DEMO_KRELEASE := $(shell awk '$$1 == "$(DEMO_KERNEL)" { print $$2 }' $(KERNELS_CONF))
+
 demo:
 	$(MAKE) deps
-	$(MAKE) -j2 modules-all
+	$(MAKE) -j2 module-$(DEMO_KRELEASE)-release module-$(DEMO_KRELEASE)-debug
 	$(MAKE) wgctl
-	selftests/run --kernel 6.12 --verbose selftests/demo.sh
+	selftests/run --kernel $(DEMO_KERNEL) --verbose selftests/demo.sh
