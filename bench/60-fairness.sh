@@ -105,9 +105,12 @@ quiet() {
 		pings+=($!)
 	done
 	wait "${pings[@]}" || true
-	res=$(cat "$BT"/ping* | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | median_p99)
-	got=$(cat "$BT"/ping* | grep -c 'time=' || true)
-	sent=$((QUIET * PINGS))
+	# Replies, duplicates apart; lost: what ping sent and never got back
+	# (with -w it sends on past -c until -c replies came or the deadline).
+	res=$(cat "$BT"/ping* | sed -n '/DUP!/d; s/.*time=\([0-9.]*\) ms.*/\1/p' | median_p99)
+	read -r sent got < <(cat "$BT"/ping* | sed -n \
+		's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' |
+		awk '{ s += $1; g += $2 } END { print s + 0, g + 0 }')
 	rm -f "$BT"/ping*
 	record "$name" "$impl" rtt_median "$r" "${res% *}" ms
 	record "$name" "$impl" rtt_p99 "$r" "${res#* }" ms
