@@ -14,9 +14,11 @@
 # with one queue.  n2 sends 1,392-byte UDP payloads (1,420-byte inner
 # packets: the largest that inline_rx_bytes=1500 opens in the softirq)
 # into the flooding tunnel for the whole measurement, while n2 pings every
-# quiet tunnel's n1 end INLINE_PINGS times, 100 ms apart.  Per round, for
-# the in-tree module and for wgtun with inline_rx_bytes 1500 (wgtun) and 0
-# (wgtun0, every message to the engine's workers), in alternating order:
+# quiet tunnel's n1 end INLINE_PINGS times, 100 ms apart.  Per round, in
+# alternating order, for the in-tree module and for wgtun with its defaults
+# (wgtun: inline_rx_bytes 1500, inline_share 25), with the inline share
+# unbounded (wgtun_unbounded: inline_share 100) and with nothing inline
+# (wgtun_noinline: inline_rx_bytes 0, every message to the engine's workers):
 #   quiet      the pings' RTT median and p99 (ms) and pings lost
 #   flood      datagrams/s the flooding tunnel delivered (n1's f0)
 #   cpu0_drop  packets CPU 0's backlog dropped (softnet_stat) meanwhile
@@ -31,7 +33,9 @@ wg genkey > "$BT/kg"
 wg genkey > "$BT/kp"
 umask 022
 inline0=$(cat /sys/module/wgtun/parameters/inline_rx_bytes)
+share0=$(cat /sys/module/wgtun/parameters/inline_share)
 on_exit "echo $inline0 > /sys/module/wgtun/parameters/inline_rx_bytes"
+on_exit "echo $share0 > /sys/module/wgtun/parameters/inline_share"
 
 # tunnels KIND PREFIX NET N PORT0 N2DEV KEY2 PORT2: N interfaces of KIND in
 # n1, each with one peer on the in-tree N2DEV in n2.
@@ -116,16 +120,25 @@ measure() {
 	record inline_rx "$name" cpu0_drop "$r" "$(($(cpu0_drops) - d0))" packets
 }
 
+# variant NAME: set wgtun's parameters for NAME; prints the implementation.
+variant() {
+	local bytes=1500 share=25
+
+	case $1 in
+	intree) echo intree; return ;;
+	wgtun_noinline) bytes=0 ;;
+	wgtun_unbounded) share=100 ;;
+	esac
+	echo "$bytes" > /sys/module/wgtun/parameters/inline_rx_bytes
+	echo "$share" > /sys/module/wgtun/parameters/inline_share
+	echo wgtun
+}
+
 for ((r = 1; r <= BENCH_ROUNDS; r++)); do
-	order="intree wgtun0 wgtun"
-	((r % 2)) && order="wgtun wgtun0 intree"
+	order="intree wgtun_noinline wgtun_unbounded wgtun"
+	((r % 2)) && order="wgtun wgtun_unbounded wgtun_noinline intree"
 	for name in $order; do
-		impl=${name%0}
-		if [[ $name == wgtun0 ]]; then
-			echo 0 > /sys/module/wgtun/parameters/inline_rx_bytes
-		elif [[ $name == wgtun ]]; then
-			echo 1500 > /sys/module/wgtun/parameters/inline_rx_bytes
-		fi
+		impl=$(variant "$name")
 		setup "$impl"
 		measure "$name" "$impl" "$r"
 		ip netns del n1

@@ -14,7 +14,9 @@
  */
 
 #include <linux/cpumask.h>
+#include <linux/jiffies.h>
 #include <linux/moduleparam.h>
+#include <linux/sched/clock.h>
 #include <linux/percpu.h>
 #include <linux/workqueue.h>
 
@@ -49,6 +51,26 @@ static unsigned int job_packets = WGT_CRYPT_JOB_PACKETS;
 module_param(job_packets, uint, 0644);
 MODULE_PARM_DESC(job_packets, "packets per sealing job (1-64, default 64; tuning, see BENCHMARKS.md)");
 
+/*
+ * The share of each CPU's time, in percent, that packets may take being
+ * sealed or opened inline by their submitter (the queues' @inline_bytes),
+ * counted per jiffy. A submitter is a softirq or a transmit call: what it
+ * spends on the cipher, the packets queued behind it on that CPU (other
+ * tunnels' included) wait for. Past the share, packets go to the workers,
+ * which serve every queue in turn.
+ */
+static unsigned int inline_share = 25;
+module_param(inline_share, uint, 0644);
+MODULE_PARM_DESC(inline_share,
+		 "percent of a CPU's time that inline sealing and opening may take (default 25, 100 = no bound)");
+
+/* What a CPU's inline runs took in the jiffy @jiffy, in ns. */
+struct inline_use {
+	unsigned long jiffy;
+	u64 ns;
+};
+
+static DEFINE_PER_CPU(struct inline_use, inline_use);
 static struct crypt_cpu __percpu *crypt_cpus;
 static struct workqueue_struct *crypt_wq;
 /* Packets on all queues, and the module-wide bound (set at init). */
@@ -235,9 +257,37 @@ static bool may_hold(struct wgt_crypt_queue *q, unsigned int n)
 }
 
 /*
+ * Whether this CPU's inline runs have time left in this jiffy's share.
+ * Bottom halves off (the queue's lock), so the CPU and its use stay put.
+ */
+static bool inline_room(void)
+{
+	struct inline_use *use = this_cpu_ptr(&inline_use);
+	unsigned int share = READ_ONCE(inline_share);
+
+	if (share >= 100)
+		return true;
+	if (use->jiffy != jiffies) {
+		use->jiffy = jiffies;
+		use->ns = 0;
+	}
+	return use->ns < (u64)share * (NSEC_PER_SEC / HZ / 100);
+}
+
+/* Run a lone packet's job here, charging its time to this CPU's share. */
+static void run_inline(struct wgt_crypt_queue *q, struct sk_buff *skb)
+{
+	u64 start = local_clock();
+
+	run_job(q, skb);
+	this_cpu_add(inline_use.ns, local_clock() - start);
+}
+
+/*
  * Queue a job of @n packets linked from @first, in @q's order: run it here
- * if it is a lone packet small enough and no job of @q waits, else as a job
- * waiting in @q, @q joining a line if it was in none.
+ * if it is a lone packet small enough, no job of @q waits and this CPU has
+ * inline time left, else as a job waiting in @q, @q joining a line if it
+ * was in none.
  */
 static void submit_job(struct wgt_crypt_queue *q, struct sk_buff *first, unsigned int n)
 {
@@ -260,7 +310,8 @@ static void submit_job(struct wgt_crypt_queue *q, struct sk_buff *first, unsigne
 	for (skb = first; skb; skb = wgt_skb_cb(skb)->job_next)
 		__skb_queue_tail(&q->packets, skb);
 	if (!q->next_job) {
-		here = n == 1 && first->len <= READ_ONCE(*q->ops->inline_bytes);
+		here = n == 1 && first->len <= READ_ONCE(*q->ops->inline_bytes) &&
+		       inline_room();
 		join = !here;
 		if (join)
 			q->next_job = first;
@@ -268,7 +319,7 @@ static void submit_job(struct wgt_crypt_queue *q, struct sk_buff *first, unsigne
 	spin_unlock_bh(&q->packets.lock);
 
 	if (here)
-		run_job(q, first);
+		run_inline(q, first);
 	else if (join)
 		line_join(q, wgt_queueing_next_cpu());
 }

@@ -19,7 +19,10 @@
  * peers have queued: a quiet tunnel's packet does not wait for a busy
  * one's backlog. A lone packet up to the queue's @inline_bytes, with no job
  * of its queue waiting, skips the lines: the submitting CPU runs the cipher
- * on the spot, still in its place in the order.
+ * on the spot, still in its place in the order, as long as the inline runs
+ * on that CPU stay within their share of its time (module parameter
+ * inline_share), so that one tunnel's flood cannot make the softirq that
+ * receives every tunnel's packets slow for all of them.
  *
  * What the engine holds is bounded three ways (wgt_crypt_submit()): per
  * queue, per share (an interface's queues, both directions) and
@@ -49,7 +52,8 @@ struct wgt_peer;
  *	finished (or failed) a packet, which holds a reference to @q's peer
  *	for the call; bottom halves may be on.
  * @inline_bytes: a lone packet up to this many bytes is handled by the
- *	submitting CPU (0 = never); read at each submission.
+ *	submitting CPU (0 = never) while the CPU's inline share allows;
+ *	read at each submission.
  */
 struct wgt_crypt_ops {
 	bool (*crypt)(struct sk_buff *skb);
