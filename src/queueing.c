@@ -264,11 +264,13 @@ static bool inline_room(void)
 {
 	struct inline_use *use = this_cpu_ptr(&inline_use);
 	unsigned int share = READ_ONCE(inline_share);
+	unsigned long now = jiffies;
 
 	if (share >= 100)
 		return true;
-	if (use->jiffy != jiffies) {
-		use->jiffy = jiffies;
+	/* Another jiffy (wrap or not): a new share. */
+	if (use->jiffy != now) {
+		use->jiffy = now;
 		use->ns = 0;
 	}
 	return use->ns < (u64)share * (NSEC_PER_SEC / HZ / 100);
