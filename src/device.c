@@ -14,6 +14,7 @@
 #include "liveness.h"
 #include "messages.h"
 #include "peer.h"
+#include "port.h"
 #include "receive.h"
 #include "send.h"
 #include "socket.h"
@@ -36,14 +37,15 @@ static int wgt_open(struct net_device *dev)
 	struct wgt_peer *peer;
 	int ret;
 
-	ret = wgt_socket_init(wg, wg->listen_port);
+	mutex_lock(&wg->update_lock);
+	ret = wgt_port_join(wg);
 	if (ret < 0) {
-		netdev_warn(dev, "cannot bind UDP port %u: %d\n", wg->listen_port, ret);
+		mutex_unlock(&wg->update_lock);
+		netdev_warn(dev, "cannot listen on UDP port %u: %d\n", wg->listen_port, ret);
 		return ret;
 	}
 	/* The carrier is right already: wgt_stop() left no peer alive. */
 	wgt_liveness_open(wg);
-	mutex_lock(&wg->update_lock);
 	list_for_each_entry(peer, &wg->peers, list) {
 		wgt_send_staged(peer);
 		if (peer->keepalive_interval)
@@ -70,9 +72,8 @@ static int wgt_stop(struct net_device *dev)
 		wgt_noise_keypairs_clear(&peer->noise);
 		atomic64_set(&peer->last_sent_handshake, 0);
 	}
+	wgt_port_leave(wg);
 	mutex_unlock(&wg->update_lock);
-	wgt_socket_reinit(wg, NULL, NULL);
-	wgt_receive_purge_handshakes(wg);
 	return 0;
 }
 
@@ -86,8 +87,9 @@ static void wgt_uninit(struct net_device *dev)
 
 	mutex_lock(&wg->update_lock);
 	wgt_peer_remove_all(wg);
+	/* Closed already, unless the registration failed after an open. */
+	wgt_port_leave(wg);
 	mutex_unlock(&wg->update_lock);
-	wgt_socket_reinit(wg, NULL, NULL);
 }
 
 static const struct net_device_ops netdev_ops = {
@@ -110,8 +112,6 @@ static void wgt_destruct(struct net_device *dev)
 	wgt_allowedips_free(&wg->allowedips, &wg->update_lock);
 	mutex_unlock(&wg->update_lock);
 	wgt_noise_local_clear(&wg->local);
-	wgt_cookie_checker_uninit(&wg->cookie_checker);
-	wgt_index_table_uninit(&wg->indices);
 	wgt_pubkey_table_uninit(&wg->pubkeys);
 	mutex_destroy(&wg->update_lock);
 }
@@ -157,24 +157,19 @@ static int wgt_create(struct net *link_net, struct net_device *dev,
 	spin_lock_init(&wg->liveness_lock);
 	wgt_events_device_init(wg);
 	INIT_LIST_HEAD(&wg->peers);
-	skb_queue_head_init(&wg->handshakes);
-	INIT_LIST_HEAD(&wg->handshake_node);
+	INIT_LIST_HEAD(&wg->port_node);
 	wgt_crypt_share_init(&wg->crypt_share);
 	wgt_allowedips_init(&wg->allowedips);
 
 	ret = wgt_pubkey_table_init(&wg->pubkeys);
 	if (ret)
 		goto err_mutex;
-	ret = wgt_index_table_init(&wg->indices);
-	if (ret)
-		goto err_pubkeys;
-	wgt_noise_local_init(&wg->local, &wgt_peer_noise_ops, &wg->pubkeys, &wg->indices);
-	wgt_cookie_checker_init(&wg->cookie_checker, &wg->local);
+	wgt_noise_local_init(&wg->local, &wgt_peer_noise_ops, &wg->pubkeys, &wgt_indices);
 
 	ret = register_netdevice(dev);
 	if (ret < 0) {
 		NL_SET_ERR_MSG_MOD(extack, "cannot register the interface");
-		goto err_indices;
+		goto err_pubkeys;
 	}
 	/*
 	 * Only now: a failed registration must not run the destructor, since
@@ -184,8 +179,6 @@ static int wgt_create(struct net *link_net, struct net_device *dev,
 	list_add(&wg->list, &device_list);
 	return 0;
 
-err_indices:
-	wgt_index_table_uninit(&wg->indices);
 err_pubkeys:
 	wgt_pubkey_table_uninit(&wg->pubkeys);
 err_mutex:
@@ -275,7 +268,7 @@ static void bind_dev_event(struct wgt_device *wg, struct net_device *dev, unsign
 		break;
 	case NETDEV_REGISTER:
 		if (wg->bind_absent && !strcmp(wg->bind_name, dev->name)) {
-			if (wgt_socket_bind_dev(wg, dev))
+			if (wgt_socket_bind_dev(wg, dev, NULL))
 				netdev_warn(wg->dev, "cannot bind to %s again\n", dev->name);
 			else
 				netdev_info(wg->dev, "bound to %s again\n", dev->name);

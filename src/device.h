@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A wgtun interface: one net_device, its key, its peers and its sockets.
+ * A wgtun interface: one net_device, its key, its peers and its port.
  */
 
 #ifndef _WGTUN_DEVICE_H
@@ -17,7 +17,6 @@
 #include <linux/wgtun.h>
 
 #include "allowedips.h"
-#include "cookie.h"
 #include "events.h"
 #include "messages.h"
 #include "noise.h"
@@ -25,6 +24,8 @@
 #include "queueing.h"
 
 #define WGTUN_KIND "wgtun"
+
+struct wgt_port;
 
 /*
  * Outer overhead of a transport packet over IPv6: IPv6 (40) + UDP (8) + the
@@ -54,33 +55,28 @@
  *	removal, socket changes) against each other and against dumps; the
  *	writer lock of @allowedips and of @peers.
  * @local: this interface's static identity (noise.h).
- * @cookie_checker: mac1/mac2 validation and cookie replies (cookie.h).
  * @pubkeys: peers by public key.
- * @indices: sessions and handshakes by receiver index.
  * @allowedips: cryptokey routing table; RCU readers.
  * @peers: all peers; under @update_lock.
  * @num_peers: length of @peers.
- * @sock4: IPv4 UDP socket, NULL while down; RCU readers, written under RTNL.
- * @sock6: IPv6 UDP socket, as @sock4.
+ * @port: the UDP port listened on (port.h), with its sockets; NULL while
+ *	down.  RCU readers; written under RTNL and @update_lock.
+ * @port_node: entry in @port's members.
  * @listen_port: configured UDP port, host order; 0 = random at open, then
  *	the port actually bound.
  * @fwmark: mark for outgoing UDP packets, 0 = none.
  * @bind_ifindex: device in @creating_net the sockets are bound to, 0 =
  *	none; while @bind_absent, the index the device had.  Written under
  *	RTNL and @update_lock, read under either.  The send paths read the
- *	socket's own sk_bound_dev_if instead.
+ *	socket's own sk_bound_dev_if instead.  Part of what makes a port
+ *	(with @creating_net and @listen_port).
  * @bind_name: that device's name, followed across renames; a device
  *	registered under it in @creating_net while @bind_absent is bound anew.
  * @bind_absent: the bound device was unregistered (or left the namespace):
  *	the sockets stay bound to its old index, so nothing is sent or
  *	received until a device named @bind_name appears.
- * @handshakes: incoming handshake messages waiting for a worker, in
- *	arrival order; its lock also guards @handshake_node's membership.
- * @handshake_node: entry in the module-wide line of devices whose
- *	handshakes the workers serve in turn (receive.c): on it exactly while
- *	@handshakes is not empty, holding a reference to @dev.
- * @last_under_load: jiffies when the queues last looked like a flood.
- * @drops: drops before a peer was known, by enum wgtun_drop_attr.
+ * @drops: drops before a peer was known, by enum wgtun_drop_attr (those of
+ *	a port shared by several interfaces are counted on its first member).
  * @crypt_share: what the peers' packets in the crypto engine take of its
  *	room (queueing.h).
  * @carrier_follows_peers: carrier only while a peer is alive (liveness.h).
@@ -108,24 +104,19 @@ struct wgt_device {
 	struct mutex update_lock;	/* see @update_lock above */
 
 	struct wgt_noise_local local;
-	struct wgt_cookie_checker cookie_checker;
 	struct wgt_pubkey_table pubkeys;
-	struct wgt_index_table indices;
 	struct wgt_allowedips allowedips;
 	struct list_head peers;
 	unsigned int num_peers;
 
-	struct sock __rcu *sock4;
-	struct sock __rcu *sock6;
+	struct wgt_port __rcu *port;
+	struct list_head port_node;
 	u16 listen_port;
 	u32 fwmark;
 	int bind_ifindex;
 	char bind_name[IFNAMSIZ];
 	bool bind_absent;
 
-	struct sk_buff_head handshakes;
-	struct list_head handshake_node;
-	unsigned long last_under_load;
 	atomic64_t drops[WGTUN_A_DROP_MAX + 1];
 	struct wgt_crypt_share crypt_share;
 

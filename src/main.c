@@ -13,6 +13,7 @@
 #include "netlink.h"
 #include "noise.h"
 #include "peer.h"
+#include "peerlookup.h"
 #include "queueing.h"
 #include "ratelimiter.h"
 #include "receive.h"
@@ -46,9 +47,12 @@ static int __init wgt_mod_init(void)
 	ret = wgt_noise_init();
 	if (ret)
 		goto err_allowedips;
-	ret = wgt_peer_init();
+	ret = wgt_peerlookup_init();
 	if (ret)
 		goto err_noise;
+	ret = wgt_peer_init();
+	if (ret)
+		goto err_peerlookup;
 	ret = wgt_ratelimiter_init();
 	if (ret)
 		goto err_peer;
@@ -82,6 +86,8 @@ err_ratelimiter:
 	wgt_ratelimiter_uninit();
 err_peer:
 	wgt_peer_uninit();
+err_peerlookup:
+	wgt_peerlookup_uninit();
 err_noise:
 	wgt_noise_uninit();
 err_allowedips:
@@ -99,6 +105,7 @@ static void __exit wgt_mod_exit(void)
 	wgt_receive_uninit();
 	wgt_ratelimiter_uninit();
 	wgt_peer_uninit();
+	wgt_peerlookup_uninit();
 	wgt_noise_uninit();
 	wgt_allowedips_slab_uninit();
 }

@@ -20,6 +20,7 @@
 #include "liveness.h"
 #include "netlink.h"
 #include "peer.h"
+#include "port.h"
 #include "send.h"
 #include "socket.h"
 #include "timers.h"
@@ -92,6 +93,14 @@ static const struct nla_policy device_policy[WGTUN_A_DEVICE_MAX + 1] = {
 	[WGTUN_A_DEVICE_BIND_IFNAME]	= {
 		.type = NLA_REJECT,
 		.reject_message = "the bound device's name is read only",
+	},
+	[WGTUN_A_DEVICE_PORT_ID]	= {
+		.type = NLA_REJECT,
+		.reject_message = "the port id is read only",
+	},
+	[WGTUN_A_DEVICE_PORT_MEMBERS]	= {
+		.type = NLA_REJECT,
+		.reject_message = "the port's member count is read only",
 	},
 };
 
@@ -185,6 +194,7 @@ static int put_drops(struct sk_buff *skb, int attr, atomic64_t *drops)
 static int put_dev_attrs(struct sk_buff *skb, struct wgt_device *wg)
 {
 	u8 priv[WGTUN_KEY_LEN], pub[WGTUN_KEY_LEN];
+	struct wgt_port *port;
 	bool has_key;
 	int ret = -EMSGSIZE;
 
@@ -207,6 +217,11 @@ static int put_dev_attrs(struct sk_buff *skb, struct wgt_device *wg)
 	    (nla_put_u32(skb, WGTUN_A_DEVICE_BIND_IFINDEX,
 			 wg->bind_absent ? 0 : wg->bind_ifindex) ||
 	     nla_put_string(skb, WGTUN_A_DEVICE_BIND_IFNAME, wg->bind_name)))
+		goto out;
+	/* The port is ours while we hold update_lock; its other members come and go. */
+	port = rcu_dereference_protected(wg->port, lockdep_is_held(&wg->update_lock));
+	if (port && (nla_put_u32(skb, WGTUN_A_DEVICE_PORT_ID, port->id) ||
+		     nla_put_u32(skb, WGTUN_A_DEVICE_PORT_MEMBERS, READ_ONCE(port->num_members))))
 		goto out;
 	ret = put_drops(skb, WGTUN_A_DEVICE_DROPS, wg->drops);
 out:
@@ -686,7 +701,7 @@ static int set_private_key(struct wgt_device *wg, const u8 *key)
 		wgt_event_peer_config(peer, WGTUN_EVENT_PEER_REMOVED);
 		wgt_peer_remove(peer);
 	}
-	wgt_cookie_checker_precompute(&wg->cookie_checker);
+	wgt_port_rekeyed(wg);
 	list_for_each_entry(peer, &wg->peers, list) {
 		wgt_noise_remote_precompute(&peer->noise);
 		wgt_noise_handshake_clear(&peer->noise);
@@ -724,12 +739,91 @@ static int set_bind_dev(struct wgt_device *wg, struct net *net, struct nlattr *a
 	}
 	if (dev ? dev->ifindex == wg->bind_ifindex && !wg->bind_absent : !wg->bind_ifindex)
 		return 0;
-	ret = wgt_socket_bind_dev(wg, dev);
-	if (ret == -EADDRINUSE)
-		NL_SET_ERR_MSG_ATTR(extack, attr, "the listen port is in use on that device");
-	else if (ret)
-		NL_SET_ERR_MSG_ATTR(extack, attr, "cannot bind the sockets to that device");
+	ret = wgt_socket_bind_dev(wg, dev, extack);
+	if (ret) {
+		NL_SET_BAD_ATTR(extack, attr);
+		if (extack->_msg)
+			;
+		else if (ret == -EADDRINUSE)
+			NL_SET_ERR_MSG(extack, "the listen port is in use on that device");
+		else
+			NL_SET_ERR_MSG(extack, "cannot bind the sockets to that device");
+	}
 	return ret;
+}
+
+/*
+ * The rules of shared ports (port.h), checked before anything of the
+ * request is applied, so that a refused request changes nothing: the port
+ * the interface would listen on, with the key it would have, and every peer
+ * it would have there.  A change of bind device is checked when applied.
+ */
+static int check_port_rules(struct wgt_device *wg, struct genl_info *info)
+{
+	struct nlattr *key_attr = info->attrs[WGTUN_A_DEVICE_PRIVATE_KEY];
+	struct nlattr *port_attr = info->attrs[WGTUN_A_DEVICE_LISTEN_PORT];
+	struct nlattr *peers = info->attrs[WGTUN_A_DEVICE_PEERS];
+	struct netlink_ext_ack *extack = info->extack;
+	u8 pub[WGTUN_KEY_LEN], next[WGTUN_KEY_LEN], secret[WGTUN_KEY_LEN];
+	struct nlattr *attr, *key, *flags;
+	struct wgt_port *target;
+	bool has_pub, key_changes = false, replace = false;
+	struct wgt_peer *peer;
+	int ret, rem;
+
+	target = wgt_port_target(wg, port_attr ? nla_get_u16(port_attr) : wg->listen_port,
+				 wg->bind_ifindex);
+	if (!target)
+		return 0;
+	has_pub = wgt_noise_local_public(&wg->local, pub);
+	if (key_attr) {
+		bool has_next = false;
+
+		memset(next, 0, sizeof(next));
+		if (memchr_inv(nla_data(key_attr), 0, WGTUN_KEY_LEN)) {
+			memcpy(secret, nla_data(key_attr), WGTUN_KEY_LEN);
+			curve25519_clamp_secret(secret);
+			has_next = curve25519_generate_public(next, secret);
+			memzero_explicit(secret, sizeof(secret));
+		}
+		key_changes = has_next != has_pub ||
+			      (has_next && crypto_memneq(next, pub, WGTUN_KEY_LEN));
+		has_pub = has_next;
+		memcpy(pub, next, WGTUN_KEY_LEN);
+	}
+	ret = wgt_port_check_identity(wg, target, has_pub ? pub : NULL, key_changes, extack);
+	if (ret) {
+		NL_SET_BAD_ATTR(extack, ret == -EBUSY ? key_attr : port_attr);
+		return ret;
+	}
+
+	/* Joining: its peers must be new to the port, unless all are replaced. */
+	if (info->attrs[WGTUN_A_DEVICE_FLAGS])
+		replace = nla_get_u32(info->attrs[WGTUN_A_DEVICE_FLAGS]) &
+			  WGTUN_DEVICE_F_REPLACE_PEERS;
+	if (target != rtnl_dereference(wg->port) && !replace) {
+		list_for_each_entry(peer, &wg->peers, list) {
+			ret = wgt_port_check_peer(wg, target, peer->noise.remote_static, extack);
+			if (ret) {
+				NL_SET_BAD_ATTR(extack, port_attr);
+				return ret;
+			}
+		}
+	}
+	if (!peers)
+		return 0;
+	nla_for_each_nested(attr, peers, rem) {
+		key = nla_find_nested(attr, WGTUN_A_PEER_PUBLIC_KEY);
+		flags = nla_find_nested(attr, WGTUN_A_PEER_FLAGS);
+		if (!key || (flags && nla_get_u32(flags) & WGTUN_PEER_F_REMOVE_ME))
+			continue;
+		ret = wgt_port_check_peer(wg, target, nla_data(key), extack);
+		if (ret) {
+			NL_SET_BAD_ATTR(extack, key);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 static int set_device(struct wgt_device *wg, struct genl_info *info)
@@ -749,21 +843,32 @@ static int set_device(struct wgt_device *wg, struct genl_info *info)
 			return -EOPNOTSUPP;
 		}
 	}
+	ret = check_port_rules(wg, info);
+	if (ret)
+		return ret;
 	wgt_device_changed(wg);
+
+	/* Before the port: an interface joins a shared port with its new key. */
+	if (attrs[WGTUN_A_DEVICE_PRIVATE_KEY]) {
+		ret = set_private_key(wg, nla_data(attrs[WGTUN_A_DEVICE_PRIVATE_KEY]));
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[WGTUN_A_DEVICE_PRIVATE_KEY],
+					    "invalid private key");
+			return ret;
+		}
+	}
 
 	if (attrs[WGTUN_A_DEVICE_LISTEN_PORT]) {
 		u16 port = nla_get_u16(attrs[WGTUN_A_DEVICE_LISTEN_PORT]);
 
-		if (netif_running(wg->dev) && port != wg->listen_port) {
-			ret = wgt_socket_init(wg, port);
-			if (ret == -EADDRINUSE) {
-				NL_SET_ERR_MSG_ATTR(extack, attrs[WGTUN_A_DEVICE_LISTEN_PORT],
-						    "listen port is in use");
-				return ret;
-			}
+		if (rtnl_dereference(wg->port) && port != wg->listen_port) {
+			ret = wgt_port_move(wg, port, wg->bind_ifindex, extack);
 			if (ret) {
-				NL_SET_ERR_MSG_ATTR(extack, attrs[WGTUN_A_DEVICE_LISTEN_PORT],
-						    "cannot bind the listen port");
+				NL_SET_BAD_ATTR(extack, attrs[WGTUN_A_DEVICE_LISTEN_PORT]);
+				if (ret == -EADDRINUSE && !extack->_msg)
+					NL_SET_ERR_MSG(extack, "listen port is in use");
+				else if (!extack->_msg)
+					NL_SET_ERR_MSG(extack, "cannot bind the listen port");
 				return ret;
 			}
 		} else if (!netif_running(wg->dev)) {
@@ -789,15 +894,6 @@ static int set_device(struct wgt_device *wg, struct genl_info *info)
 		list_for_each_entry(peer, &wg->peers, list)
 			wgt_event_peer_config(peer, WGTUN_EVENT_PEER_REMOVED);
 		wgt_peer_remove_all(wg);
-	}
-
-	if (attrs[WGTUN_A_DEVICE_PRIVATE_KEY]) {
-		ret = set_private_key(wg, nla_data(attrs[WGTUN_A_DEVICE_PRIVATE_KEY]));
-		if (ret) {
-			NL_SET_ERR_MSG_ATTR(extack, attrs[WGTUN_A_DEVICE_PRIVATE_KEY],
-					    "invalid private key");
-			return ret;
-		}
 	}
 
 	if (attrs[WGTUN_A_DEVICE_LIVENESS_TIMEOUT])

@@ -356,6 +356,55 @@ void wgt_noise_local_clear(struct wgt_noise_local *local)
 }
 
 /**
+ * wgt_noise_local_copy() - give @dst the identity of @src
+ * @dst: an identity, which keeps its ops and tables
+ * @src: another
+ *
+ * Context: process context.
+ */
+void wgt_noise_local_copy(struct wgt_noise_local *dst, struct wgt_noise_local *src)
+{
+	u8 priv[NOISE_PUBLIC_KEY_LEN], pub[NOISE_PUBLIC_KEY_LEN];
+	bool has;
+
+	/* One lock at a time: both are of one lock class. */
+	down_read(&src->lock);
+	memcpy(priv, src->static_private, NOISE_PUBLIC_KEY_LEN);
+	memcpy(pub, src->static_public, NOISE_PUBLIC_KEY_LEN);
+	has = src->has_identity;
+	up_read(&src->lock);
+
+	down_write(&dst->lock);
+	memcpy(dst->static_private, priv, NOISE_PUBLIC_KEY_LEN);
+	memcpy(dst->static_public, pub, NOISE_PUBLIC_KEY_LEN);
+	dst->has_identity = has;
+	up_write(&dst->lock);
+	memzero_explicit(priv, sizeof(priv));
+}
+
+/**
+ * wgt_noise_local_public() - this identity's public key
+ * @local: the identity
+ * @pub: receives the key (zero without an identity)
+ *
+ * Context: process context.
+ * Return: whether there is an identity.
+ */
+bool wgt_noise_local_public(struct wgt_noise_local *local, u8 pub[NOISE_PUBLIC_KEY_LEN])
+{
+	bool has;
+
+	down_read(&local->lock);
+	has = local->has_identity;
+	if (has)
+		memcpy(pub, local->static_public, NOISE_PUBLIC_KEY_LEN);
+	else
+		memset(pub, 0, NOISE_PUBLIC_KEY_LEN);
+	up_read(&local->lock);
+	return has;
+}
+
+/**
  * wgt_noise_local_is_own_key() - whether @pubkey is this identity's own key
  * @local: the identity
  * @pubkey: a remote public key

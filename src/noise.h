@@ -156,6 +156,7 @@ struct wgt_noise_keypairs {
  * @remote_static: the remote's static public key (constant; the pubkey table
  *	key)
  * @pubkey_node: linkage in the local's pubkey table
+ * @span_node: linkage in a spanning pubkey table (peerlookup.h), if any
  * @precomputed_static_static: DH(our static private, @remote_static); protected
  *	by handshake.lock
  * @static_static_valid: false when there is no local identity or the DH result
@@ -171,6 +172,7 @@ struct wgt_noise_remote {
 	struct wgt_noise_local *local;
 	u8 remote_static[NOISE_PUBLIC_KEY_LEN];
 	struct rhash_head pubkey_node;
+	struct rhash_head span_node;
 	u8 precomputed_static_static[NOISE_PUBLIC_KEY_LEN];
 	bool static_static_valid;
 	u8 preshared_key[NOISE_SYMMETRIC_KEY_LEN];
@@ -196,6 +198,8 @@ void wgt_noise_local_init(struct wgt_noise_local *local, const struct wgt_noise_
 void wgt_noise_local_set_private_key(struct wgt_noise_local *local,
 				     const u8 key[NOISE_PUBLIC_KEY_LEN]);
 void wgt_noise_local_clear(struct wgt_noise_local *local);
+void wgt_noise_local_copy(struct wgt_noise_local *dst, struct wgt_noise_local *src);
+bool wgt_noise_local_public(struct wgt_noise_local *local, u8 pub[NOISE_PUBLIC_KEY_LEN]);
 bool wgt_noise_local_is_own_key(struct wgt_noise_local *local,
 				const u8 pubkey[NOISE_PUBLIC_KEY_LEN]);
 

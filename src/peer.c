@@ -18,6 +18,7 @@
 #include "events.h"
 #include "liveness.h"
 #include "peer.h"
+#include "port.h"
 #include "receive.h"
 #include "send.h"
 #include "timers.h"
@@ -104,6 +105,11 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg, const u8 *public_key, co
 	ret = wgt_pubkey_table_insert(&wg->pubkeys, &peer->noise);
 	if (ret)
 		goto err_queue;
+	ret = wgt_port_peer_add(peer);
+	if (ret) {
+		wgt_pubkey_table_remove(&wg->pubkeys, &peer->noise);
+		goto err_queue;
+	}
 	/* Packets in the crypto engine keep the peer, and so the interface. */
 	dev_hold(wg->dev);
 	list_add_tail(&peer->list, &wg->peers);
@@ -134,6 +140,7 @@ static void peer_unlink(struct wgt_peer *peer)
 	wgt_allowedips_remove_by_peer(&wg->allowedips, peer, &peer->allowedips,
 				      &wg->update_lock);
 	wgt_pubkey_table_remove(&wg->pubkeys, &peer->noise);
+	wgt_port_peer_remove(peer);
 	list_del_init(&peer->list);
 	wg->num_peers--;
 	wgt_device_changed(wg);

@@ -2,7 +2,7 @@
 /*
  * wgtun: public-key and local-index tables.
  *
- * Both tables are rhashtables sized for a handful of entries and grown on
+ * The tables are rhashtables sized for a handful of entries and grown on
  * demand by the rhashtable core (from the system workqueue, so no worker exists
  * per device). Index values come from get_random_u32(): an off-path attacker
  * cannot guess a live index, and the values leak nothing about how many
@@ -12,6 +12,7 @@
 #include <linux/random.h>
 #include <linux/rhashtable.h>
 
+#include "debug.h"
 #include "peerlookup.h"
 #include "noise.h"
 
@@ -23,6 +24,14 @@ static const struct rhashtable_params pubkey_params = {
 	.key_len = NOISE_PUBLIC_KEY_LEN,
 	.key_offset = offsetof(struct wgt_noise_remote, remote_static),
 	.head_offset = offsetof(struct wgt_noise_remote, pubkey_node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params span_params = {
+	.nelem_hint = 2,
+	.key_len = NOISE_PUBLIC_KEY_LEN,
+	.key_offset = offsetof(struct wgt_noise_remote, remote_static),
+	.head_offset = offsetof(struct wgt_noise_remote, span_node),
 	.automatic_shrinking = true,
 };
 
@@ -43,7 +52,21 @@ static const struct rhashtable_params index_params = {
  */
 int wgt_pubkey_table_init(struct wgt_pubkey_table *table)
 {
+	table->span = false;
 	return rhashtable_init(&table->ht, &pubkey_params);
+}
+
+/**
+ * wgt_pubkey_table_init_span() - prepare an empty spanning public-key table
+ * @table: the table, to hold remotes of several locals (by their @span_node)
+ *
+ * Context: process context; allocates.
+ * Return: 0 or -ENOMEM.
+ */
+int wgt_pubkey_table_init_span(struct wgt_pubkey_table *table)
+{
+	table->span = true;
+	return rhashtable_init(&table->ht, &span_params);
 }
 
 /**
@@ -68,6 +91,8 @@ void wgt_pubkey_table_uninit(struct wgt_pubkey_table *table)
  */
 int wgt_pubkey_table_insert(struct wgt_pubkey_table *table, struct wgt_noise_remote *remote)
 {
+	if (table->span)
+		return rhashtable_lookup_insert_fast(&table->ht, &remote->span_node, span_params);
 	return rhashtable_lookup_insert_fast(&table->ht, &remote->pubkey_node, pubkey_params);
 }
 
@@ -81,7 +106,10 @@ int wgt_pubkey_table_insert(struct wgt_pubkey_table *table, struct wgt_noise_rem
  */
 void wgt_pubkey_table_remove(struct wgt_pubkey_table *table, struct wgt_noise_remote *remote)
 {
-	rhashtable_remove_fast(&table->ht, &remote->pubkey_node, pubkey_params);
+	if (table->span)
+		rhashtable_remove_fast(&table->ht, &remote->span_node, span_params);
+	else
+		rhashtable_remove_fast(&table->ht, &remote->pubkey_node, pubkey_params);
 }
 
 /**
@@ -100,7 +128,10 @@ struct wgt_noise_remote *wgt_pubkey_lookup(struct wgt_pubkey_table *table,
 
 	/* rhashtable's lockdep checks know only the plain RCU flavour. */
 	rcu_read_lock();
-	remote = rhashtable_lookup(&table->ht, pubkey, pubkey_params);
+	if (table->span)
+		remote = rhashtable_lookup(&table->ht, pubkey, span_params);
+	else
+		remote = rhashtable_lookup(&table->ht, pubkey, pubkey_params);
 	rcu_read_unlock();
 	return remote;
 }
@@ -133,7 +164,7 @@ struct wgt_noise_remote *wgt_pubkey_lookup_get(struct wgt_pubkey_table *table,
  * Context: process context; allocates.
  * Return: 0 or -ENOMEM.
  */
-int wgt_index_table_init(struct wgt_index_table *table)
+WGT_SELFTEST_VISIBLE int wgt_index_table_init(struct wgt_index_table *table)
 {
 	return rhashtable_init(&table->ht, &index_params);
 }
@@ -144,10 +175,23 @@ int wgt_index_table_init(struct wgt_index_table *table)
  *
  * Context: process context; may sleep.
  */
-void wgt_index_table_uninit(struct wgt_index_table *table)
+WGT_SELFTEST_VISIBLE void wgt_index_table_uninit(struct wgt_index_table *table)
 {
 	WARN_ON(atomic_read(&table->ht.nelems));
 	rhashtable_destroy(&table->ht);
+}
+
+struct wgt_index_table wgt_indices;
+
+int wgt_peerlookup_init(void)
+{
+	return wgt_index_table_init(&wgt_indices);
+}
+
+/* Every interface is gone, and with them every session. */
+void wgt_peerlookup_uninit(void)
+{
+	wgt_index_table_uninit(&wgt_indices);
 }
 
 /**

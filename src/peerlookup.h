@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * wgtun: the two lookup tables of a device.
+ * wgtun: the lookup tables of peers by public key and of sessions by index.
  *
- * Both are resizable rhashtables that start with four buckets, so an interface
- * without peers costs a few hundred bytes, and grow with the number of peers.
- * Lookups are lock-free under RCU; insertions and removals may run in any
- * context (including softirq).
+ * Each is a resizable rhashtable that starts with four buckets, so an
+ * interface without peers costs a few hundred bytes, and grows with the
+ * number of entries.  Lookups are lock-free under RCU; insertions and
+ * removals may run in any context (including softirq).
+ *
+ * An interface has a public-key table of its own peers; a UDP port it
+ * shares with other interfaces has a spanning one of all their peers (the
+ * remotes' @span_node), where initiations find their interface.  Local
+ * indices are unique module-wide, in one table (wgt_indices): a packet's
+ * receiver index then finds its session whichever interface it belongs to,
+ * and the receive path checks that the session's interface listens where
+ * the packet came in.
  */
 #ifndef _WGTUN_PEERLOOKUP_H
 #define _WGTUN_PEERLOOKUP_H
@@ -19,12 +27,15 @@ struct wgt_noise_remote;
 struct wgt_noise_keypair;
 
 /**
- * struct wgt_pubkey_table - a device's peers by remote static public key
- * @ht: entries are the @pubkey_node of struct wgt_noise_remote, keyed by its
- *	@remote_static; the table holds no reference on them.
+ * struct wgt_pubkey_table - remotes by static public key
+ * @ht: entries are the @pubkey_node (@span_node in a spanning table) of
+ *	struct wgt_noise_remote, keyed by its @remote_static; the table holds
+ *	no reference on them.
+ * @span: a spanning table (a shared port's).
  */
 struct wgt_pubkey_table {
 	struct rhashtable ht;
+	bool span;
 };
 
 /**
@@ -63,6 +74,7 @@ struct wgt_index_entry {
 };
 
 int wgt_pubkey_table_init(struct wgt_pubkey_table *table);
+int wgt_pubkey_table_init_span(struct wgt_pubkey_table *table);
 void wgt_pubkey_table_uninit(struct wgt_pubkey_table *table);
 int wgt_pubkey_table_insert(struct wgt_pubkey_table *table, struct wgt_noise_remote *remote);
 void wgt_pubkey_table_remove(struct wgt_pubkey_table *table, struct wgt_noise_remote *remote);
@@ -71,8 +83,16 @@ struct wgt_noise_remote *wgt_pubkey_lookup(struct wgt_pubkey_table *table,
 struct wgt_noise_remote *wgt_pubkey_lookup_get(struct wgt_pubkey_table *table,
 					       const u8 pubkey[NOISE_PUBLIC_KEY_LEN]);
 
+/* Every interface's local indices; set up and torn down with the module. */
+extern struct wgt_index_table wgt_indices;
+int wgt_peerlookup_init(void);
+void wgt_peerlookup_uninit(void);
+
+#ifdef WGTUN_DEBUG
+/* The selftests' own tables; the module has one (wgt_indices). */
 int wgt_index_table_init(struct wgt_index_table *table);
 void wgt_index_table_uninit(struct wgt_index_table *table);
+#endif
 int wgt_index_insert(struct wgt_index_table *table, struct wgt_index_entry *entry);
 void wgt_index_replace(struct wgt_index_table *table, struct wgt_index_entry *old,
 		       struct wgt_index_entry *new);

@@ -13,18 +13,21 @@
  *    in arrival order, and hands the packet to GRO;
  *  - handshake messages: an initiation or response with a wrong mac1 is
  *    dropped on the spot (one BLAKE2s); the rest, and cookie replies, are
- *    queued on their interface's backlog and processed by workers in
- *    process context, because their Curve25519 work is expensive and a
- *    flood must not starve data.  The backlog is bounded per interface and
- *    module-wide, an interface's share of the module's bound shrinking as
- *    others fill it; the interfaces with messages waiting stand in one line
- *    that every CPU's worker serves, one message of the first interface at
- *    a time, that interface then going to the back.  So a flood at one
- *    interface, or at thousands, takes no more of the workers than one
- *    quiet interface with a handshake waiting gets, and a backlog is
- *    spread over the CPUs whatever CPU received it.
+ *    queued on their port's backlog and processed by workers in process
+ *    context, because their Curve25519 work is expensive and a flood must
+ *    not starve data.  The backlog is bounded per port and module-wide, a
+ *    port's share of the module's bound shrinking as others fill it; the
+ *    ports with messages waiting stand in one line that every CPU's worker
+ *    serves, one message of the first port at a time, that port then going
+ *    to the back.  So a flood at one port, or at thousands, takes no more
+ *    of the workers than one quiet port with a handshake waiting gets, and
+ *    a backlog is spread over the CPUs whatever CPU received it.
+ * The port a message came in on (port.h) may be shared by several
+ * interfaces: a receiver index is looked up module-wide and its session
+ * must belong to an interface on that port; an initiation finds its peer
+ * among all of the port's.
  * Every drop is counted, per peer when the peer is known, per interface
- * otherwise.
+ * otherwise (a shared port's first member).
  */
 
 #include <linux/ip.h>
@@ -44,6 +47,7 @@
 #include "liveness.h"
 #include "messages.h"
 #include "peer.h"
+#include "port.h"
 #include "queueing.h"
 #include "ratelimiter.h"
 #include "receive.h"
@@ -55,10 +59,10 @@
 struct workqueue_struct *wgt_handshake_wq;
 
 /*
- * The handshake backlog of all interfaces: the line of interfaces with
- * messages queued (each on it while its wgt_device.handshakes is not
- * empty; an interface's queue lock, then @lock, to join or leave it) and
- * the count of messages queued in all.
+ * The handshake backlog of all ports: the line of ports with messages
+ * queued (each on it while its wgt_port.handshakes is not empty; a port's
+ * queue lock, then @lock, to join or leave it) and the count of messages
+ * queued in all.
  */
 static struct {
 	spinlock_t lock;	/* guards @line's order */
@@ -82,22 +86,74 @@ static struct handshake_cpu __percpu *handshake_cpus;
 #define WGT_HANDSHAKE_BATCH 16
 
 /*
- * Whether @wg demands mac2 (answering a message without one with a cookie
- * reply) and rate-limits handshakes: while its own queue, or the backlog of
- * all interfaces, is at an eighth of its bound, and for a while after.
+ * Whether @port demands mac2 (answering a message without one with a
+ * cookie reply) and rate-limits handshakes: while its own queue, or the
+ * backlog of all ports, is at an eighth of its bound, and for a while after.
  */
-static bool device_under_load(struct wgt_device *wg)
+static bool port_under_load(struct wgt_port *port)
 {
 	unsigned long last;
 
-	if (skb_queue_len_lockless(&wg->handshakes) >= UNDER_LOAD_QUEUE_THRESHOLD ||
+	if (skb_queue_len_lockless(&port->handshakes) >= UNDER_LOAD_QUEUE_THRESHOLD ||
 	    atomic_read(&backlog.queued) >= UNDER_LOAD_ALL_THRESHOLD) {
-		WRITE_ONCE(wg->last_under_load, jiffies);
+		WRITE_ONCE(port->last_under_load, jiffies);
 		return true;
 	}
 	/* Stay in cookie mode a while after the flood recedes. */
-	last = READ_ONCE(wg->last_under_load);
+	last = READ_ONCE(port->last_under_load);
 	return last && time_before(jiffies, last + UNDER_LOAD_AFTER_TIME * HZ);
+}
+
+/* A drop before any peer was known: the port's first member counts it. */
+static void port_drop(struct wgt_port *port, enum wgtun_drop_attr why)
+{
+	struct wgt_device *wg;
+
+	rcu_read_lock();
+	wg = wgt_port_first(port);
+	if (wg)
+		wgt_device_drop(wg, why);
+	rcu_read_unlock();
+}
+
+/* As port_drop(), for a message that was no use to anyone: a receive error too. */
+static void port_malformed(struct wgt_port *port, enum wgtun_drop_attr why)
+{
+	struct wgt_device *wg;
+
+	rcu_read_lock();
+	wg = wgt_port_first(port);
+	if (wg) {
+		wgt_device_drop(wg, why);
+		DEV_STATS_INC(wg->dev, rx_errors);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Whether @remote, found by a receiver index that came in on @port,
+ * belongs to an interface on that port.  RCU or a reference held.
+ */
+static bool remote_on_port(struct wgt_noise_remote *remote, struct wgt_port *port)
+{
+	return rcu_access_pointer(wgt_peer_from_remote(remote)->wg->port) == port;
+}
+
+/*
+ * Whether the receiver index @index of a message that came in on @port
+ * names an entry of one of @mask's types on an interface on that port.
+ */
+static bool index_on_port(struct wgt_port *port, __le32 index, u8 mask)
+{
+	struct wgt_noise_remote *remote;
+	bool ok;
+
+	remote = wgt_index_lookup_get(&wgt_indices, le32_to_cpu(index), mask, NULL);
+	if (!remote)
+		return false;
+	ok = remote_on_port(remote, port);
+	wgt_peer_put(wgt_peer_from_remote(remote));
+	return ok;
 }
 
 /*
@@ -126,57 +182,96 @@ static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len)
 	wgt_liveness_heard(peer, false);
 }
 
-/* An initiation from no peer's static key @key came in on @skb: tell the administrators. */
-static void stranger_knocked(struct wgt_device *wg, struct sk_buff *skb, const u8 *key)
+/*
+ * An initiation from no peer's static key @key came in on @skb: tell the
+ * administrators, through the first interface on @port that asked to be
+ * told (wgt_event_unknown_peer() bounds how often).
+ */
+static void stranger_knocked(struct wgt_port *port, struct sk_buff *skb, const u8 *key)
 {
+	struct wgt_device *wg, *teller = NULL;
 	struct wgt_endpoint from;
 
-	if (!wgt_socket_endpoint_from_skb(&from, skb))
-		wgt_event_unknown_peer(wg, key, &from);
+	if (wgt_socket_endpoint_from_skb(&from, skb))
+		return;
+	rcu_read_lock();
+	list_for_each_entry_rcu(wg, &port->members, port_node) {
+		if (READ_ONCE(wg->unknown_peer_events)) {
+			teller = wg;
+			dev_hold(teller->dev);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (teller) {
+		wgt_event_unknown_peer(teller, key, &from);
+		dev_put(teller->dev);
+	}
 }
 
-static void consume_initiation(struct wgt_device *wg, struct sk_buff *skb)
+/* Whether an interface on @port reports initiations from unknown keys. */
+static bool port_tells_strangers(struct wgt_port *port)
+{
+	struct wgt_device *wg;
+	bool tell = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(wg, &port->members, port_node)
+		tell |= READ_ONCE(wg->unknown_peer_events);
+	rcu_read_unlock();
+	return tell;
+}
+
+static void consume_initiation(struct wgt_port *port, struct sk_buff *skb)
 {
 	struct wgt_msg_initiation *msg = (struct wgt_msg_initiation *)skb->data;
 	struct wgt_noise_remote *remote;
 	u8 stranger[NOISE_PUBLIC_KEY_LEN];
 	struct wgt_peer *peer;
 
-	remote = wgt_noise_consume_initiation(&wg->local, msg,
-					      READ_ONCE(wg->unknown_peer_events) ? stranger : NULL);
+	remote = wgt_noise_consume_initiation(&port->local, msg,
+					      port_tells_strangers(port) ? stranger : NULL);
 	if (IS_ERR(remote)) {
-		stranger_knocked(wg, skb, stranger);
-		wgt_device_drop(wg, WGTUN_A_DROP_HANDSHAKE);
+		stranger_knocked(port, skb, stranger);
+		port_drop(port, WGTUN_A_DROP_HANDSHAKE);
 		return;
 	}
 	if (!remote) {
-		net_dbg_ratelimited("%s: invalid handshake initiation\n", wg->dev->name);
-		wgt_device_drop(wg, WGTUN_A_DROP_HANDSHAKE);
+		net_dbg_ratelimited("wgtun: port %u: invalid handshake initiation\n", port->num);
+		port_drop(port, WGTUN_A_DROP_HANDSHAKE);
 		return;
 	}
 	peer = wgt_peer_from_remote(remote);
+	/* Its interface left the port since the lookup. */
+	if (unlikely(!remote_on_port(remote, port))) {
+		wgt_peer_drop(peer, WGTUN_A_DROP_HANDSHAKE);
+		wgt_peer_put(peer);
+		return;
+	}
 	pr_debug("%s: peer %llu: handshake initiation received\n",
-		 wg->dev->name, peer->internal_id);
+		 peer->wg->dev->name, peer->internal_id);
 	peer_heard(peer, skb, skb->len);
 	wgt_send_handshake_response(peer);
 	wgt_peer_put(peer);
 }
 
-static void consume_response(struct wgt_device *wg, struct sk_buff *skb)
+static void consume_response(struct wgt_port *port, struct sk_buff *skb)
 {
 	struct wgt_msg_response *msg = (struct wgt_msg_response *)skb->data;
-	struct wgt_noise_remote *remote;
+	struct wgt_noise_remote *remote = NULL;
 	struct wgt_peer *peer;
 
-	remote = wgt_noise_consume_response(&wg->local, msg);
+	/* Only a handshake of an interface on this port may go on with it. */
+	if (index_on_port(port, msg->receiver_index, WGT_INDEX_HANDSHAKE))
+		remote = wgt_noise_consume_response(&port->local, msg);
 	if (!remote) {
-		net_dbg_ratelimited("%s: invalid handshake response\n", wg->dev->name);
-		wgt_device_drop(wg, WGTUN_A_DROP_HANDSHAKE);
+		net_dbg_ratelimited("wgtun: port %u: invalid handshake response\n", port->num);
+		port_drop(port, WGTUN_A_DROP_HANDSHAKE);
 		return;
 	}
 	peer = wgt_peer_from_remote(remote);
 	pr_debug("%s: peer %llu: handshake response received\n",
-		 wg->dev->name, peer->internal_id);
+		 peer->wg->dev->name, peer->internal_id);
 	peer_heard(peer, skb, skb->len);
 	if (wgt_noise_begin_session(&peer->noise)) {
 		wgt_timers_session_derived(peer);
@@ -193,99 +288,120 @@ static void consume_response(struct wgt_device *wg, struct sk_buff *skb)
 	wgt_peer_put(peer);
 }
 
-static void handshake_process(struct wgt_device *wg, struct sk_buff *skb)
+/* A cookie reply to a handshake message from a stranger, from @port. */
+static void reply_with_cookie(struct wgt_port *port, struct sk_buff *skb, __le32 sender)
+{
+	struct wgt_device *wg;
+
+	rcu_read_lock();
+	wg = wgt_port_first(port);
+	if (wg)
+		dev_hold(wg->dev);
+	rcu_read_unlock();
+	if (!wg)
+		return;
+	wgt_send_cookie_reply(wg, &port->cookie_checker, skb, sender);
+	wgt_device_drop(wg, WGTUN_A_DROP_RATELIMITED);
+	dev_put(wg->dev);
+}
+
+static void handshake_process(struct wgt_port *port, struct sk_buff *skb)
 {
 	__le32 type = ((struct wgt_msg_header *)skb->data)->type;
 	bool under_load;
 
 	if (type == cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE)) {
-		if (wgt_cookie_message_consume((struct wgt_msg_cookie *)skb->data, &wg->indices))
-			wgt_device_drop(wg, WGTUN_A_DROP_HANDSHAKE);
+		struct wgt_msg_cookie *msg = (struct wgt_msg_cookie *)skb->data;
+
+		if (!index_on_port(port, msg->receiver_index,
+				   WGT_INDEX_HANDSHAKE | WGT_INDEX_KEYPAIR) ||
+		    wgt_cookie_message_consume(msg, &wgt_indices))
+			port_drop(port, WGTUN_A_DROP_HANDSHAKE);
 		return;
 	}
 
 	/* mac1 was checked before the message was queued (wgt_receive()). */
-	under_load = device_under_load(wg);
-	if (under_load && !wgt_cookie_mac2_valid(&wg->cookie_checker, skb)) {
+	under_load = port_under_load(port);
+	if (under_load && !wgt_cookie_mac2_valid(&port->cookie_checker, skb)) {
 		/* Prove your address first: answer with a cookie, nothing else. */
 		__le32 sender = type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION) ?
 			((struct wgt_msg_initiation *)skb->data)->sender_index :
 			((struct wgt_msg_response *)skb->data)->sender_index;
 
-		wgt_send_cookie_reply(wg, skb, sender);
-		wgt_device_drop(wg, WGTUN_A_DROP_RATELIMITED);
+		reply_with_cookie(port, skb, sender);
 		return;
 	}
-	if (under_load && !wgt_ratelimiter_allow(skb, wg->creating_net)) {
-		wgt_device_drop(wg, WGTUN_A_DROP_RATELIMITED);
+	if (under_load && !wgt_ratelimiter_allow(skb, port->net)) {
+		port_drop(port, WGTUN_A_DROP_RATELIMITED);
 		return;
 	}
 
 	if (type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION))
-		consume_initiation(wg, skb);
+		consume_initiation(port, skb);
 	else
-		consume_response(wg, skb);
+		consume_response(port, skb);
 }
 
-/* @wg's queue turned non-empty, its lock held: @wg joins the line. */
-static void line_join(struct wgt_device *wg)
+/* @port's queue turned non-empty, its lock held: @port joins the line. */
+static void line_join(struct wgt_port *port)
 {
-	lockdep_assert_held(&wg->handshakes.lock);
-	dev_hold(wg->dev);
+	lockdep_assert_held(&port->handshakes.lock);
+	wgt_port_get(port);
 	spin_lock_bh(&backlog.lock);
-	list_add_tail(&wg->handshake_node, &backlog.line);
+	list_add_tail(&port->handshake_node, &backlog.line);
 	spin_unlock_bh(&backlog.lock);
 }
 
 /*
- * @wg's queue turned empty, its lock held: @wg leaves the line.  The caller
- * drops the line's reference (dev_put()) once it has let go of the lock.
+ * @port's queue turned empty, its lock held: @port leaves the line.  The
+ * caller drops the line's reference (wgt_port_put()) once it has let go of
+ * the lock.
  */
-static void line_leave(struct wgt_device *wg)
+static void line_leave(struct wgt_port *port)
 {
-	lockdep_assert_held(&wg->handshakes.lock);
+	lockdep_assert_held(&port->handshakes.lock);
 	spin_lock_bh(&backlog.lock);
-	list_del_init(&wg->handshake_node);
+	list_del_init(&port->handshake_node);
 	spin_unlock_bh(&backlog.lock);
 }
 
 /*
- * Serve the first interface in line: it goes to the back and its oldest
+ * Serve the first port in line: it goes to the back and its oldest
  * message is processed.  Return: false if the line was empty.
  */
 static bool serve_one(void)
 {
-	struct wgt_device *wg;
+	struct wgt_port *port;
 	struct sk_buff *skb;
 	bool emptied = false;
 
 	spin_lock_bh(&backlog.lock);
-	wg = list_first_entry_or_null(&backlog.line, struct wgt_device, handshake_node);
-	if (wg) {
-		list_move_tail(&wg->handshake_node, &backlog.line);
+	port = list_first_entry_or_null(&backlog.line, struct wgt_port, handshake_node);
+	if (port) {
+		list_move_tail(&port->handshake_node, &backlog.line);
 		/* Ours while we work; the line's may go before we are done. */
-		dev_hold(wg->dev);
+		wgt_port_get(port);
 	}
 	spin_unlock_bh(&backlog.lock);
-	if (!wg)
+	if (!port)
 		return false;
 
-	spin_lock_bh(&wg->handshakes.lock);
+	spin_lock_bh(&port->handshakes.lock);
 	/* Empty if wgt_receive_purge_handshakes() came first. */
-	skb = __skb_dequeue(&wg->handshakes);
-	if (skb && skb_queue_empty(&wg->handshakes)) {
-		line_leave(wg);
+	skb = __skb_dequeue(&port->handshakes);
+	if (skb && skb_queue_empty(&port->handshakes)) {
+		line_leave(port);
 		emptied = true;
 	}
-	spin_unlock_bh(&wg->handshakes.lock);
+	spin_unlock_bh(&port->handshakes.lock);
 	if (emptied)
-		dev_put(wg->dev);
+		wgt_port_put(port);
 	if (skb) {
 		atomic_dec(&backlog.queued);
-		handshake_process(wg, skb);
+		handshake_process(port, skb);
 		kfree_skb(skb);
 	}
-	dev_put(wg->dev);
+	wgt_port_put(port);
 	return true;
 }
 
@@ -308,11 +424,11 @@ static void handshake_worker(struct work_struct *work)
 }
 
 /*
- * Whether an interface with @mine messages queued may queue one more, @all
- * being the count of all interfaces with that one: while @mine is under both
- * the interface's own bound and what the module-wide one leaves.  With k
- * interfaces flooding, each stops at about 1/(k + 1) of the module's bound,
- * so an interface with nothing queued still finds as much room.
+ * Whether a port with @mine messages queued may queue one more, @all being
+ * the count of all ports with that one: while @mine is under both the
+ * port's own bound and what the module-wide one leaves.  With k ports
+ * flooding, each stops at about 1/(k + 1) of the module's bound, so a port
+ * with nothing queued still finds as much room.
  */
 static bool may_queue(unsigned int mine, unsigned int all)
 {
@@ -320,23 +436,23 @@ static bool may_queue(unsigned int mine, unsigned int all)
 }
 
 /* Queue a handshake message (mac1 checked) for the workers, or drop it. */
-static void queue_handshake(struct wgt_device *wg, struct sk_buff *skb)
+static void queue_handshake(struct wgt_port *port, struct sk_buff *skb)
 {
 	unsigned int all = atomic_inc_return(&backlog.queued);
 	bool queued = false;
 	int cpu;
 
-	spin_lock_bh(&wg->handshakes.lock);
-	if (may_queue(skb_queue_len(&wg->handshakes), all)) {
-		if (skb_queue_empty(&wg->handshakes))
-			line_join(wg);
-		__skb_queue_tail(&wg->handshakes, skb);
+	spin_lock_bh(&port->handshakes.lock);
+	if (may_queue(skb_queue_len(&port->handshakes), all)) {
+		if (skb_queue_empty(&port->handshakes))
+			line_join(port);
+		__skb_queue_tail(&port->handshakes, skb);
 		queued = true;
 	}
-	spin_unlock_bh(&wg->handshakes.lock);
+	spin_unlock_bh(&port->handshakes.lock);
 	if (unlikely(!queued)) {
 		atomic_dec(&backlog.queued);
-		wgt_device_drop(wg, WGTUN_A_DROP_QUEUE_FULL);
+		port_drop(port, WGTUN_A_DROP_QUEUE_FULL);
 		kfree_skb(skb);
 		return;
 	}
@@ -594,7 +710,7 @@ void wgt_receive_peer_stop(struct wgt_peer *peer)
 }
 
 /* A data message: find its session and hand it to the crypto engine. */
-static void receive_data(struct wgt_device *wg, struct sk_buff *skb)
+static void receive_data(struct wgt_port *port, struct sk_buff *skb)
 {
 	struct wgt_msg_data *hdr = (struct wgt_msg_data *)skb->data;
 	struct wgt_noise_remote *remote;
@@ -602,18 +718,21 @@ static void receive_data(struct wgt_device *wg, struct sk_buff *skb)
 	struct sk_buff_head one;
 	struct wgt_peer *peer;
 
-	remote = wgt_index_lookup_get(&wg->indices, le32_to_cpu(hdr->receiver),
+	remote = wgt_index_lookup_get(&wgt_indices, le32_to_cpu(hdr->receiver),
 				      WGT_INDEX_KEYPAIR, &kp);
-	if (unlikely(!remote)) {
-		wgt_device_drop(wg, WGTUN_A_DROP_NO_SESSION);
-		DEV_STATS_INC(wg->dev, rx_errors);
+	if (unlikely(!remote || !remote_on_port(remote, port))) {
+		if (remote) {
+			wgt_noise_keypair_put(kp);
+			wgt_peer_put(wgt_peer_from_remote(remote));
+		}
+		port_malformed(port, WGTUN_A_DROP_NO_SESSION);
 		kfree_skb(skb);
 		return;
 	}
 	peer = wgt_peer_from_remote(remote);
 	if (unlikely(wgt_noise_keypair_expired(kp))) {
 		wgt_peer_drop(peer, WGTUN_A_DROP_NO_SESSION);
-		DEV_STATS_INC(wg->dev, rx_errors);
+		DEV_STATS_INC(peer->wg->dev, rx_errors);
 		kfree_skb(skb);
 	} else {
 		wgt_skb_cb(skb)->nonce = le64_to_cpu(hdr->counter);
@@ -643,11 +762,11 @@ static unsigned int message_size(__le32 type)
 
 int wgt_receive(struct sock *sk, struct sk_buff *skb)
 {
-	struct wgt_device *wg = rcu_dereference_sk_user_data(sk);
+	struct wgt_port *port = rcu_dereference_sk_user_data(sk);
 	unsigned int size;
 	__le32 type;
 
-	if (unlikely(!wg))
+	if (unlikely(!port))
 		goto free;
 	if (unlikely(!pskb_may_pull(skb, sizeof(struct udphdr) + sizeof(struct wgt_msg_header))))
 		goto malformed;
@@ -658,7 +777,7 @@ int wgt_receive(struct sock *sk, struct sk_buff *skb)
 		if (unlikely(skb->len < MESSAGE_DATA_MIN_LEN ||
 			     !pskb_may_pull(skb, sizeof(struct wgt_msg_data))))
 			goto malformed;
-		receive_data(wg, skb);
+		receive_data(port, skb);
 		return 0;
 	}
 
@@ -666,37 +785,36 @@ int wgt_receive(struct sock *sk, struct sk_buff *skb)
 	if (unlikely(!size || skb->len != size || !pskb_may_pull(skb, size)))
 		goto malformed;
 	if (type != cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE) &&
-	    !wgt_cookie_mac1_valid(&wg->cookie_checker, skb)) {
-		wgt_device_drop(wg, WGTUN_A_DROP_BAD_MAC);
+	    !wgt_cookie_mac1_valid(&port->cookie_checker, skb)) {
+		port_drop(port, WGTUN_A_DROP_BAD_MAC);
 		goto free;
 	}
-	queue_handshake(wg, skb);
+	queue_handshake(port, skb);
 	return 0;
 
 malformed:
-	wgt_device_drop(wg, WGTUN_A_DROP_MALFORMED);
-	DEV_STATS_INC(wg->dev, rx_errors);
+	port_malformed(port, WGTUN_A_DROP_MALFORMED);
 free:
 	kfree_skb(skb);
 	return 0;
 }
 
-void wgt_receive_purge_handshakes(struct wgt_device *wg)
+void wgt_receive_purge_handshakes(struct wgt_port *port)
 {
 	struct sk_buff_head doomed;
 	bool listed;
 
 	__skb_queue_head_init(&doomed);
-	spin_lock_bh(&wg->handshakes.lock);
-	listed = !skb_queue_empty(&wg->handshakes);
+	spin_lock_bh(&port->handshakes.lock);
+	listed = !skb_queue_empty(&port->handshakes);
 	if (listed) {
-		skb_queue_splice_init(&wg->handshakes, &doomed);
-		line_leave(wg);
+		skb_queue_splice_init(&port->handshakes, &doomed);
+		line_leave(port);
 	}
-	spin_unlock_bh(&wg->handshakes.lock);
+	spin_unlock_bh(&port->handshakes.lock);
 	if (!listed)
 		return;
-	dev_put(wg->dev);
+	wgt_port_put(port);
 	atomic_sub(skb_queue_len(&doomed), &backlog.queued);
 	__skb_queue_purge(&doomed);
 }

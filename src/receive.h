@@ -11,8 +11,8 @@
 #include <linux/workqueue.h>
 
 struct sock;
-struct wgt_device;
 struct wgt_peer;
+struct wgt_port;
 
 /*
  * Handshake work of every interface runs here: sending initiations and
@@ -37,10 +37,12 @@ void wgt_receive_peer_init(struct wgt_peer *peer);
 void wgt_receive_peer_stop(struct wgt_peer *peer);
 
 /*
- * Drop every handshake message queued for @wg, once its sockets are closed
- * (nothing queues more): a closed interface answers no handshake, and
- * unregistering it need not wait for a flood's backlog to be worked off.
+ * Drop every handshake message queued for @port, once its sockets are
+ * closed (nothing queues more, or nearly: a softirq that was delivering
+ * when they closed may still queue, and the workers then find no member):
+ * a closed port answers no handshake, and closing it need not wait for a
+ * flood's backlog to be worked off.
  */
-void wgt_receive_purge_handshakes(struct wgt_device *wg);
+void wgt_receive_purge_handshakes(struct wgt_port *port);
 
 #endif /* _WGTUN_RECEIVE_H */

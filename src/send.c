@@ -120,12 +120,13 @@ void wgt_send_handshake_response(struct wgt_peer *peer)
 	memzero_explicit(&msg, sizeof(msg));
 }
 
-void wgt_send_cookie_reply(struct wgt_device *wg, struct sk_buff *in_skb, __le32 sender_index)
+void wgt_send_cookie_reply(struct wgt_device *wg, struct wgt_cookie_checker *checker,
+			   struct sk_buff *in_skb, __le32 sender_index)
 {
 	struct wgt_msg_cookie msg;
 
 	net_dbg_ratelimited("%s: under load, sending cookie reply\n", wg->dev->name);
-	wgt_cookie_message_create(&msg, in_skb, sender_index, &wg->cookie_checker);
+	wgt_cookie_message_create(&msg, in_skb, sender_index, checker);
 	wgt_socket_send_buffer_as_reply(wg, in_skb, &msg, sizeof(msg));
 }
 

@@ -11,6 +11,7 @@
 #include <linux/skbuff.h>
 
 struct wgt_device;
+struct wgt_cookie_checker;
 struct wgt_peer;
 struct work_struct;
 
@@ -31,6 +32,8 @@ void wgt_send_handshake_initiation(struct wgt_peer *peer, bool is_retry);
 void wgt_send_handshake_work(struct work_struct *work);
 /* Answer a consumed initiation; process context. */
 void wgt_send_handshake_response(struct wgt_peer *peer);
-void wgt_send_cookie_reply(struct wgt_device *wg, struct sk_buff *in_skb, __le32 sender_index);
+/* Answer @in_skb with a cookie of @checker, through @wg's port. */
+void wgt_send_cookie_reply(struct wgt_device *wg, struct wgt_cookie_checker *checker,
+			   struct sk_buff *in_skb, __le32 sender_index);
 
 #endif /* _WGTUN_SEND_H */

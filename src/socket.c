@@ -3,8 +3,9 @@
  * UDP sockets of an interface and the outer IPv4/IPv6 send paths.
  *
  * The sockets live in the namespace the interface was created in, so moving
- * the interface into a container keeps its tunnel traffic outside.  They are
- * published with RCU; the send paths read them under rcu_read_lock_bh.
+ * the interface into a container keeps its tunnel traffic outside.  They
+ * belong to the interface's port (port.h), which may be shared; the send
+ * paths read the port and its sockets under rcu_read_lock_bh.
  *
  * Bound to a device (bind-dev), the sockets only see packets that came in
  * through it (through a slave, for a VRF), and every outer route is looked up
@@ -28,6 +29,7 @@
 #include "compat.h"
 #include "device.h"
 #include "peer.h"
+#include "port.h"
 #include "receive.h"
 #include "socket.h"
 
@@ -170,6 +172,7 @@ static int send_outer(struct wgt_device *wg, struct sk_buff *skb, struct wgt_end
 	struct dst_cache *cache = peer ? &peer->endpoint_cache : NULL;
 	bool v4 = ep->addr.sa_family == AF_INET;
 	u32 mark = READ_ONCE(wg->fwmark);
+	struct wgt_port *port;
 	struct dst_entry *dst;
 	union outer_flow fl;
 	struct sock *sk;
@@ -182,7 +185,8 @@ static int send_outer(struct wgt_device *wg, struct sk_buff *skb, struct wgt_end
 	skb->ignore_df = 1;
 
 	rcu_read_lock_bh();
-	sk = v4 ? rcu_dereference_bh(wg->sock4) : rcu_dereference_bh(wg->sock6);
+	port = rcu_dereference_bh(wg->port);
+	sk = !port ? NULL : v4 ? rcu_dereference_bh(port->sock4) : rcu_dereference_bh(port->sock6);
 	if (unlikely(!sk)) {
 		ret = -ENONET;
 		goto err;
@@ -443,90 +447,71 @@ void wgt_socket_clear_peer_endpoint_src(struct wgt_peer *peer)
 	write_unlock_bh(&peer->endpoint_lock);
 }
 
-static void tunnel_sock_free(struct sock *sk)
+void wgt_socket_close(struct sock *sk)
 {
-	if (unlikely(!sk))
-		return;
-	wgt_compat_udp_tunnel_sock_release(sk);
+	if (sk)
+		wgt_compat_udp_tunnel_sock_release(sk);
 }
 
-static int tunnel_sock_create(struct wgt_device *wg, int family, u16 port, struct sock **out)
+static int tunnel_sock_create(struct net *net, int family, u16 port, int bind_ifindex,
+			      void *owner, struct sock **out)
 {
 	struct udp_tunnel_sock_cfg tcfg = {
-		.sk_user_data = wg,
+		.sk_user_data = owner,
 		.encap_type = 1,
 		.encap_rcv = wgt_receive,
 	};
 	struct udp_port_cfg cfg = {
 		.family = family,
 		.local_udp_port = htons(port),
-		.bind_ifindex = wg->bind_ifindex,
+		.bind_ifindex = bind_ifindex,
 		.use_udp_checksums = true,
 		.ipv6_v6only = family == AF_INET6,
 	};
 	struct socket *sock;
 	int ret;
 
-	ret = udp_sock_create(wg->creating_net, &cfg, &sock);
+	ret = udp_sock_create(net, &cfg, &sock);
 	if (ret < 0)
 		return ret;
-	wgt_compat_setup_udp_tunnel_sock(wg->creating_net, sock->sk, &tcfg);
+	wgt_compat_setup_udp_tunnel_sock(net, sock->sk, &tcfg);
 	*out = sock->sk;
 	return 0;
 }
 
-int wgt_socket_init(struct wgt_device *wg, u16 port)
+int wgt_socket_open_pair(struct net *net, u16 port, int bind_ifindex, void *owner,
+			 struct sock **sk4, struct sock **sk6)
 {
-	struct sock *sk4 = NULL, *sk6 = NULL;
 	unsigned int tries = port ? 1 : 100;
 	int ret;
 
+	*sk4 = NULL;
+	*sk6 = NULL;
 	do {
-		ret = tunnel_sock_create(wg, AF_INET, port, &sk4);
+		ret = tunnel_sock_create(net, AF_INET, port, bind_ifindex, owner, sk4);
 		if (ret < 0) {
 			/* Only happens with IPv4 built out; keep going with IPv6. */
 			if (ret != -EAFNOSUPPORT)
 				return ret;
-			sk4 = NULL;
+			*sk4 = NULL;
 		}
 		if (!IS_ENABLED(CONFIG_IPV6) || !ipv6_mod_enabled())
 			break;
 		/* IPv6 binds the same port IPv4 got, picked at random or not. */
-		ret = tunnel_sock_create(wg, AF_INET6,
-					 sk4 ? ntohs(inet_sk(sk4)->inet_sport) : port, &sk6);
+		ret = tunnel_sock_create(net, AF_INET6,
+					 *sk4 ? ntohs(inet_sk(*sk4)->inet_sport) : port,
+					 bind_ifindex, owner, sk6);
 		if (ret == 0)
 			break;
-		tunnel_sock_free(sk4);
-		sk4 = NULL;
+		*sk6 = NULL;
+		wgt_socket_close(*sk4);
+		*sk4 = NULL;
 		if (ret != -EADDRINUSE || port)
 			return ret;
 	} while (--tries);
-	if (!sk4 && !sk6)
+	if (!*sk4 && !*sk6)
 		return ret ?: -EADDRINUSE;
-
-	wgt_socket_reinit(wg, sk4, sk6);
 	return 0;
-}
-
-void wgt_socket_reinit(struct wgt_device *wg, struct sock *sk4, struct sock *sk6)
-{
-	struct sock *old4, *old6;
-
-	ASSERT_RTNL();
-	old4 = rtnl_dereference(wg->sock4);
-	old6 = rtnl_dereference(wg->sock6);
-	rcu_assign_pointer(wg->sock4, sk4);
-	rcu_assign_pointer(wg->sock6, sk6);
-	if (sk4)
-		wg->listen_port = ntohs(inet_sk(sk4)->inet_sport);
-	else if (sk6)
-		wg->listen_port = ntohs(inet_sk(sk6)->inet_sport);
-	/* Opening a closed interface replaces nothing: no grace period to wait for. */
-	if (!old4 && !old6)
-		return;
-	synchronize_net();
-	tunnel_sock_free(old4);
-	tunnel_sock_free(old6);
 }
 
 /* Remember @dev (NULL: none) as the device to bind the sockets to. */
@@ -540,25 +525,8 @@ static void bind_dev_record(struct wgt_device *wg, const struct net_device *dev)
 	wg->bind_absent = false;
 }
 
-/*
- * Sockets on the port the interface has now, bound as recorded.  New ones
- * are made first, so the old ones keep serving if that fails.  When the
- * kernel refuses the port because the old sockets' binding overlaps the new
- * one (either is unbound, or both name the same device), the old ones are
- * closed first instead.
- */
-static int rebind(struct wgt_device *wg)
-{
-	int ret;
-
-	ret = wgt_socket_init(wg, wg->listen_port);
-	if (ret != -EADDRINUSE)
-		return ret;
-	wgt_socket_reinit(wg, NULL, NULL);
-	return wgt_socket_init(wg, wg->listen_port);
-}
-
-int wgt_socket_bind_dev(struct wgt_device *wg, const struct net_device *dev)
+int wgt_socket_bind_dev(struct wgt_device *wg, const struct net_device *dev,
+			struct netlink_ext_ack *extack)
 {
 	int old_ifindex = wg->bind_ifindex;
 	bool old_absent = wg->bind_absent;
@@ -570,15 +538,12 @@ int wgt_socket_bind_dev(struct wgt_device *wg, const struct net_device *dev)
 	lockdep_assert_held(&wg->update_lock);
 	memcpy(old_name, wg->bind_name, sizeof(old_name));
 	bind_dev_record(wg, dev);
-	ret = netif_running(wg->dev) ? rebind(wg) : 0;
+	ret = rtnl_dereference(wg->port) ?
+	      wgt_port_move(wg, wg->listen_port, wg->bind_ifindex, extack) : 0;
 	if (ret) {
 		wg->bind_ifindex = old_ifindex;
 		wg->bind_absent = old_absent;
 		memcpy(wg->bind_name, old_name, sizeof(old_name));
-		/* Only after closing the old sockets: their binding gets them back. */
-		if (!rtnl_dereference(wg->sock4) && !rtnl_dereference(wg->sock6) &&
-		    wgt_socket_init(wg, wg->listen_port))
-			netdev_warn(wg->dev, "lost UDP port %u while rebinding\n", wg->listen_port);
 		return ret;
 	}
 	/* Cached routes and sources were chosen for the old binding, open or not. */

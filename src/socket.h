@@ -9,34 +9,40 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
+struct net;
 struct net_device;
+struct netlink_ext_ack;
+struct sock;
 struct wgt_device;
 struct wgt_endpoint;
 struct wgt_peer;
 
 /*
- * Bind fresh IPv4 and IPv6 sockets on @port (0 = any free port, the same on
- * both) in the interface's creating namespace and swap them in.  Caller
- * holds RTNL.
+ * Bind a fresh IPv4 and IPv6 UDP tunnel socket on @port (0 = any free port,
+ * the same on both) in @net, bound to @bind_ifindex (0 = none), whose
+ * received messages go to wgt_receive() with @owner as the socket's user
+ * data.  Either may be NULL when its family is built out.  Process context.
  */
-int wgt_socket_init(struct wgt_device *wg, u16 port);
-/* Replace the sockets (NULL, NULL closes them); RTNL held; waits for readers. */
-void wgt_socket_reinit(struct wgt_device *wg, struct sock *sk4, struct sock *sk6);
+int wgt_socket_open_pair(struct net *net, u16 port, int bind_ifindex, void *owner,
+			 struct sock **sk4, struct sock **sk6);
+/* Close one of them (NULL: nothing), once no sender can be using it. */
+void wgt_socket_close(struct sock *sk);
 
 /**
  * wgt_socket_bind_dev - bind the sockets to @dev, or to none
  * @wg: the interface
  * @dev: a device in @wg's creating namespace, or NULL to unbind
  *
- * An open interface gets new sockets on the same port, as a port change
- * does; cached routes are dropped.  On failure the sockets and the binding
- * are those before the call.
+ * An open interface moves to the port of the same number on the new
+ * binding (wgt_port_move()); cached routes are dropped.  On failure the
+ * port and the binding are those before the call.
  *
  * Context: RTNL and @wg->update_lock held.
  * Return: 0, or why the port could not be bound with the new binding
- * (-EADDRINUSE: another socket bound to @dev has it).
+ * (-EADDRINUSE: another socket bound to @dev has it), said in @extack.
  */
-int wgt_socket_bind_dev(struct wgt_device *wg, const struct net_device *dev);
+int wgt_socket_bind_dev(struct wgt_device *wg, const struct net_device *dev,
+			struct netlink_ext_ack *extack);
 
 /**
  * wgt_socket_bind_dev_gone - the bound device is being unregistered

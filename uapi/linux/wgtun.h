@@ -37,6 +37,15 @@
  *	family or length, a listen port in use) stop at that point: what the
  *	message changed before it stays changed.  The error is reported by
  *	extended ack, with the offending attribute flagged.
+ *	Interfaces created in one namespace with the same private key may
+ *	listen on the same port (and bind-device): while up, they share one
+ *	UDP socket per family, and each incoming message finds its interface
+ *	(by receiver index, or by the initiator's static key).  Refused with an
+ *	extended-ack message, before anything is applied: a port that an
+ *	interface with another private key listens on (-EADDRINUSE), a peer
+ *	whose public key a peer of another interface on that port has
+ *	(-EEXIST), and a new private key for an interface that shares its port
+ *	unless the same message moves it to another port (-EBUSY).
  *	WGTUN_A_DEVICE_LISTEN_PORT, WGTUN_A_DEVICE_FWMARK and
  *	WGTUN_A_DEVICE_BIND_IFINDEX act on the UDP sockets, which live in the
  *	namespace the interface was created in even after it moved to another:
@@ -71,7 +80,12 @@
  *			(wrong key length, cidr too long, bad endpoint family).
  *	-EOPNOTSUPP	an unknown flag bit was set.
  *	-EADDRINUSE	the requested listen port is taken (also by a socket
- *			bound to the device given in BIND_IFINDEX).
+ *			bound to the device given in BIND_IFINDEX), by another
+ *			program or by a wgtun interface with another private key.
+ *	-EEXIST		a peer's public key is already a peer of another
+ *			interface sharing the listen port.
+ *	-EBUSY		a new private key for an interface that shares its
+ *			listen port with others.
  *	-ENODEV		(BIND_IFINDEX) no device with that index in the
  *			caller's namespace.
  *	-EXDEV		(BIND_IFINDEX) the device is not in the namespace the
@@ -171,6 +185,12 @@ enum wgtun_device_flag {
  * @WGTUN_A_DEVICE_BIND_IFNAME: NLA_NUL_STRING, read only: the bound
  *	device's name, present while bound; the interface may have moved to a
  *	namespace where WGTUN_A_DEVICE_BIND_IFINDEX names nothing.
+ * @WGTUN_A_DEVICE_PORT_ID: NLA_U32, read only, present while the interface
+ *	is up: names the UDP socket pair it listens on; interfaces sharing a
+ *	port show the same value, no two ports in the module the same one.
+ * @WGTUN_A_DEVICE_PORT_MEMBERS: NLA_U32, read only, present while the
+ *	interface is up: how many interfaces (this one included) are up on
+ *	that port; 1 when it is not shared.
  */
 enum wgtun_device_attr {
 	WGTUN_A_DEVICE_UNSPEC,
@@ -190,6 +210,8 @@ enum wgtun_device_attr {
 	WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS,
 	WGTUN_A_DEVICE_BIND_IFINDEX,
 	WGTUN_A_DEVICE_BIND_IFNAME,
+	WGTUN_A_DEVICE_PORT_ID,
+	WGTUN_A_DEVICE_PORT_MEMBERS,
 	__WGTUN_A_DEVICE_MAX
 };
 #define WGTUN_A_DEVICE_MAX (__WGTUN_A_DEVICE_MAX - 1)
