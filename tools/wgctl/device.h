@@ -37,6 +37,9 @@ enum {
 	WGC_DEV_HAS_UNKNOWN_PEER_EVENTS = 1U << 10,
 	/* bind_dev was given (empty: unbind) or dumped (the device bound to). */
 	WGC_DEV_HAS_BIND_DEV = 1U << 11,
+	/* Read only, dumped while the interface is up. */
+	WGC_DEV_HAS_PORT_ID = 1U << 12,
+	WGC_DEV_HAS_PORT_MEMBERS = 1U << 13,
 };
 
 enum {
@@ -116,6 +119,9 @@ struct wgc_peer {
  * @bind_dev: name of the device the UDP sockets are bound to, "" for none.
  * @bind_ifindex: its index: in a dump, 0 while the device is gone; on SET,
  *	resolved from @bind_dev by ipc_set_device().
+ * @port_id: in a dump of an up interface, the UDP port object it listens on:
+ *	the same for every interface that shares that port's sockets.
+ * @port_members: how many interfaces are up on @port_id (1: not shared).
  * @peers: @npeers peers in an array of @cappeers.  Pointers into it are
  *	invalidated by wgc_device_add_peer().
  */
@@ -130,6 +136,8 @@ struct wgc_device {
 	uint32_t fwmark;
 	char bind_dev[IFNAMSIZ];
 	uint32_t bind_ifindex;
+	uint32_t port_id;
+	uint32_t port_members;
 	bool carrier_follows_peers;
 	uint32_t liveness_timeout;
 	bool carrier;

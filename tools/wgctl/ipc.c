@@ -400,6 +400,9 @@ static const struct scalar_attr device_scalars[] = {
 	SCALAR(WGTUN_A_DEVICE_UNKNOWN_PEER_EVENTS, NL_TYPE_U8, wgc_device, unknown_peer_events,
 	       WGC_DEV_HAS_UNKNOWN_PEER_EVENTS),
 	SCALAR(WGTUN_A_DEVICE_BIND_IFINDEX, NL_TYPE_U32, wgc_device, bind_ifindex, 0),
+	SCALAR(WGTUN_A_DEVICE_PORT_ID, NL_TYPE_U32, wgc_device, port_id, WGC_DEV_HAS_PORT_ID),
+	SCALAR(WGTUN_A_DEVICE_PORT_MEMBERS, NL_TYPE_U32, wgc_device, port_members,
+	       WGC_DEV_HAS_PORT_MEMBERS),
 };
 
 /*

@@ -193,6 +193,14 @@ void json_print_device(FILE *f, const struct wgc_device *dev, int in)
 		fputs("null", f);
 	fputs(",\n", f);
 	FIELD("\"bind_ifindex\": %u,\n", dev->bind_ifindex);
+	if (dev->has & WGC_DEV_HAS_PORT_ID)
+		FIELD("\"port_id\": %u,\n", dev->port_id);
+	else
+		FIELD("%s", "\"port_id\": null,\n");
+	if (dev->has & WGC_DEV_HAS_PORT_MEMBERS)
+		FIELD("\"port_members\": %u,\n", dev->port_members);
+	else
+		FIELD("%s", "\"port_members\": null,\n");
 	FIELD("\"carrier_follows_peers\": %s,\n", !(dev->has & WGC_DEV_HAS_CARRIER_FOLLOWS) ?
 	      "null" : dev->carrier_follows_peers ? "true" : "false");
 	if (dev->has & WGC_DEV_HAS_LIVENESS)

@@ -192,6 +192,14 @@ static void pretty_device_extras(FILE *f, const struct wgc_device *dev)
 {
 	bool follows = (dev->has & WGC_DEV_HAS_CARRIER_FOLLOWS) && dev->carrier_follows_peers;
 
+	/* A port of its own (1 member) is what wg would show: no line. */
+	if ((dev->has & WGC_DEV_HAS_PORT_MEMBERS) && dev->port_members > 1) {
+		term_printf(f, "  " TERM_BOLD "port shared" TERM_RESET ": by %u interfaces",
+			    dev->port_members);
+		if (dev->has & WGC_DEV_HAS_PORT_ID)
+			term_printf(f, " (port id %u)", dev->port_id);
+		term_printf(f, "\n");
+	}
 	if (follows) {
 		term_printf(f, "  " TERM_BOLD "carrier follows peers" TERM_RESET ": on");
 		if (dev->has & WGC_DEV_HAS_CARRIER)

@@ -31,7 +31,7 @@ fi
 
 # --- JSON output is valid JSON ---
 if ./tests/unit --json-sample >"$tmp/sample.json" 2>"$tmp/event.json" &&
-   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=json.loads(open(sys.argv[2]).read()); assert d[0]["peers"][0]["alive"] is True and d[0]["peers"][0]["drops"]["replay"] == 3 and d[1]["peers"] == [] and e["event"] == "carrier" and e["time"] == "2026-12-03T02:51:00.123456+01:00" and e["interface"] == "wgt\"0"' \
+   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=json.loads(open(sys.argv[2]).read()); assert d[0]["peers"][0]["alive"] is True and d[0]["peers"][0]["drops"]["replay"] == 3 and d[1]["peers"] == [] and d[0]["port_id"] == 7 and d[0]["port_members"] == 2 and d[1]["port_members"] is None and e["event"] == "carrier" and e["time"] == "2026-12-03T02:51:00.123456+01:00" and e["interface"] == "wgt\"0"' \
 	"$tmp/sample.json" "$tmp/event.json"; then
 	ok
 else

@@ -2,9 +2,9 @@
 /*
  * Unit tests for wgctl that need no kernel: base64 and keys, the shared
  * parser (files and argv, good and bad input), the printers (dump, fields,
- * showconf, pretty), the SET splitter against the dump coalescer, and the
- * syncconf difference.  Prints one line per failure and ends with
- * "N passed, N failed".  `unit --json-sample` prints a JSON document and
+ * showconf, pretty, JSON), the SET splitter against the dump coalescer, the
+ * syncconf difference and a shared port's read-only attributes.  Prints one
+ * line per failure and ends with "N passed, N failed".  `unit --json-sample` prints a JSON document and
  * `unit --metrics-sample` a Prometheus exposition for run.sh to validate.
  */
 #include <arpa/inet.h>
@@ -531,6 +531,12 @@ static void do_pretty(FILE *f, struct wgc_device *dev, const void *arg)
 	show_pretty(f, dev);
 }
 
+static void do_json(FILE *f, struct wgc_device *dev, const void *arg)
+{
+	(void)arg;
+	json_print_device(f, dev, 0);
+}
+
 static void test_printers(void)
 {
 	struct wgc_device *dev = sample_device(), *back;
@@ -815,7 +821,7 @@ static void test_bind_dev(void)
 	      "BindDev in a file: %s", err);
 	if (dev) {
 		out = capture_print(do_showconf, dev, NULL);
-		CHECK(out && strstr(out, "BindDev = eth1\n"), "showconf: %s", out);
+		CHECK(out && strstr(out, "BindDev = eth1\n"), "showconf: %s", out ? out : "(null)");
 		free(out);
 		/* The SET message carries the index ipc_set_device() resolved. */
 		dev->bind_ifindex = 7;
@@ -851,6 +857,66 @@ static void test_bind_dev(void)
 	wgc_device_free(runtime);
 }
 
+/*
+ * The shared port's two read-only attributes, as a dump of an up interface
+ * carries them: parsed, shown in the pretty view and in JSON, never in dump.
+ */
+static void test_shared_port(void)
+{
+	struct wgc_device *dev = sample_device(), *back = wgc_device_new();
+	struct wgc_device *unshared = wgc_device_new();
+	static char buf[4096];
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct ipc_set_iter it;
+	char *out, *plain, *json;
+
+	ipc_set_iter_init(&it, dev);
+	CHECK(ipc_set_build(&it, buf, sizeof(buf), 42, 1) == 1, "message of the sample");
+	CHECK(!ipc_parse_device(nlh, unshared), "the sample's message refused");
+	plain = capture_print(do_dump, unshared, NULL);
+	CHECK(nl_attr_put_u32_check(nlh, sizeof(buf), WGTUN_A_DEVICE_PORT_ID, 7) &&
+	      nl_attr_put_u32_check(nlh, sizeof(buf), WGTUN_A_DEVICE_PORT_MEMBERS, 200),
+	      "attributes appended");
+	CHECK(!ipc_parse_device(nlh, back), "dump with the port's attributes refused");
+	CHECK((back->has & WGC_DEV_HAS_PORT_ID) && (back->has & WGC_DEV_HAS_PORT_MEMBERS) &&
+	      back->port_id == 7 && back->port_members == 200, "port %u members %u",
+	      back->port_id, back->port_members);
+
+	setenv("WG_COLOR_MODE", "never", 1);
+	out = capture_print(do_pretty, back, NULL);
+	CHECK(strstr(out, "  listening port: 51820\n"
+		      "  port shared: by 200 interfaces (port id 7)\n") != NULL,
+	      "pretty, shared:\n%s", out);
+	free(out);
+	out = capture_print(do_dump, back, NULL);
+	CHECK(!strcmp(out, plain), "dump changed by the port:\n%s\nwant:\n%s", out, plain);
+	free(out);
+	json = capture_print(do_json, back, NULL);
+	CHECK(strstr(json, "\"port_id\": 7,\n") && strstr(json, "\"port_members\": 200,\n"),
+	      "json, shared:\n%s", json);
+	free(json);
+
+	/* One member: a port of its own, shown as wg shows it. */
+	back->port_members = 1;
+	out = capture_print(do_pretty, back, NULL);
+	CHECK(!strstr(out, "port shared"), "pretty, not shared:\n%s", out);
+	free(out);
+	json = capture_print(do_json, back, NULL);
+	CHECK(strstr(json, "\"port_members\": 1,\n") != NULL, "json, not shared:\n%s", json);
+	free(json);
+
+	/* Down: no attributes, null in JSON rather than an invented 0. */
+	json = capture_print(do_json, dev, NULL);
+	CHECK(strstr(json, "\"port_id\": null,\n") && strstr(json, "\"port_members\": null,\n"),
+	      "json, down:\n%s", json);
+	free(json);
+	unsetenv("WG_COLOR_MODE");
+	free(plain);
+	wgc_device_free(unshared);
+	wgc_device_free(back);
+	wgc_device_free(dev);
+}
+
 static void json_sample(void)
 {
 	struct wgc_device *dev = sample_device(), ev = { .name = "wgt\"0" };
@@ -860,9 +926,13 @@ static void json_sample(void)
 	dev->peers[0].has |= WGC_PEER_HAS_ALIVE | WGC_PEER_HAS_LAST_RX_AGE;
 	dev->peers[0].alive = true;
 	dev->peers[0].last_rx_age = 3;
+	dev->has |= WGC_DEV_HAS_PORT_ID | WGC_DEV_HAS_PORT_MEMBERS;
+	dev->port_id = 7;
+	dev->port_members = 2;
 	printf("[\n");
 	json_print_device(stdout, dev, 1);
 	printf(",\n");
+	dev->has &= ~(WGC_DEV_HAS_PORT_ID | WGC_DEV_HAS_PORT_MEMBERS);
 	dev->npeers = 0;
 	json_print_device(stdout, dev, 1);
 	printf("\n]\n");
@@ -1017,6 +1087,7 @@ int main(int argc, char *argv[])
 	test_split();
 	test_sync();
 	test_bind_dev();
+	test_shared_port();
 	test_metrics();
 	test_json_utf8();
 	free(errbuf);
