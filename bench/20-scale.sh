@@ -11,9 +11,12 @@
 #   to bring them up; deleted with one `ip -batch`. Recorded: kernel memory
 #   (Slab + Percpu + VmallocUsed + KernelStack, after dropping caches) and
 #   tasks (kernel threads included) per interface, creation and deletion
-#   time. SCALE_ROUNDS rounds at SCALE_N (1,000), interleaved; dummy
-#   interfaces once as the floor; then SCALE_BIG (10,000) for wgtun, and for
-#   the in-tree module only if its measured per-interface cost says it fits.
+#   time. SCALE_ROUNDS rounds at SCALE_N (1,000), interleaved with
+#   wgtun_shared: wgtun's interfaces all on one listen port (one socket pair
+#   for all, issue #19), each peer with a key of its own (interfaces sharing
+#   a port may not share a peer); dummy interfaces once as the floor; then
+#   SCALE_BIG (10,000) for wgtun, and for the in-tree module only if its
+#   measured per-interface cost says it fits.
 #
 # peers: one interface with PEERS_N (10,000) peers, random public keys, one
 #   /32 each, loaded with one setconf: memory per peer, load and removal
@@ -29,19 +32,27 @@ PEERS_ROUNDS=${PEERS_ROUNDS:-1}
 bench_modules
 bench_keys
 
+# Peer keys of their own, one per interface, for wgtun_shared.
+grep -o 'PublicKey = .*' "$BENCH_DATA/peers-10k.conf" | cut -d' ' -f3 > "$BT/peer-keys"
+
 # write_scripts IMPL N: the batches that create, configure, raise and delete N
-# interfaces, into $BT.
+# interfaces, into $BT. wgtun_shared: wgtun, on one listen port.
 write_scripts() {
-	local impl=$1 n=$2 tool i
+	local impl=$1 n=$2 tool i port="" keys=()
 
 	tool=$(tool_of "$impl")
+	if [[ $impl == wgtun_shared ]]; then
+		port="listen-port 51820"
+		mapfile -t -n "$n" keys < "$BT/peer-keys"
+		((${#keys[@]} == n)) || die "only ${#keys[@]} peer keys for $n interfaces"
+	fi
 	: > "$BT/add" ; : > "$BT/up" ; : > "$BT/del" ; : > "$BT/conf"
 	for ((i = 0; i < n; i++)); do
 		echo "link add x$i type $(kind_of "$impl")" >> "$BT/add"
 		echo "link set x$i up" >> "$BT/up"
 		echo "link del x$i" >> "$BT/del"
 		[[ $impl == dummy ]] && continue
-		echo "$tool set x$i private-key $BT/a.key peer $PUB_B" \
+		echo "$tool set x$i private-key $BT/a.key $port peer ${keys[i]:-$PUB_B}" \
 			"endpoint 198.51.100.2:$((20000 + i % 40000)) " \
 			"allowed-ips 10.$((i >> 16)).$(((i >> 8) & 255)).$((i & 255))/32" >> "$BT/conf"
 	done
@@ -90,7 +101,7 @@ ifaces() {
 
 intree_per=0
 for ((r = 1; r <= SCALE_ROUNDS; r++)); do
-	for impl in $(impls_for_round "$r"); do
+	for impl in $(impls_for_round "$r") wgtun_shared; do
 		ifaces "$impl" "$SCALE_N" "$r"
 		if [[ $impl == intree ]]; then intree_per=$LAST_PER_IFACE; fi
 	done

@@ -48,13 +48,14 @@ impls_for_round() {
 
 # tool_of IMPL: the configuration tool that speaks to it.
 tool_of() {
-	if [[ $1 == wgtun ]]; then echo wgctl; else echo wg; fi
+	if [[ $1 == wgtun* ]]; then echo wgctl; else echo wg; fi
 }
 
 # kind_of IMPL: the link kind.
 kind_of() {
 	case $1 in
 	intree) echo wireguard ;;
+	wgtun*) echo wgtun ;;
 	*) echo "$1" ;;
 	esac
 }
