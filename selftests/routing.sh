@@ -142,10 +142,16 @@ rt_mesh() {
 
 # rt_cut I J / rt_restore I J: the I-J underlay silently loses every packet
 # (blackhole routes to the far end on both sides; the veth stays up, so only
-# the tunnel itself can notice).
+# the tunnel itself can notice).  The two sides are cut at once: one after
+# the other, they were half a second apart under emulation.
 rt_cut() {
-	ip -n "r$1" route add blackhole "$(rt_ul_addr "$2" "$1")/32"
-	ip -n "r$2" route add blackhole "$(rt_ul_addr "$1" "$2")/32"
+	local a b
+
+	ip -n "r$1" route add blackhole "$(rt_ul_addr "$2" "$1")/32" &
+	a=$!
+	ip -n "r$2" route add blackhole "$(rt_ul_addr "$1" "$2")/32" &
+	b=$!
+	wait "$a" && wait "$b"
 }
 
 rt_restore() {
@@ -193,13 +199,16 @@ rt_lan_ping() {
 
 # rt_bird_bgp I TIMERS NEIGHBOUR...: BIRD in rI speaking eBGP to each
 # neighbour router number over the tunnel to it, announcing lan0.  TIMERS is
-# "KEEPALIVE/HOLD".  Routes learned go to the kernel table.
+# "KEEPALIVE/HOLD".  Routes learned go to the kernel table.  The log's times
+# have microseconds; RT_BIRD_DEBUG, if set, is the sessions' debug list
+# (e.g. "states": a line when a session goes down).
 rt_bird_bgp() {
 	local i=$1 ka=${2%/*} hold=${2#*/} j conf=$RT_TMP/bird-r$1.conf
 
 	shift 2
 	cat > "$conf" <<-EOF
 	log "$RT_TMP/bird-r$i.log" all;
+	timeformat log "%F %T.%6f";
 	router id $(rt_lan "$i");
 	protocol device { scan time 10; }
 	protocol direct { ipv4; interface "lan0"; }
@@ -216,6 +225,7 @@ rt_bird_bgp() {
 		connect retry time 2;
 		error wait time 1, 4;
 		graceful restart off;
+		${RT_BIRD_DEBUG:+debug { $RT_BIRD_DEBUG \};}
 		ipv4 { import all; export where source ~ [RTS_DEVICE, RTS_BGP]; };
 	}
 	EOF
@@ -261,13 +271,16 @@ rt_frr_bgp() {
 	cat > "$dir/zebra.conf" <<-EOF
 	hostname r$i
 	log file $dir/zebra.log
+	log timestamp precision 6
 	EOF
 	{
 		cat <<-EOF
 		hostname r$i
 		log file $dir/bgpd.log
+		log timestamp precision 6
 		router bgp 6500$i
 		 bgp router-id $(rt_lan "$i")
+		 bgp log-neighbor-changes
 		 no bgp ebgp-requires-policy
 		 no bgp network import-check
 		 bgp graceful-restart-disable
