@@ -92,12 +92,33 @@ static void wgt_uninit(struct net_device *dev)
 	mutex_unlock(&wg->update_lock);
 }
 
+/*
+ * The link under the tunnel: the device the sockets are bound to, else 0
+ * (none, as an unbound IP tunnel says).  Never the interface's own index:
+ * linkwatch passes on at once only the carrier changes of interfaces stacked
+ * on another; the others go out in batches at most once a second, so a peer
+ * found dead within a second of any other carrier change would reach the
+ * routing daemons up to a second late.  (Before Linux 6.2 a stacked
+ * interface without carrier is also LOWERLAYERDOWN rather than DOWN.)  The
+ * index means something only in the namespace the sockets live in.  Called
+ * from any context, locklessly.
+ */
+static int wgt_get_iflink(const struct net_device *dev)
+{
+	const struct wgt_device *wg = netdev_priv(dev);
+
+	if (READ_ONCE(wg->bind_absent) || !net_eq(dev_net(dev), wg->creating_net))
+		return 0;
+	return READ_ONCE(wg->bind_ifindex);
+}
+
 static const struct net_device_ops netdev_ops = {
 	.ndo_open		= wgt_open,
 	.ndo_stop		= wgt_stop,
 	.ndo_uninit		= wgt_uninit,
 	.ndo_start_xmit		= wgt_xmit,
 	.ndo_get_stats64	= dev_get_tstats64,
+	.ndo_get_iflink		= wgt_get_iflink,
 };
 
 /*

@@ -67,7 +67,8 @@ struct wgt_port;
  * @fwmark: mark for outgoing UDP packets, 0 = none.
  * @bind_ifindex: device in @creating_net the sockets are bound to, 0 =
  *	none; while @bind_absent, the index the device had.  Written under
- *	RTNL and @update_lock, read under either.  The send paths read the
+ *	RTNL and @update_lock, read under either, and locklessly (with
+ *	@bind_absent) as the interface's iflink.  The send paths read the
  *	socket's own sk_bound_dev_if instead.  Part of what makes a port
  *	(with @creating_net and @listen_port).
  * @bind_name: that device's name, followed across renames; a device

@@ -517,12 +517,12 @@ int wgt_socket_open_pair(struct net *net, u16 port, int bind_ifindex, void *owne
 /* Remember @dev (NULL: none) as the device to bind the sockets to. */
 static void bind_dev_record(struct wgt_device *wg, const struct net_device *dev)
 {
-	wg->bind_ifindex = dev ? dev->ifindex : 0;
+	WRITE_ONCE(wg->bind_ifindex, dev ? dev->ifindex : 0);
 	if (dev)
 		strscpy(wg->bind_name, dev->name, sizeof(wg->bind_name));
 	else
 		wg->bind_name[0] = '\0';
-	wg->bind_absent = false;
+	WRITE_ONCE(wg->bind_absent, false);
 }
 
 int wgt_socket_bind_dev(struct wgt_device *wg, const struct net_device *dev,
@@ -541,8 +541,8 @@ int wgt_socket_bind_dev(struct wgt_device *wg, const struct net_device *dev,
 	ret = rtnl_dereference(wg->port) ?
 	      wgt_port_move(wg, wg->listen_port, wg->bind_ifindex, extack) : 0;
 	if (ret) {
-		wg->bind_ifindex = old_ifindex;
-		wg->bind_absent = old_absent;
+		WRITE_ONCE(wg->bind_ifindex, old_ifindex);
+		WRITE_ONCE(wg->bind_absent, old_absent);
 		memcpy(wg->bind_name, old_name, sizeof(old_name));
 		return ret;
 	}
@@ -558,7 +558,7 @@ void wgt_socket_bind_dev_gone(struct wgt_device *wg)
 
 	ASSERT_RTNL();
 	lockdep_assert_held(&wg->update_lock);
-	wg->bind_absent = true;
+	WRITE_ONCE(wg->bind_absent, true);
 	list_for_each_entry(peer, &wg->peers, list)
 		wgt_socket_clear_peer_endpoint_src(peer);
 }
