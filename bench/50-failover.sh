@@ -38,6 +38,9 @@
 
 ROUNDS=${BENCH_FAILOVER_ROUNDS:-3}
 ((BENCH_QUICK)) && ROUNDS=1
+# BENCH_FAILOVER_INTREE=0: wgtun's rounds alone (the in-tree module's take
+# the 30 s hold timer each), to compare wgtun with itself over more rounds.
+INTREE=${BENCH_FAILOVER_INTREE:-1}
 TIMERS=10/30
 LAN1=203.0.113.0/26	# r1's LAN (routing.sh)
 LAN3=203.0.113.128/26	# r3's LAN
@@ -179,6 +182,7 @@ measure() {
 bench_modules
 for ((round = 1; round <= ROUNDS; round++)); do
 	for impl in $(impls_for_round "$round"); do
+		[[ $impl == intree ]] && ((!INTREE)) && continue
 		(measure "$impl" "$round")
 	done
 done
