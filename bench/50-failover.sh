@@ -41,6 +41,9 @@ ROUNDS=${BENCH_FAILOVER_ROUNDS:-3}
 # BENCH_FAILOVER_INTREE=0: wgtun's rounds alone (the in-tree module's take
 # the 30 s hold timer each), to compare wgtun with itself over more rounds.
 INTREE=${BENCH_FAILOVER_INTREE:-1}
+# BENCH_FAILOVER_BFD=MS: BFD on every session at that interval, multiplier 3
+# (what it adds to carrier: docs/routing.md, "Carrier or BFD").
+BFD=${BENCH_FAILOVER_BFD:-}
 TIMERS=10/30
 LAN1=203.0.113.0/26	# r1's LAN (routing.sh)
 LAN3=203.0.113.128/26	# r3's LAN
@@ -114,9 +117,9 @@ measure() {
 	else
 		rt_mesh wireguard
 	fi
-	RT_BIRD_DEBUG=states rt_bird_bgp 1 "$TIMERS" 2 3
-	RT_BIRD_DEBUG=states rt_bird_bgp 2 "$TIMERS" 1 3
-	rt_frr_bgp 3 "$TIMERS" 1 2
+	RT_BFD_MS=$BFD RT_BIRD_DEBUG=states rt_bird_bgp 1 "$TIMERS" 2 3
+	RT_BFD_MS=$BFD RT_BIRD_DEBUG=states rt_bird_bgp 2 "$TIMERS" 1 3
+	RT_BFD_MS=$BFD rt_frr_bgp 3 "$TIMERS" 1 2
 	for p in "1 2" "1 3" "2 1" "2 3" "3 1" "3 2"; do
 		# shellcheck disable=SC2086
 		wait_for 90 rt_bgp_up $p || { rt_dump; die "$impl: BGP r${p/ /-r} not up"; }

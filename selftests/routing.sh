@@ -201,7 +201,8 @@ rt_lan_ping() {
 # neighbour router number over the tunnel to it, announcing lan0.  TIMERS is
 # "KEEPALIVE/HOLD".  Routes learned go to the kernel table.  The log's times
 # have microseconds; RT_BIRD_DEBUG, if set, is the sessions' debug list
-# (e.g. "states": a line when a session goes down).
+# (e.g. "states": a line when a session goes down).  RT_BFD_MS, if set, adds
+# BFD to every session, at that interval in milliseconds, multiplier 3.
 rt_bird_bgp() {
 	local i=$1 ka=${2%/*} hold=${2#*/} j conf=$RT_TMP/bird-r$1.conf
 
@@ -226,9 +227,17 @@ rt_bird_bgp() {
 		error wait time 1, 4;
 		graceful restart off;
 		${RT_BIRD_DEBUG:+debug { $RT_BIRD_DEBUG \};}
+		${RT_BFD_MS:+bfd on;}
 		ipv4 { import all; export where source ~ [RTS_DEVICE, RTS_BGP]; };
 	}
 	EOF
+	if [[ -n ${RT_BFD_MS:-} ]]; then
+		cat >> "$conf" <<-EOF
+		protocol bfd {
+			interface "wg*" { interval $RT_BFD_MS ms; multiplier 3; };
+		}
+		EOF
+	fi
 	for j in "$@"; do
 		cat >> "$conf" <<-EOF
 		protocol bgp r$j from tunnel {
@@ -261,7 +270,8 @@ rt_bird_established() {
 
 # ---- FRR (zebra + bgpd)
 
-# rt_frr_bgp I TIMERS NEIGHBOUR...: FRR in rI, the same role as rt_bird_bgp.
+# rt_frr_bgp I TIMERS NEIGHBOUR...: FRR in rI, the same role as rt_bird_bgp
+# (RT_BFD_MS likewise, with bfdd).
 rt_frr_bgp() {
 	local i=$1 ka=${2%/*} hold=${2#*/} j dir=$RT_TMP/frr-r$1 conf
 
@@ -289,6 +299,7 @@ rt_frr_bgp() {
 		for j in "$@"; do
 			echo " neighbor $(rt_tun_addr "$j" "$i") remote-as 6500$j"
 			echo " neighbor $(rt_tun_addr "$j" "$i") timers connect 2"
+			[[ -z ${RT_BFD_MS:-} ]] || echo " neighbor $(rt_tun_addr "$j" "$i") bfd profile tunnel"
 		done
 		echo " address-family ipv4 unicast"
 		echo "  network $(rt_lan "$i" | sed 's/\.[0-9]*$//').$(((i - 1) * 64))/26"
@@ -299,6 +310,22 @@ rt_frr_bgp() {
 		-f "$dir/zebra.conf" > "$dir/zebra.out" 2>&1 || die "zebra in r$i did not start"
 	on_exit "kill \$(cat /run/frr/r$i/zebra.pid 2>/dev/null) 2>/dev/null"
 	wait_for 10 test -S "/run/frr/r$i/zserv.api" || die "zebra in r$i: no zserv socket"
+	if [[ -n ${RT_BFD_MS:-} ]]; then
+		cat > "$dir/bfdd.conf" <<-EOF
+		hostname r$i
+		log file $dir/bfdd.log
+		log timestamp precision 6
+		bfd
+		 profile tunnel
+		  receive-interval $RT_BFD_MS
+		  transmit-interval $RT_BFD_MS
+		  detect-multiplier 3
+		EOF
+		chmod 0644 "$dir/bfdd.conf"
+		ip netns exec "r$i" /usr/lib/frr/bfdd -d -u frr -g frr -N "r$i" -P 0 \
+			-f "$dir/bfdd.conf" > "$dir/bfdd.out" 2>&1 || die "bfdd in r$i did not start"
+		on_exit "kill \$(cat /run/frr/r$i/bfdd.pid 2>/dev/null) 2>/dev/null"
+	fi
 	ip netns exec "r$i" /usr/lib/frr/bgpd -d -u frr -g frr -N "r$i" -P 0 -f "$conf" > "$dir/bgpd.out" 2>&1 ||
 		die "bgpd in r$i did not start: $(cat "$dir/bgpd.log" 2>/dev/null)"
 	on_exit "kill \$(cat /run/frr/r$i/bgpd.pid 2>/dev/null) 2>/dev/null"
