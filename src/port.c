@@ -222,14 +222,14 @@ static void port_attach(struct wgt_port *port, struct wgt_device *wg)
 }
 
 /*
- * @wg is no member of its port any more.  Readers walking the members are
- * waited for, so that @wg may join a list again.
+ * @wg, whose peers are off its port's table already, is no member of the
+ * port any more.  Readers walking the members are waited for, so that @wg
+ * may join a list again.
  */
-static void port_detach(struct wgt_device *wg)
+static void port_unlink(struct wgt_device *wg)
 {
 	struct wgt_port *port = rtnl_dereference(wg->port);
 
-	port_remove_peers(port, wg);
 	list_del_rcu(&wg->port_node);
 	WRITE_ONCE(port->num_members, port->num_members - 1);
 	RCU_INIT_POINTER(wg->port, NULL);
@@ -255,21 +255,28 @@ int wgt_port_join(struct wgt_device *wg)
 
 void wgt_port_leave(struct wgt_device *wg)
 {
+	struct wgt_port *port = rtnl_dereference(wg->port);
+
 	ASSERT_RTNL();
 	lockdep_assert_held(&wg->update_lock);
-	if (rtnl_dereference(wg->port))
-		port_detach(wg);
+	if (!port)
+		return;
+	port_remove_peers(port, wg);
+	port_unlink(wg);
 }
 
 int wgt_port_move(struct wgt_device *wg, u16 num, int bind_ifindex,
 		  struct netlink_ext_ack *extack)
 {
 	struct wgt_port *old = rtnl_dereference(wg->port), *port;
+	struct wgt_peer *clash;
 
 	ASSERT_RTNL();
 	lockdep_assert_held(&wg->update_lock);
 	if (num && num == old->num && bind_ifindex == old->bind_ifindex)
 		return 0;
+	/* A peer's node can be in one port's table only: off the old one first. */
+	port_remove_peers(old, wg);
 	port = port_enter(wg, num, bind_ifindex, extack);
 	/*
 	 * The kernel refuses sockets on the port of the old ones when either
@@ -281,16 +288,21 @@ int wgt_port_move(struct wgt_device *wg, u16 num, int bind_ifindex,
 		if (old->num_members > 1) {
 			NL_SET_ERR_MSG_MOD(extack,
 					   "the interface shares its port: it cannot rebind it alone");
-			return -EBUSY;
+			port = ERR_PTR(-EBUSY);
+		} else {
+			port_unbind(old);
+			port = port_enter(wg, num, bind_ifindex, extack);
+			if (IS_ERR(port) && port_bind(old, old->num))
+				netdev_warn(wg->dev, "lost UDP port %u while rebinding\n",
+					    old->num);
 		}
-		port_unbind(old);
-		port = port_enter(wg, num, bind_ifindex, extack);
-		if (IS_ERR(port) && port_bind(old, old->num))
-			netdev_warn(wg->dev, "lost UDP port %u while rebinding\n", old->num);
 	}
-	if (IS_ERR(port))
+	if (IS_ERR(port)) {
+		/* Back where they were; SETs hold RTNL, so nobody took their keys. */
+		WARN_ON(port_add_peers(old, wg, &clash));
 		return PTR_ERR(port);
-	port_detach(wg);
+	}
+	port_unlink(wg);
 	port_attach(port, wg);
 	return 0;
 }
