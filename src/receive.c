@@ -104,20 +104,11 @@ static bool port_under_load(struct wgt_port *port)
 	return last && time_before(jiffies, last + UNDER_LOAD_AFTER_TIME * HZ);
 }
 
-/* A drop before any peer was known: the port's first member counts it. */
-static void port_drop(struct wgt_port *port, enum wgtun_drop_attr why)
-{
-	struct wgt_device *wg;
-
-	rcu_read_lock();
-	wg = wgt_port_first(port);
-	if (wg)
-		wgt_device_drop(wg, why);
-	rcu_read_unlock();
-}
-
-/* As port_drop(), for a message that was no use to anyone: a receive error too. */
-static void port_malformed(struct wgt_port *port, enum wgtun_drop_attr why)
+/*
+ * A drop before any peer was known: the port's first member counts it, and
+ * a receive error too when the message was of no use to anyone (@error).
+ */
+static void port_drop(struct wgt_port *port, enum wgtun_drop_attr why, bool error)
 {
 	struct wgt_device *wg;
 
@@ -125,7 +116,8 @@ static void port_malformed(struct wgt_port *port, enum wgtun_drop_attr why)
 	wg = wgt_port_first(port);
 	if (wg) {
 		wgt_device_drop(wg, why);
-		DEV_STATS_INC(wg->dev, rx_errors);
+		if (error)
+			DEV_STATS_INC(wg->dev, rx_errors);
 	}
 	rcu_read_unlock();
 }
@@ -233,12 +225,12 @@ static void consume_initiation(struct wgt_port *port, struct sk_buff *skb)
 					      port_tells_strangers(port) ? stranger : NULL);
 	if (IS_ERR(remote)) {
 		stranger_knocked(port, skb, stranger);
-		port_drop(port, WGTUN_A_DROP_HANDSHAKE);
+		port_drop(port, WGTUN_A_DROP_HANDSHAKE, false);
 		return;
 	}
 	if (!remote) {
 		net_dbg_ratelimited("wgtun: port %u: invalid handshake initiation\n", port->num);
-		port_drop(port, WGTUN_A_DROP_HANDSHAKE);
+		port_drop(port, WGTUN_A_DROP_HANDSHAKE, false);
 		return;
 	}
 	peer = wgt_peer_from_remote(remote);
@@ -266,7 +258,7 @@ static void consume_response(struct wgt_port *port, struct sk_buff *skb)
 		remote = wgt_noise_consume_response(&port->local, msg);
 	if (!remote) {
 		net_dbg_ratelimited("wgtun: port %u: invalid handshake response\n", port->num);
-		port_drop(port, WGTUN_A_DROP_HANDSHAKE);
+		port_drop(port, WGTUN_A_DROP_HANDSHAKE, false);
 		return;
 	}
 	peer = wgt_peer_from_remote(remote);
@@ -316,7 +308,7 @@ static void handshake_process(struct wgt_port *port, struct sk_buff *skb)
 		if (!index_on_port(port, msg->receiver_index,
 				   WGT_INDEX_HANDSHAKE | WGT_INDEX_KEYPAIR) ||
 		    wgt_cookie_message_consume(msg, &wgt_indices))
-			port_drop(port, WGTUN_A_DROP_HANDSHAKE);
+			port_drop(port, WGTUN_A_DROP_HANDSHAKE, false);
 		return;
 	}
 
@@ -332,7 +324,7 @@ static void handshake_process(struct wgt_port *port, struct sk_buff *skb)
 		return;
 	}
 	if (under_load && !wgt_ratelimiter_allow(skb, port->net)) {
-		port_drop(port, WGTUN_A_DROP_RATELIMITED);
+		port_drop(port, WGTUN_A_DROP_RATELIMITED, false);
 		return;
 	}
 
@@ -452,7 +444,7 @@ static void queue_handshake(struct wgt_port *port, struct sk_buff *skb)
 	spin_unlock_bh(&port->handshakes.lock);
 	if (unlikely(!queued)) {
 		atomic_dec(&backlog.queued);
-		port_drop(port, WGTUN_A_DROP_QUEUE_FULL);
+		port_drop(port, WGTUN_A_DROP_QUEUE_FULL, false);
 		kfree_skb(skb);
 		return;
 	}
@@ -725,7 +717,7 @@ static void receive_data(struct wgt_port *port, struct sk_buff *skb)
 			wgt_noise_keypair_put(kp);
 			wgt_peer_put(wgt_peer_from_remote(remote));
 		}
-		port_malformed(port, WGTUN_A_DROP_NO_SESSION);
+		port_drop(port, WGTUN_A_DROP_NO_SESSION, true);
 		kfree_skb(skb);
 		return;
 	}
@@ -786,14 +778,14 @@ int wgt_receive(struct sock *sk, struct sk_buff *skb)
 		goto malformed;
 	if (type != cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE) &&
 	    !wgt_cookie_mac1_valid(&port->cookie_checker, skb)) {
-		port_drop(port, WGTUN_A_DROP_BAD_MAC);
+		port_drop(port, WGTUN_A_DROP_BAD_MAC, false);
 		goto free;
 	}
 	queue_handshake(port, skb);
 	return 0;
 
 malformed:
-	port_malformed(port, WGTUN_A_DROP_MALFORMED);
+	port_drop(port, WGTUN_A_DROP_MALFORMED, true);
 free:
 	kfree_skb(skb);
 	return 0;
