@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 240
+# order: last
 #
 # The leak scan that closes a run under the debug kernel (make check-debug
 # runs it last, in the same boot as the whole suite): unload wgtun, let
