@@ -10,8 +10,9 @@
 #                                          wgctl against it, run the tests (all
 #                                          by default) split over DEBUG_GUESTS
 #                                          guests side by side (default: one
-#                                          per host core), each boot ending
-#                                          with a kmemleak scan; ends
+#                                          per host core), at make check's
+#                                          depth (WGTUN_DEPTH overrides), each
+#                                          boot ending with a kmemleak scan; ends
 #                                          "N passed, N failed" over all
 #   scripts/debug-kernel.sh release        print the debug kernel's release
 #
@@ -354,8 +355,10 @@ check() {
 		echo "debug-kernel: guest $g: ${tests[*]} (log: $top/guest.$g.log)"
 		# One boot per list (-j1: the harness would otherwise split it
 		# over guests of its own), the leak scan last in it ("order:
-		# last"), after everything else.
+		# last"), after everything else; at make check's depth (named
+		# tests would otherwise run at full depth).
 		(cd "$tree" && WGTUN_TIMEOUT_SCALE=${WGTUN_TIMEOUT_SCALE:-16} \
+			WGTUN_DEPTH=${WGTUN_DEPTH:-quick} \
 			WGTUN_GUEST_APPEND=${WGTUN_GUEST_APPEND-$guest_append} \
 			selftests/run -j1 --kernel all --keep-going "${tests[@]}" 59-kmemleak.sh) \
 			> "$top/guest.$g.log" 2>&1 &
