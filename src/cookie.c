@@ -249,6 +249,8 @@ bool wgt_cookie_mac1_valid(struct wgt_cookie_checker *checker, struct sk_buff *s
  *
  * Under load, a message with a right mac2 comes from a sender that can
  * receive at its address; one without is answered with a cookie reply.
+ * Two keyed BLAKE2s, none for a zero mac2: the receiving softirq may
+ * call it.
  *
  * Return: true if mac2 is the MAC of the message under the cookie we hand
  * out to its source address and port.
@@ -264,6 +266,9 @@ bool wgt_cookie_mac2_valid(struct wgt_cookie_checker *checker, struct sk_buff *s
 	    skb->len < sizeof(struct wgt_msg_header) + sizeof(*macs))
 		return false;
 	macs = (const struct wgt_msg_macs *)(skb->data + mac1_span(skb->len));
+	/* A sender without a cookie leaves mac2 zero. */
+	if (!memchr_inv(macs->mac2, 0, COOKIE_LEN))
+		return false;
 	make_cookie(cookie, skb, checker);
 	compute_mac(computed, skb->data, mac2_span(skb->len), cookie, COOKIE_LEN);
 	ok = !crypto_memneq(computed, macs->mac2, COOKIE_LEN);

@@ -74,6 +74,12 @@ enum wgt_limits {
 	 * shrinks as the others fill it (receive.c).
 	 */
 	MAX_QUEUED_HANDSHAKES_ALL = 4 * MAX_QUEUED_INCOMING_HANDSHAKES,
+	/*
+	 * Room beyond both bounds for handshake messages whose mac2 proves
+	 * their sender's address and that the rate limiter admits, so that a
+	 * flood from other addresses cannot keep real peers out (receive.c).
+	 */
+	MAX_QUEUED_PROVEN_HANDSHAKES = MAX_QUEUED_INCOMING_HANDSHAKES / 16,
 	/* Queued handshakes above which a device considers itself under load. */
 	UNDER_LOAD_QUEUE_THRESHOLD = MAX_QUEUED_INCOMING_HANDSHAKES / 8,
 	/* Queued handshakes of all devices above which every device is under load. */

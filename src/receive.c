@@ -16,7 +16,11 @@
  *    queued on their port's backlog and processed by workers in process
  *    context, because their Curve25519 work is expensive and a flood must
  *    not starve data.  The backlog is bounded per port and module-wide, a
- *    port's share of the module's bound shrinking as others fill it; the
+ *    port's share of the module's bound shrinking as others fill it; past
+ *    a full share, a message whose mac2 proves its sender's address, and
+ *    that the rate limiter admits, still goes to the front of its port's
+ *    queue, into a little room kept for those, so that a spoofed flood
+ *    does not keep real peers out; the
  *    ports with messages waiting stand in one line that every CPU's worker
  *    serves, one message of the first port at a time, that port then going
  *    to the back.  So a flood at one port, or at thousands, takes no more
@@ -312,8 +316,11 @@ static void handshake_process(struct wgt_port *port, struct sk_buff *skb)
 		return;
 	}
 
-	/* mac1 was checked before the message was queued (wgt_receive()). */
-	under_load = port_under_load(port);
+	/*
+	 * mac1 was checked before the message was queued (wgt_receive()), and
+	 * mac2 and the rate limiter too if it was admitted past a full backlog.
+	 */
+	under_load = !wgt_skb_cb(skb)->admitted && port_under_load(port);
 	if (under_load && !wgt_cookie_mac2_valid(&port->cookie_checker, skb)) {
 		/* Prove your address first: answer with a cookie, nothing else. */
 		__le32 sender = type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION) ?
@@ -418,31 +425,68 @@ static void handshake_worker(struct work_struct *work)
 /*
  * Whether a port with @mine messages queued may queue one more, @all being
  * the count of all ports with that one: while @mine is under both the
- * port's own bound and what the module-wide one leaves.  With k ports
- * flooding, each stops at about 1/(k + 1) of the module's bound, so a port
- * with nothing queued still finds as much room.
+ * port's own bound and what the module-wide one leaves, each raised by
+ * @extra.  With k ports flooding, each stops at about 1/(k + 1) of the
+ * module's bound, so a port with nothing queued still finds as much room.
  */
-static bool may_queue(unsigned int mine, unsigned int all)
+static bool may_queue(unsigned int mine, unsigned int all, unsigned int extra)
 {
-	return mine < MAX_QUEUED_INCOMING_HANDSHAKES && mine + all <= MAX_QUEUED_HANDSHAKES_ALL;
+	return mine < MAX_QUEUED_INCOMING_HANDSHAKES + extra &&
+	       mine + all <= MAX_QUEUED_HANDSHAKES_ALL + extra;
 }
 
-/* Queue a handshake message (mac1 checked) for the workers, or drop it. */
-static void queue_handshake(struct wgt_port *port, struct sk_buff *skb)
+/*
+ * Put @skb on @port's queue if there is room for it with @extra more:
+ * at the back, or, when it is let past a full backlog (@extra), at the
+ * front, so that the workers take it before the flood that filled it.
+ */
+static bool try_queue(struct wgt_port *port, struct sk_buff *skb, unsigned int all,
+		      unsigned int extra)
 {
-	unsigned int all = atomic_inc_return(&backlog.queued);
 	bool queued = false;
-	int cpu;
 
+	wgt_skb_cb(skb)->admitted = extra != 0;
 	spin_lock_bh(&port->handshakes.lock);
-	if (may_queue(skb_queue_len(&port->handshakes), all)) {
+	if (may_queue(skb_queue_len(&port->handshakes), all, extra)) {
 		if (skb_queue_empty(&port->handshakes))
 			line_join(port);
-		__skb_queue_tail(&port->handshakes, skb);
+		if (extra)
+			__skb_queue_head(&port->handshakes, skb);
+		else
+			__skb_queue_tail(&port->handshakes, skb);
 		queued = true;
 	}
 	spin_unlock_bh(&port->handshakes.lock);
-	if (unlikely(!queued)) {
+	return queued;
+}
+
+/*
+ * Whether @skb, an initiation or response meeting a full backlog, comes
+ * from a sender that proved its address: its mac2 is right under the
+ * cookie @port hands out to that address (so the sender receives there),
+ * and the rate limiter admits the address.  A flood from spoofed
+ * addresses has neither.
+ */
+static bool proven_sender(struct wgt_port *port, struct sk_buff *skb, __le32 type)
+{
+	return type != cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE) &&
+	       wgt_cookie_mac2_valid(&port->cookie_checker, skb) &&
+	       wgt_ratelimiter_allow(skb, port->net);
+}
+
+/*
+ * Queue a handshake message of @type (mac1 checked) for the workers, or
+ * drop it.  Past a full backlog only a proven sender's message goes, into
+ * the room kept for those.
+ */
+static void queue_handshake(struct wgt_port *port, struct sk_buff *skb, __le32 type)
+{
+	unsigned int all = atomic_inc_return(&backlog.queued);
+	int cpu;
+
+	if (unlikely(!try_queue(port, skb, all, 0) &&
+		     !(proven_sender(port, skb, type) &&
+		       try_queue(port, skb, all, MAX_QUEUED_PROVEN_HANDSHAKES)))) {
 		atomic_dec(&backlog.queued);
 		port_drop(port, WGTUN_A_DROP_QUEUE_FULL, false);
 		kfree_skb(skb);
@@ -781,7 +825,7 @@ int wgt_receive(struct sock *sk, struct sk_buff *skb)
 		port_drop(port, WGTUN_A_DROP_BAD_MAC, false);
 		goto free;
 	}
-	queue_handshake(port, skb);
+	queue_handshake(port, skb, type);
 	return 0;
 
 malformed:

@@ -32,6 +32,8 @@ enum wgt_crypt_state {
  * @ds: transmit: DS field for the outer header (ECN bits of the inner);
  *	receive: the outer header's DS field, for ECN decapsulation.
  * @state: enum wgt_crypt_state, published with release/acquire.
+ * @admitted: receive, a queued handshake message: its mac2 and the rate
+ *	limiter were checked already, when it was let past a full backlog.
  * @queue: the crypto-engine queue the packet is on.
  * @job_next: the next packet of the same crypto-engine job, or NULL.
  */
@@ -42,6 +44,7 @@ struct wgt_skb_cb {
 	u32 plain_len;
 	u8 ds;
 	u8 state;
+	bool admitted;
 	struct wgt_crypt_queue *queue;
 	struct sk_buff *job_next;
 };
