@@ -22,8 +22,10 @@
 # the end of the suite), DEBUG_LIST, DEBUG_NET. The config is x86_64_defconfig
 # plus kvm_guest.config, with what the harness needs built in (virtio-pci, 9p,
 # devtmpfs, tmpfs, debugfs) and what the tests load as modules (veth,
-# wireguard, tun, dummy, vrf), and large subsystems the guest never uses
-# (graphics, sound, USB, wireless) left out to keep the build short.
+# wireguard, tun, dummy, vrf, overlay for 29-units, clsact with matchall
+# and the nat action for 63-roaming-pinned; required_m below fails the
+# build early when Kconfig drops one), and large subsystems the guest never
+# uses (graphics, sound, USB, wireless) left out to keep the build short.
 # KASAN's checks are compiled in place (inline) rather than as calls: a
 # larger kernel, but under software emulation every call costs, and the
 # suite runs for hours.
@@ -108,7 +110,12 @@ VETH=m
 WIREGUARD=m
 TUN=m
 DUMMY=m
+NET_L3_MASTER_DEV=y
 NET_VRF=m
+OVERLAY_FS=m
+NET_SCH_INGRESS=m
+NET_CLS_MATCHALL=m
+NET_ACT_NAT=m
 MACVLAN=m
 BRIDGE=m
 NETFILTER=y
@@ -179,7 +186,7 @@ EOF
 required=(KASAN UBSAN PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP DEBUG_OBJECTS
 	DEBUG_KMEMLEAK VIRTIO_PCI NET_9P_VIRTIO 9P_FS NET_NS DEVTMPFS TMPFS MAGIC_SYSRQ
 	MODULE_UNLOAD)
-required_m=(VETH WIREGUARD)
+required_m=(VETH WIREGUARD DUMMY NET_VRF OVERLAY_FS NET_SCH_INGRESS NET_CLS_MATCHALL NET_ACT_NAT)
 
 release() {
 	make -s -C "$src" O="$obj" kernelrelease
