@@ -21,11 +21,14 @@
 # KMEMLEAK (no automatic scan: selftests/tests/59-kmemleak.sh scans once, at
 # the end of the suite), DEBUG_LIST, DEBUG_NET. The config is x86_64_defconfig
 # plus kvm_guest.config, with what the harness needs built in (virtio-pci, 9p,
-# devtmpfs, tmpfs, debugfs) and what the tests load as modules (veth,
+# devtmpfs, tmpfs, debugfs; /proc's children lists, which 29-units reads to
+# find the systemd it boots) and what the tests load as modules (veth,
 # wireguard, tun, dummy, vrf, overlay for 29-units, clsact with matchall
-# and the nat action for 63-roaming-pinned; required_m below fails the
-# build early when Kconfig drops one), and large subsystems the guest never
-# uses (graphics, sound, USB, wireless) left out to keep the build short.
+# and the nat action for 63-roaming-pinned, u32 and the pass action for
+# 57-tx-counters, the UDP socket diagnostics with which ss shows a socket's
+# bound device in 65-underlay-vrf; required_m below fails the build early
+# when Kconfig drops one), and large subsystems the guest never uses
+# (graphics, sound, USB, wireless) left out to keep the build short.
 # KASAN's checks are compiled in place (inline) rather than as calls: a
 # larger kernel, but under software emulation every call costs, and the
 # suite runs for hours.
@@ -82,6 +85,7 @@ DEVTMPFS_MOUNT=n
 TMPFS=y
 TMPFS_POSIX_ACL=y
 DEBUG_FS=y
+PROC_CHILDREN=y
 BLK_DEV_INITRD=y
 RD_GZIP=y
 SERIAL_8250=y
@@ -102,6 +106,8 @@ USER_NS=y
 UNIX=y
 PACKET=y
 NETLINK_DIAG=y
+INET_DIAG=m
+INET_UDP_DIAG=m
 IP_ADVANCED_ROUTER=y
 IP_MULTIPLE_TABLES=y
 IPV6_MULTIPLE_TABLES=y
@@ -115,7 +121,9 @@ NET_VRF=m
 OVERLAY_FS=m
 NET_SCH_INGRESS=m
 NET_CLS_MATCHALL=m
+NET_CLS_U32=m
 NET_ACT_NAT=m
+NET_ACT_GACT=m
 MACVLAN=m
 BRIDGE=m
 NETFILTER=y
@@ -185,8 +193,9 @@ EOF
 # Kconfig may adjust, such as sub-options that moved between releases).
 required=(KASAN UBSAN PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP DEBUG_OBJECTS
 	DEBUG_KMEMLEAK VIRTIO_PCI NET_9P_VIRTIO 9P_FS NET_NS DEVTMPFS TMPFS MAGIC_SYSRQ
-	MODULE_UNLOAD)
-required_m=(VETH WIREGUARD DUMMY NET_VRF OVERLAY_FS NET_SCH_INGRESS NET_CLS_MATCHALL NET_ACT_NAT)
+	MODULE_UNLOAD PROC_CHILDREN)
+required_m=(VETH WIREGUARD DUMMY NET_VRF OVERLAY_FS NET_SCH_INGRESS NET_CLS_MATCHALL
+	NET_CLS_U32 NET_ACT_NAT NET_ACT_GACT INET_DIAG INET_UDP_DIAG)
 
 release() {
 	make -s -C "$src" O="$obj" kernelrelease
