@@ -129,6 +129,16 @@ wait_for() {
 	"$@"
 }
 
+# veth_link NS1 DEV1 ADDR1 NS2 DEV2 ADDR2: a veth pair from DEV1 in NS1 to
+# DEV2 in NS2, each end with its address (ADDR/PREFIX) and up.
+veth_link() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4"
+	ip -n "$1" addr add "$3" dev "$2"
+	ip -n "$4" addr add "$6" dev "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+}
+
 # veth_keys NET [HOST...]: a veth pair, v1 in n1 with NET.1/24 and v2 in
 # n2 with NET.2/24 (and NET.HOST/24 for each HOST given), both up; and two
 # key pairs: k1 and k2 private, p1 and p2 their public keys.

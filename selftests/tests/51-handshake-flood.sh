@@ -44,15 +44,8 @@ ix_peers 4
 ix_ping n1 192.0.2.2 || die "tunnel does not come up"
 
 setup_netns n3
-ip link add veth3 netns n1 type veth peer name veth4 netns n3
-ip link add veth5 netns n2 type veth peer name veth6 netns n3
-n1 ip addr add 203.0.113.1/25 dev veth3
-n3 ip addr add 203.0.113.2/25 dev veth4
-n2 ip addr add 203.0.113.129/25 dev veth5
-n3 ip addr add 203.0.113.130/25 dev veth6
-for l in "n1 veth3" "n3 veth4" "n2 veth5" "n3 veth6"; do
-	ip -n ${l% *} link set ${l#* } up
-done
+veth_link n1 veth3 203.0.113.1/25 n3 veth4 203.0.113.2/25
+veth_link n2 veth5 203.0.113.129/25 n3 veth6 203.0.113.130/25
 
 ip netns exec n2 iperf3 -s > "$IX_TMP/iperf-server.log" 2>&1 &
 on_exit "kill $! 2>/dev/null"

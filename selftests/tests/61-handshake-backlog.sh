@@ -50,15 +50,8 @@ on_exit "rm -rf $tmp"
 umask 077
 
 setup_netns n1 n2 n3
-ip link add veth1 netns n1 type veth peer name veth2 netns n2
-ip link add veth3 netns n1 type veth peer name veth4 netns n3
-n1 ip addr add 198.51.100.1/24 dev veth1
-n2 ip addr add 198.51.100.2/24 dev veth2
-n1 ip addr add 203.0.113.1/24 dev veth3
-n3 ip addr add 203.0.113.2/24 dev veth4
-for l in "n1 veth1" "n2 veth2" "n1 veth3" "n3 veth4"; do
-	ip -n "${l% *}" link set "${l#* }" up
-done
+veth_link n1 veth1 198.51.100.1/24 n2 veth2 198.51.100.2/24
+veth_link n1 veth3 203.0.113.1/24 n3 veth4 203.0.113.2/24
 
 # The sprayed interfaces: made, keyed and brought up in a few processes
 # (under emulation each process started costs more than its kernel work).
