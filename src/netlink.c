@@ -740,15 +740,15 @@ static int set_bind_dev(struct wgt_device *wg, struct net *net, struct nlattr *a
 	if (dev ? dev->ifindex == wg->bind_ifindex && !wg->bind_absent : !wg->bind_ifindex)
 		return 0;
 	ret = wgt_socket_bind_dev(wg, dev, extack);
-	if (ret) {
-		NL_SET_BAD_ATTR(extack, attr);
-		if (extack->_msg)
-			;
-		else if (ret == -EADDRINUSE)
-			NL_SET_ERR_MSG(extack, "the listen port is in use on that device");
-		else
-			NL_SET_ERR_MSG(extack, "cannot bind the sockets to that device");
-	}
+	if (!ret)
+		return 0;
+	NL_SET_BAD_ATTR(extack, attr);
+	if (extack->_msg)
+		return ret;	/* the socket code said why */
+	if (ret == -EADDRINUSE)
+		NL_SET_ERR_MSG(extack, "the listen port is in use on that device");
+	else
+		NL_SET_ERR_MSG(extack, "cannot bind the sockets to that device");
 	return ret;
 }
 
