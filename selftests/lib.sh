@@ -139,6 +139,35 @@ veth_link() {
 	ip -n "$4" link set "$5" up
 }
 
+# flood_initiations NS DST PORT[-LAST] PUBKEY SECONDS OUT [PREFIX...]: from
+# NS, send handshake initiations at DST's PORT (each port of the range in
+# turn) as fast as they go for SECONDS seconds, in the background. Each has
+# a valid mac1 for PUBKEY but every 8th, so the receiver's handshake worker
+# must take them up. PREFIX (nice, taskset) runs the sender; its summary
+# (one JSON line: sent, cookies, ...) goes to OUT, and its pid to flood_pid:
+# the sender's own, as ip netns exec and PREFIX exec it. The sender in C
+# (selftests/tools/flood, make -C selftests/tools) is several times faster
+# than wgfuzz.py flood, which stands in where it is not built.
+flood_initiations() {
+	local ns=$1 dst=$2 port=$3 pub=$4 secs=$5 out=$6
+	local tools
+
+	tools=$(dirname "${BASH_SOURCE[0]}")/tools
+	shift 6
+	if [[ -x $tools/flood ]]; then
+		python3 "$tools/wgfuzz.py" pool --pubkey "$pub" --pool 4096 --bad-every 8 \
+			--seed "$RANDOM" --out "$out.pool"
+		ip netns exec "$ns" "$@" "$tools/flood" "$dst" "$port" "$out.pool" 148 8 "$secs" \
+			> "$out" &
+	else
+		log "selftests/tools/flood not built: flooding from Python (slower)"
+		ip netns exec "$ns" "$@" python3 "$tools/wgfuzz.py" flood --dst "$dst" \
+			--port "$port" --pubkey "$pub" --seconds "$secs" --bad-every 8 \
+			--seed "$RANDOM" > "$out" &
+	fi
+	flood_pid=$!
+}
+
 # veth_keys NET [HOST...]: a veth pair, v1 in n1 with NET.1/24 and v2 in
 # n2 with NET.2/24 (and NET.HOST/24 for each HOST given), both up; and two
 # key pairs: k1 and k2 private, p1 and p2 their public keys.

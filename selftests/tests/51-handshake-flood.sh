@@ -32,11 +32,6 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../interop.sh"
 
-fuzz=$(dirname "$0")/../tools/wgfuzz.py
-# The sender in C (make -C selftests/tools) is several times faster than the
-# Python one, which stands in when it is not built.
-flood=$(dirname "$0")/../tools/flood
-[[ -x $flood ]] || log "selftests/tools/flood not built: flooding from Python (slower)"
 secs=4		# each throughput sample
 
 ix_setup intree
@@ -72,20 +67,9 @@ devdrop() {
 flood_prefix=(nice -n -20 taskset -c 0)
 flood_secs=$((3 * (secs + 3)))
 flood_start() {
-	local name=$1 dst=$2 port=$3 pub=$4
-
-	if [[ -x $flood ]]; then
-		python3 "$fuzz" pool --pubkey "$pub" --pool 4096 --bad-every 8 --seed "$RANDOM" \
-			--out "$IX_TMP/pool"
-		n3 "${flood_prefix[@]}" "$flood" "$dst" "$port" "$IX_TMP/pool" 148 8 \
-			"$flood_secs" > "$IX_TMP/flood-$name.json" &
-	else
-		n3 "${flood_prefix[@]}" python3 "$fuzz" flood --dst "$dst" --port "$port" \
-			--pubkey "$pub" \
-			--seconds "$flood_secs" --bad-every 8 --seed "$RANDOM" \
-			> "$IX_TMP/flood-$name.json" &
-	fi
-	fl=$!
+	flood_initiations n3 "$2" "$3" "$4" "$flood_secs" "$IX_TMP/flood-$1.json" \
+		"${flood_prefix[@]}"
+	fl=$flood_pid
 }
 
 # flood_during NAME DST PORT PUBKEY: flood while measuring; sets flood_json

@@ -43,8 +43,6 @@ SKB_BOUND=32768
 RUNAWAY=$((4 * SKB_BOUND))
 SPRAY_SEEN=2000
 
-fuzz=$(dirname "$0")/../tools/wgfuzz.py
-flood=$(dirname "$0")/../tools/flood
 tmp=$(mktemp -d)
 on_exit "rm -rf $tmp"
 umask 077
@@ -106,18 +104,8 @@ skb0=$(skbs)
 rx0=$(veth3_rx)
 [[ -n $skb0 ]] || skip "no skbuff_head_cache in /proc/slabinfo"
 ports="$FIRST_PORT-$((FIRST_PORT + FLOODED - 1))"
-if [[ -x $flood ]]; then
-	python3 "$fuzz" pool --pubkey "$pubf" --pool 4096 --bad-every 8 --seed "$RANDOM" \
-		--out "$tmp/pool"
-	ip netns exec n3 "$flood" 203.0.113.1 "$ports" "$tmp/pool" 148 8 100000 \
-		> "$tmp/spray.json" &
-else
-	log "selftests/tools/flood not built: spraying from Python (slower)"
-	ip netns exec n3 python3 "$fuzz" flood --dst 203.0.113.1 --port "$ports" \
-		--pubkey "$pubf" --seconds 100000 --bad-every 8 --seed "$RANDOM" > "$tmp/spray.json" &
-fi
-# The sprayer itself (ip netns exec becomes it), not a subshell around it.
-sprayer=$!
+flood_initiations n3 203.0.113.1 "$ports" "$pubf" 100000 "$tmp/spray.json"
+sprayer=$flood_pid
 on_exit "kill $sprayer 2>/dev/null"
 wait_for 30 spray_seen || die "the spray does not reach n1"
 log "spray reaching n1 ($(($(veth3_rx) - rx0)) packets); new sessions for the $QUIET tunnels"

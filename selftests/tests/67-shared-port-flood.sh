@@ -31,8 +31,6 @@
 # flood, both tunnels carry pings both ways with no decryption failure.
 . "$(dirname "$0")/../lib.sh"
 
-fuzz=$(dirname "$0")/../tools/wgfuzz.py
-flood=$(dirname "$0")/../tools/flood
 PORT=51820
 T=$(mktemp -d)
 on_exit "rm -rf $T"
@@ -86,20 +84,9 @@ portdrop() {
 rl0=$(portdrop ratelimited)
 bm0=$(portdrop bad_mac)
 
-if [[ -x $flood ]]; then
-	python3 "$fuzz" pool --pubkey "$P" --pool 4096 --bad-every 8 --seed "$RANDOM" \
-		--out "$T/pool"
-	ip netns exec n3 nice -n -20 taskset -c 0 "$flood" 203.0.113.1 "$PORT" "$T/pool" 148 8 \
-		"$(scaled 120)" > "$T/flood.json" &
-else
-	log "selftests/tools/flood not built: flooding from Python (slower)"
-	ip netns exec n3 nice -n -20 taskset -c 0 python3 "$fuzz" flood --dst 203.0.113.1 --port "$PORT" \
-		--pubkey "$P" --seconds "$(scaled 120)" --bad-every 8 --seed "$RANDOM" \
-		> "$T/flood.json" &
-fi
-# The flooder itself (ip netns exec, nice and taskset become it), not a
-# subshell around it.
-fl=$!
+flood_initiations n3 203.0.113.1 "$PORT" "$P" "$(scaled 120)" "$T/flood.json" \
+	nice -n -20 taskset -c 0
+fl=$flood_pid
 on_exit "kill $fl 2>/dev/null"
 sleep 2
 kill -0 "$fl" 2> /dev/null || die "the flooder stopped at once: $(cat "$T/flood.json")"
