@@ -179,61 +179,46 @@ static void peer_heard(struct wgt_peer *peer, struct sk_buff *skb, size_t len)
 }
 
 /*
- * An initiation from no peer's static key @key came in on @skb: tell the
- * administrators, through the first interface on @port that asked to be
- * told (wgt_event_unknown_peer() bounds how often).
+ * The interface on @port that reports initiations from unknown keys (the
+ * first of its members that asked to), with its device held; NULL if none
+ * asked.  wgt_event_unknown_peer() bounds how often it reports.
  */
-static void stranger_knocked(struct wgt_port *port, struct sk_buff *skb, const u8 *key)
+static struct wgt_device *port_teller(struct wgt_port *port)
 {
-	struct wgt_device *wg, *teller = NULL;
-	struct wgt_endpoint from;
+	struct wgt_device *wg;
 
-	if (wgt_socket_endpoint_from_skb(&from, skb))
-		return;
 	rcu_read_lock();
 	list_for_each_entry_rcu(wg, &port->members, port_node) {
 		if (READ_ONCE(wg->unknown_peer_events)) {
-			teller = wg;
-			dev_hold(teller->dev);
-			break;
+			dev_hold(wg->dev);
+			rcu_read_unlock();
+			return wg;
 		}
 	}
 	rcu_read_unlock();
-	if (teller) {
-		wgt_event_unknown_peer(teller, key, &from);
-		dev_put(teller->dev);
-	}
-}
-
-/* Whether an interface on @port reports initiations from unknown keys. */
-static bool port_tells_strangers(struct wgt_port *port)
-{
-	struct wgt_device *wg;
-	bool tell = false;
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(wg, &port->members, port_node)
-		tell |= READ_ONCE(wg->unknown_peer_events);
-	rcu_read_unlock();
-	return tell;
+	return NULL;
 }
 
 static void consume_initiation(struct wgt_port *port, struct sk_buff *skb)
 {
 	struct wgt_msg_initiation *msg = (struct wgt_msg_initiation *)skb->data;
+	struct wgt_device *teller = port_teller(port);
 	struct wgt_noise_remote *remote;
 	u8 stranger[NOISE_PUBLIC_KEY_LEN];
+	struct wgt_endpoint from;
 	struct wgt_peer *peer;
 
-	remote = wgt_noise_consume_initiation(&port->local, msg,
-					      port_tells_strangers(port) ? stranger : NULL);
-	if (IS_ERR(remote)) {
-		stranger_knocked(port, skb, stranger);
-		port_drop(port, WGTUN_A_DROP_HANDSHAKE, false);
-		return;
+	remote = wgt_noise_consume_initiation(&port->local, msg, teller ? stranger : NULL);
+	if (teller) {
+		/* An error here means: from no peer's key, which is in @stranger. */
+		if (IS_ERR(remote) && !wgt_socket_endpoint_from_skb(&from, skb))
+			wgt_event_unknown_peer(teller, stranger, &from);
+		dev_put(teller->dev);
 	}
-	if (!remote) {
-		net_dbg_ratelimited("wgtun: port %u: invalid handshake initiation\n", port->num);
+	if (IS_ERR_OR_NULL(remote)) {
+		if (!remote)
+			net_dbg_ratelimited("wgtun: port %u: invalid handshake initiation\n",
+					    port->num);
 		port_drop(port, WGTUN_A_DROP_HANDSHAKE, false);
 		return;
 	}
