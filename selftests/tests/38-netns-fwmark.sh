@@ -29,8 +29,12 @@ log "fwmark: the peer's new address is only routed for marked packets"
 n2 ip addr add 203.0.113.2/32 dev veth2
 n1 ip route add 203.0.113.2/32 dev veth1 table 100
 n1 ip rule add fwmark 0x42 lookup 100
-n3 wgctl set wg0 peer "$IX_PUB2" endpoint 203.0.113.2:51821
+# n2 sends from its new address only: a packet of n2's from 198.51.100.2
+# (a keepalive, say) would move wgtun's endpoint back there, where it
+# needs no mark. Setting n2's endpoint again drops the source it cached.
+n2 ip route replace 198.51.100.0/24 dev veth2 proto kernel scope link src 203.0.113.2
 n2 wg set wg0 peer "$IX_PUB1" endpoint 198.51.100.1:51820
+n3 wgctl set wg0 peer "$IX_PUB2" endpoint 203.0.113.2:51821
 ix_noping n3 192.0.2.2 || die "reached 203.0.113.2 without a mark"
 n3 wgctl set wg0 fwmark 0x42
 assert_eq "$(n3 wgctl show wg0 fwmark)" "0x42" "fwmark shown"
