@@ -244,12 +244,21 @@ say "guest: $kver up after $(cut -d' ' -f1 /proc/uptime)s, speed factor $speed (
 dmesg -c > "$LOGDIR/boot.$PART.dmesg"
 # A kernel report before any test means the boot itself went wrong, and the
 # detectors may be off for all of it (KASAN's first report turns lockdep
-# off): counted as a failure of its own, "boot".
+# off). With BOOT_RETRY set, the guest powers off for the harness to boot it
+# again; else it is counted as a failure of its own, "boot", and the tests
+# run in what is left.
 # (A debug kernel announces lockdep and kmemleak at boot: not reports.)
 boot_bad=$(grep -E "$KERNEL_BAD" "$LOGDIR/boot.$PART.dmesg" |
 	grep -Ev 'RCU lockdep checking is enabled|kmemleak: Kernel memory leak detector initialized' |
 	head -n1) || true
 if [[ -n $boot_bad ]]; then
+	if ((${BOOT_RETRY:-0})); then
+		record "REBOOT kernel: $boot_bad"
+		say "$kver: kernel report before any test, to boot again (kernel: $boot_bad)"
+		sync
+		echo o > /proc/sysrq-trigger
+		sleep 60
+	fi
 	record "FAIL boot kernel: $boot_bad"
 	say "FAIL $kver boot (kernel: $boot_bad)"
 fi
