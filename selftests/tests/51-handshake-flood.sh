@@ -60,9 +60,13 @@ throughput() {
 	jq '.end.sum_received.bits_per_second | floor' "$IX_TMP/iperf.json"
 }
 
+# drops: wgtun's drop counters on wg0, one JSON object.
+drops() {
+	n1 wgctl show wg0 --json | jq -c '(if type == "array" then .[0] else . end) | .drops'
+}
+
 devdrop() {
-	n1 wgctl show wg0 --json |
-		jq "(if type == \"array\" then .[0] else . end) | .drops.$1"
+	drops | jq ".$1"
 }
 
 # flood_start NAME DST PORT PUBKEY: start a flood in the background (its pid
@@ -104,7 +108,7 @@ settle() {
 
 	limit=$(scaled 30)
 	for ((i = 0; i < limit; i++)); do
-		a=$(n1 wgctl show wg0 --json | jq -c '(if type == "array" then .[0] else . end) | .drops')
+		a=$(drops)
 		[[ $a == "$b" ]] && return 0
 		b=$a
 		sleep 1
@@ -176,8 +180,7 @@ cookies=$(jq .cookies <<< "$wg_json")
 # mode too).
 total=$((bm + rl + hs + qf))
 ((total <= sent + 8 && total >= sent - lost)) || {
-	log "wgtun's drops: $(n1 wgctl show wg0 --json |
-		jq -c '(if type == "array" then .[0] else . end) | .drops')"
+	log "wgtun's drops: $(drops)"
 	log "n1's IP and UDP discards and errors:" \
 		"$(n1 nstat -asz | awk '$2 > 0 && $1 ~ /^(Ip|Udp).*(Discard|Err)/ { printf "%s %s ", $1, $2 }')"
 	die "bad_mac $bm + ratelimited $rl + handshake $hs + queue_full $qf = $total for $sent initiations ($lost lost on the veth)"
