@@ -17,8 +17,16 @@ kver=$(uname -r)
 export PATH=$repo/tools/wgctl:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8
 
+# Power the guest off.  The shares go first, so sleep's own file may no
+# longer be readable: its exec error is of no interest.
+power_off() {
+	sync
+	echo o > /proc/sysrq-trigger
+	sleep 60 2> /dev/null
+}
+
 # shellcheck source=/dev/null
-. "$2" || { echo o > /proc/sysrq-trigger; sleep 60; }
+. "$2" || power_off
 
 # Kernel log lines that fail the test during which they appear.
 KERNEL_BAD='WARNING:|BUG:|Oops|KASAN|UBSAN|refcount_t|lockdep|possible recursive locking|suspicious RCU|kmemleak|general protection|Call Trace'
@@ -255,9 +263,7 @@ if [[ -n $boot_bad ]]; then
 	if ((${BOOT_RETRY:-0})); then
 		record "REBOOT kernel: $boot_bad"
 		say "$kver: kernel report before any test, to boot again (kernel: $boot_bad)"
-		sync
-		echo o > /proc/sysrq-trigger
-		sleep 60
+		power_off
 	fi
 	record "FAIL boot kernel: $boot_bad"
 	say "FAIL $kver boot (kernel: $boot_bad)"
@@ -273,6 +279,4 @@ for i in "${!TESTS[@]}"; do
 done
 
 record "DONE"
-sync
-echo o > /proc/sysrq-trigger
-sleep 60
+power_off

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""A minimal WireGuard initiator for the guest tests (selftests/tests/58-*).
+"""A minimal WireGuard initiator for the guest tests (selftests/tests/58-*, 64-*).
 
   wgpeer.py roam --key FILE --peer-pub B64 --dst IP --port P --ready FILE --stop FILE
       Complete one handshake with the interface at DST:P as the peer whose
@@ -10,11 +10,18 @@
       endpoint, so the interface has an endpoint event to report for each.
       Prints JSON: how many keepalives went out.
 
-  wgpeer.py strangers --peer-pub B64 --dst IP --port P --count N [--key FILE]
+  wgpeer.py knock --key FILE --peer-pub B64 --dst IP --port P --count N --timeout T
+      Send a handshake initiation to the interface at DST:P as the peer whose
+      private key is in FILE and wait up to T seconds for the handshake
+      response to it (a cookie reply or anything else does not count); with
+      none, try again with a fresh initiation, up to N in all.  Prints JSON:
+      how many initiations went out, whether one was answered, and how many
+      cookie replies came back.
+
+  wgpeer.py strangers --peer-pub B64 --dst IP --port P --count N
                       [--out POOL | --pool POOL]
       Make N handshake initiations for the interface at DST:P, each from a
-      fresh static key (or all from the key in FILE), then send them all as
-      fast as the socket takes them.  Each is genuine: its mac1 is valid and
+      fresh static key, then send them all as fast as the socket takes them.  Each is genuine: its mac1 is valid and
       the interface decrypts its static key.  With --out, write them to POOL
       instead of sending; with --pool, send POOL's (made earlier: making
       them is slow under emulation, and a flood should be one).  Prints
@@ -32,6 +39,7 @@ import struct
 import sys
 import time
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -141,12 +149,41 @@ def roam(args):
     return 0
 
 
+def knock(args):
+    with open(args.key) as f:
+        static = X25519PrivateKey.from_private_bytes(base64.b64decode(f.read().strip()))
+    remote_pub = base64.b64decode(args.peer_pub)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    states = {}  # each initiation's state by its sender index: a late answer counts
+    cookies = 0
+    answered = False
+    while len(states) < args.count and not answered:
+        sender = struct.unpack("<I", os.urandom(4))[0]
+        msg, states[sender] = initiation(static, remote_pub, sender)
+        sock.sendto(msg, (args.dst, args.port))
+        end = time.monotonic() + args.timeout
+        while not answered and time.monotonic() < end:
+            sock.settimeout(max(end - time.monotonic(), 0.001))
+            try:
+                reply, _ = sock.recvfrom(2048)
+            except socket.timeout:
+                break
+            if reply[:4] == struct.pack("<I", 3):
+                cookies += 1
+                continue
+            ours = struct.unpack_from("<I", reply, 8)[0] if len(reply) >= 12 else None
+            try:
+                sending_key(states[ours], static, reply, ours)
+                answered = True
+            except (KeyError, RuntimeError, InvalidTag):
+                pass
+    print(json.dumps({"initiations": len(states), "answered": answered,
+                      "cookie_replies": cookies}))
+    return 0
+
+
 def strangers(args):
     remote_pub = base64.b64decode(args.peer_pub)
-    static = None
-    if args.key:
-        with open(args.key) as f:
-            static = X25519PrivateKey.from_private_bytes(base64.b64decode(f.read().strip()))
     if args.pool:
         with open(args.pool, "rb") as f:
             pool = f.read()
@@ -155,7 +192,7 @@ def strangers(args):
         msgs = []
         for _ in range(args.count):
             sender = struct.unpack("<I", os.urandom(4))[0]
-            msg, _ = initiation(static or X25519PrivateKey.generate(), remote_pub, sender)
+            msg, _ = initiation(X25519PrivateKey.generate(), remote_pub, sender)
             msgs.append(msg)
     if args.out:
         with open(args.out, "wb") as f:
@@ -172,7 +209,7 @@ def strangers(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["roam", "strangers"])
+    ap.add_argument("mode", choices=["roam", "knock", "strangers"])
     ap.add_argument("--key")
     ap.add_argument("--peer-pub", required=True)
     ap.add_argument("--dst", required=True)
@@ -186,8 +223,12 @@ def main():
     args = ap.parse_args()
     if args.mode == "strangers":
         return strangers(args)
-    if not (args.key and args.ready and args.stop):
-        ap.error("roam needs --key, --ready and --stop")
+    if not args.key:
+        ap.error(args.mode + " needs --key")
+    if args.mode == "knock":
+        return knock(args)
+    if not (args.ready and args.stop):
+        ap.error("roam needs --ready and --stop")
     return roam(args)
 
 
