@@ -58,9 +58,10 @@ static void send_initiation(struct wgt_peer *peer)
 		wgt_cookie_add_macs(&msg, sizeof(msg), &peer->noise.cookie);
 		wgt_timers_any_authenticated_packet_traversal(peer);
 		wgt_timers_any_authenticated_packet_sent(peer);
+		/* Before it leaves: the response may be taken in before the send returns. */
+		wgt_timers_handshake_initiated(peer);
 		atomic64_set(&peer->last_sent_handshake, get_jiffies_64());
 		wgt_socket_send_buffer_to_peer(peer, &msg, sizeof(msg), WGT_HANDSHAKE_DS);
-		wgt_timers_handshake_initiated(peer);
 	}
 	memzero_explicit(&msg, sizeof(msg));
 }
@@ -182,22 +183,14 @@ static bool seal(struct sk_buff *skb)
 	return wgt_crypto_encrypt_skb(skb, sizeof(*hdr), pad, kp->sending_key, cb->nonce);
 }
 
-/* What a run of sent packets owes the timers, told once per run. */
-struct tx_tally {
-	bool sent;
-	bool data_sent;
-};
-
 /* Send one packet the engine finished, or drop it; in order. */
-static void send_sealed(struct wgt_peer *peer, struct sk_buff *skb, struct tx_tally *tally)
+static void send_sealed(struct wgt_peer *peer, struct sk_buff *skb)
 {
 	struct net_device *dev = peer->wg->dev;
-	unsigned int plain_len = wgt_skb_cb(skb)->plain_len;
-	u8 state = wgt_skb_cb(skb)->state;
 	u8 ds = wgt_skb_cb(skb)->ds;
 	int ret;
 
-	if (unlikely(state != WGT_CRYPT_DONE)) {
+	if (unlikely(wgt_skb_cb(skb)->state != WGT_CRYPT_DONE)) {
 		wgt_peer_drop(peer, WGTUN_A_DROP_SEAL);
 		DEV_STATS_INC(dev, tx_errors);
 		kfree_skb(skb);
@@ -212,21 +205,47 @@ static void send_sealed(struct wgt_peer *peer, struct sk_buff *skb, struct tx_ta
 		return;
 	}
 	atomic64_inc(&peer->stats.tx_packets);
-	tally->sent = true;
-	if (plain_len)
-		tally->data_sent = true;
+}
+
+/*
+ * Tell the timers about a run of finished packets before it goes out: the
+ * peer's answer to it may be taken in on another CPU (or by the softirq the
+ * send itself runs) before the send returns, and the timers that answer
+ * stops have to be running by then.
+ */
+static void tx_tell_timers(struct wgt_peer *peer, struct sk_buff_head *run)
+{
+	bool sealed = false, data = false;
+	struct sk_buff *skb;
+
+	skb_queue_walk(run, skb) {
+		if (wgt_skb_cb(skb)->state != WGT_CRYPT_DONE)
+			continue;
+		sealed = true;
+		if (wgt_skb_cb(skb)->plain_len) {
+			data = true;
+			break;
+		}
+	}
+	if (!sealed)
+		return;
+	wgt_timers_any_authenticated_packet_traversal(peer);
+	wgt_timers_any_authenticated_packet_sent(peer);
+	if (data)
+		wgt_timers_data_sent(peer);
 }
 
 /* Send a run of finished packets, in order, outside the queue's lock. */
-static void tx_pass_on(struct wgt_peer *peer, struct sk_buff_head *done, struct tx_tally *tally)
+static void tx_pass_on(struct wgt_peer *peer, struct sk_buff_head *done)
 {
 	struct wgt_noise_keypair *kp;
 	struct sk_buff *skb;
 
+	tx_tell_timers(peer, done);
 	local_bh_disable();
 	while ((skb = __skb_dequeue(done)) != NULL) {
 		kp = wgt_skb_cb(skb)->keypair;
-		send_sealed(peer, skb, tally);
+		send_sealed(peer, skb);
 		wgt_noise_keypair_put(kp);
 		/* Not the last reference: the engine holds one while it calls us. */
 		wgt_peer_put(peer);
@@ -245,7 +264,6 @@ static void tx_pass_on(struct wgt_peer *peer, struct sk_buff_head *done, struct 
 static void tx_flush(struct wgt_crypt_queue *q)
 {
 	struct wgt_peer *peer = q->peer;
-	struct tx_tally tally = { };
 	struct sk_buff_head done;
 
 	__skb_queue_head_init(&done);
@@ -257,18 +275,11 @@ static void tx_flush(struct wgt_crypt_queue *q)
 	peer->tx_flushing = true;
 	while (wgt_crypt_take_finished(q, &done, UINT_MAX)) {
 		spin_unlock_bh(&q->packets.lock);
-		tx_pass_on(peer, &done, &tally);
+		tx_pass_on(peer, &done);
 		spin_lock_bh(&q->packets.lock);
 	}
 	peer->tx_flushing = false;
 	spin_unlock_bh(&q->packets.lock);
-
-	if (!tally.sent)
-		return;
-	wgt_timers_any_authenticated_packet_traversal(peer);
-	wgt_timers_any_authenticated_packet_sent(peer);
-	if (tally.data_sent)
-		wgt_timers_data_sent(peer);
 }
 
 /*
