@@ -484,6 +484,10 @@ n1 wgctl set "wgt$r" peer "${pub[$r]}" endpoint "198.51.100.2:$((52000 + r))" \
 ping_one n1 "10.$A.$B.2" || wait_for 30 ping_one n1 "10.$A.$B.2" ||
 	die "wgt$r: no tunnel after re-adding its peer"
 [[ $(hs n1 "wgt$r") != 0 ]] || die "wgt$r: no handshake after re-adding its peer"
+# wgtun started that one (it had no session to send with): step 2's look at
+# the kernel log would have seen one there.
+dmesg | sed -n "/$mark/,\$p" | matches "wgt$r: peer [0-9]*: sending handshake initiation" ||
+	die "wgtun's initiation on wgt$r is not in the kernel log: step 2 could not have seen one"
 ab "$G"
 n2 wg set "wg$G" peer "$P" remove
 n2 wg set "wg$G" peer "$P" endpoint "198.51.100.1:$PORT" allowed-ips "10.$A.$B.1/32"
