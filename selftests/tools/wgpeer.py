@@ -21,8 +21,9 @@
   wgpeer.py strangers --peer-pub B64 --dst IP --port P --count N
                       [--out POOL | --pool POOL]
       Make N handshake initiations for the interface at DST:P, each from a
-      fresh static key, then send them all as fast as the socket takes them.  Each is genuine: its mac1 is valid and
-      the interface decrypts its static key.  With --out, write them to POOL
+      fresh static key, then send them all as fast as the socket takes
+      them.  Each is genuine: its mac1 is valid and the interface decrypts
+      its static key.  With --out, write them to POOL
       instead of sending; with --pool, send POOL's (made earlier: making
       them is slow under emulation, and a flood should be one).  Prints
       JSON: how many went out, and over how many seconds.
@@ -78,6 +79,17 @@ def dh(priv, pub):
     return priv.exchange(X25519PublicKey.from_public_bytes(pub))
 
 
+def load_key(path):
+    """The private key in PATH, base64 as wg genkey writes it."""
+    with open(path) as f:
+        return X25519PrivateKey.from_private_bytes(base64.b64decode(f.read().strip()))
+
+
+def new_index():
+    """A random sender index for an initiation."""
+    return struct.unpack("<I", os.urandom(4))[0]
+
+
 def initiation(static, remote_pub, sender):
     """The 148-byte initiation and the state the response continues from."""
     c = hash_(CONSTRUCTION)
@@ -119,8 +131,7 @@ def sending_key(state, static, response, sender):
 
 
 def roam(args):
-    with open(args.key) as f:
-        static = X25519PrivateKey.from_private_bytes(base64.b64decode(f.read().strip()))
+    static = load_key(args.key)
     remote_pub = base64.b64decode(args.peer_pub)
     dst = (args.dst, args.port)
     socks = []
@@ -129,7 +140,7 @@ def roam(args):
         s.bind(("0.0.0.0", 0))
         socks.append(s)
 
-    sender = struct.unpack("<I", os.urandom(4))[0]
+    sender = new_index()
     msg, state = initiation(static, remote_pub, sender)
     socks[0].settimeout(args.timeout)
     socks[0].sendto(msg, dst)
@@ -150,15 +161,14 @@ def roam(args):
 
 
 def knock(args):
-    with open(args.key) as f:
-        static = X25519PrivateKey.from_private_bytes(base64.b64decode(f.read().strip()))
+    static = load_key(args.key)
     remote_pub = base64.b64decode(args.peer_pub)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     states = {}  # each initiation's state by its sender index: a late answer counts
     cookies = 0
     answered = False
     while len(states) < args.count and not answered:
-        sender = struct.unpack("<I", os.urandom(4))[0]
+        sender = new_index()
         msg, states[sender] = initiation(static, remote_pub, sender)
         sock.sendto(msg, (args.dst, args.port))
         end = time.monotonic() + args.timeout
@@ -191,7 +201,7 @@ def strangers(args):
     else:
         msgs = []
         for _ in range(args.count):
-            sender = struct.unpack("<I", os.urandom(4))[0]
+            sender = new_index()
             msg, _ = initiation(X25519PrivateKey.generate(), remote_pub, sender)
             msgs.append(msg)
     if args.out:
